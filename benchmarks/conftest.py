@@ -1,0 +1,45 @@
+"""Benchmark plumbing: make tests/reference.py importable, print reference/kernel ratios.
+
+Each benchmark group holds a kernel and its reference timed on the same task in
+the same run; the summary divides the reference's mean time per item by the
+kernel's, so the ratio does not depend on how loaded the machine was between
+runs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+
+def ratio_rows(groups) -> list[dict]:
+    """Rows (group, kernel and reference seconds per item, ratio) from benchmark groups."""
+    rows = []
+    for group, benches in groups or []:
+        roles: dict[str, float] = {}
+        for b in benches:
+            info = b.get("extra_info", {})
+            if "role" in info:
+                roles[info["role"]] = (b["stats"]["mean"] if "stats" in b else b["mean"]) / float(info.get("items", 1))
+        if "kernel" in roles and "reference" in roles:
+            rows.append({"group": group, "kernel_s_per_item": roles["kernel"],
+                         "reference_s_per_item": roles["reference"],
+                         "ratio": roles["reference"] / roles["kernel"]})
+    return rows
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    session = getattr(config, "_benchmarksession", None)
+    rows = ratio_rows(getattr(session, "groups", None))
+    if not rows:
+        return
+    terminalreporter.write_sep("-", "reference / kernel time per item (same run)")
+    for r in rows:
+        terminalreporter.write_line(
+            f"{r['group']:<36} kernel {r['kernel_s_per_item'] * 1e6:10.3f} us   "
+            f"reference {r['reference_s_per_item'] * 1e6:12.3f} us   ratio {r['ratio']:9.1f}x")

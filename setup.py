@@ -1,0 +1,78 @@
+"""Build the compiled kernels of symfast.
+
+Every C/Cython extension is one row of ``EXTENSIONS`` (name, sources, flags);
+they are all built by the same loop.  OpenMP is used when the compiler accepts
+``-fopenmp``; without it the kernels still build and run on one thread.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+# (module name, sources, extra compile flags)
+EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
+    ("symfast._ext._levelset", ["csrc/_levelset.pyx"], []),
+]
+
+BASE_FLAGS = ["-O3"]
+
+
+def _openmp_flags() -> tuple[list[str], list[str]]:
+    """Return (compile, link) flags for OpenMP, or empty lists if unsupported."""
+    if os.environ.get("SYMFAST_NO_OPENMP"):
+        return [], []
+    if sys.platform == "win32":
+        return ["/openmp"], []
+    cc = os.environ.get("CC", "cc")
+    if shutil.which(cc) is None:
+        return [], []
+    src = "#include <omp.h>\nint main(void){return omp_get_max_threads() > 0 ? 0 : 1;}\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "t.c")
+        with open(path, "w") as fh:
+            fh.write(src)
+        res = subprocess.run(
+            [cc, "-fopenmp", path, "-o", os.path.join(tmp, "t")],
+            capture_output=True,
+        )
+    if res.returncode == 0:
+        return ["-fopenmp"], ["-fopenmp"]
+    print("symfast: compiler has no OpenMP; kernels will run single-threaded")
+    return [], []
+
+
+def _extensions() -> list[Extension]:
+    omp_c, omp_l = _openmp_flags()
+    exts = []
+    for name, sources, flags in EXTENSIONS:
+        exts.append(
+            Extension(
+                name,
+                sources,
+                include_dirs=[np.get_include(), "csrc"],
+                extra_compile_args=BASE_FLAGS + omp_c + flags,
+                extra_link_args=omp_l,
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            )
+        )
+    return cythonize(
+        exts,
+        language_level=3,
+        compiler_directives={
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "initializedcheck": False,
+        },
+    )
+
+
+setup(ext_modules=_extensions())

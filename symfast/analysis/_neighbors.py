@@ -1,0 +1,94 @@
+"""Nearest neighbours in embedding space (FAISS) and neighbour-class purity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symfast._validation import check_array, check_int, check_n_threads
+
+
+def knn(X: np.ndarray, k: int, *, queries: np.ndarray | None = None,
+        exclude_self: bool = True, n_threads: int | None = None
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact k nearest neighbours under the Euclidean distance (FAISS ``IndexFlatL2``).
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        The indexed points; converted to float32.
+    k : int
+        Neighbours per query.
+    queries : array_like of shape (n_queries, n_features), optional
+        Query points; by default the rows of X themselves.
+    exclude_self : bool, default=True
+        When querying X against itself, drop each point from its own list.
+    n_threads : int, optional
+        FAISS OpenMP threads (default: all available).
+
+    Returns
+    -------
+    distances : ndarray of shape (n_queries, k), float32
+        Euclidean (not squared) distances, ascending.
+    indices : ndarray of shape (n_queries, k), int64
+        Row indices into X; -1 where fewer than k neighbours exist.
+    """
+    import faiss
+
+    Xf = check_array(X, "X", ndim=2, dtype=np.float32, min_rows=1)
+    self_query = queries is None
+    Q = Xf if self_query else check_array(queries, "queries", ndim=2, dtype=np.float32,
+                                          n_features=Xf.shape[1])
+    k = check_int(k, "k", minimum=1)
+    extra = 1 if (self_query and exclude_self) else 0
+    if k + extra > Xf.shape[0]:
+        raise ValueError(f"k={k} is too large for {Xf.shape[0]} points"
+                         + (" (each point is excluded from its own neighbours)" if extra else ""))
+    faiss.omp_set_num_threads(check_n_threads(n_threads))
+    index = faiss.IndexFlatL2(Xf.shape[1])
+    index.add(Xf)
+    D, I = index.search(Q, k + extra)
+    if extra:
+        D, I = _drop_self(D, I)
+    return np.sqrt(np.maximum(D, 0.0)), I.astype(np.int64, copy=False)
+
+
+def _drop_self(D: np.ndarray, I: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Remove each row's own index (ties with duplicates may put it anywhere)."""
+    n, kk = I.shape
+    rows = np.arange(n)[:, None]
+    is_self = I == rows
+    # Where the point itself is not listed (exact duplicates), drop the last column.
+    no_self = ~is_self.any(axis=1)
+    is_self[no_self, kk - 1] = True
+    keep = ~is_self
+    return (D[keep].reshape(n, kk - 1), I[keep].reshape(n, kk - 1))
+
+
+def neighbor_purity(embedding: np.ndarray, labels: np.ndarray, *, k: int = 10,
+                    n_threads: int | None = None) -> tuple[float, dict[int, float]]:
+    """Fraction of each point's k nearest neighbours that share its label.
+
+    Parameters
+    ----------
+    embedding : array_like of shape (n_samples, n_features)
+    labels : array_like of shape (n_samples,)
+    k : int, default=10
+
+    Returns
+    -------
+    mean_purity : float
+        Mean over classes of the per-class purity (each class weighs the same).
+    per_class : dict
+        Class label -> mean purity of its points.
+    """
+    E = check_array(embedding, "embedding", ndim=2, dtype=np.float32, min_rows=2)
+    lab = np.asarray(labels)
+    if lab.ndim != 1 or lab.shape[0] != E.shape[0]:
+        raise ValueError(f"labels must have shape ({E.shape[0]},) to match embedding, "
+                         f"got {lab.shape}")
+    _, I = knn(E, k, n_threads=n_threads)
+    same = lab[I] == lab[:, None]
+    point_purity = same.mean(axis=1)
+    per_class = {int(c) if np.issubdtype(lab.dtype, np.integer) else c:
+                 float(point_purity[lab == c].mean()) for c in np.unique(lab)}
+    return float(np.mean(list(per_class.values()))), per_class

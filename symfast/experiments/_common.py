@@ -1,0 +1,95 @@
+"""Pieces shared by the experiment modules: stage reporting, provenance, resuming."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from symfast._version import __version__
+
+
+class Stages:
+    """Announce the stages of a run on stderr and time each of them.
+
+    Parameters
+    ----------
+    names : list of str
+        Stage names in order.
+    enabled : bool
+        Print nothing when False (timings are still recorded).
+    """
+
+    def __init__(self, names: list[str], enabled: bool = True, title: str = ""):
+        self.names = names
+        self.enabled = enabled
+        self.title = title
+        self.timings: dict[str, float] = {}
+        self._t0 = time.perf_counter()
+        self._current: str | None = None
+        self._start = 0.0
+
+    def start(self, name: str) -> None:
+        self._finish()
+        self._current = name
+        self._start = time.perf_counter()
+        if self.enabled:
+            i = self.names.index(name) + 1 if name in self.names else 0
+            prefix = f"{self.title}: " if self.title else ""
+            print(f"[{i}/{len(self.names)}] {prefix}{name} ...", file=sys.stderr, flush=True)
+
+    def _finish(self) -> None:
+        if self._current is not None:
+            self.timings[self._current] = time.perf_counter() - self._start
+            self._current = None
+
+    def done(self) -> dict[str, float]:
+        self._finish()
+        self.timings["total"] = time.perf_counter() - self._t0
+        return self.timings
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of symfast, Python and the libraries a result depends on."""
+    out = {"symfast": __version__, "python": platform.python_version(),
+           "platform": platform.platform()}
+    for mod in ("numpy", "scipy", "torch", "faiss", "sklearn", "numba"):
+        m = sys.modules.get(mod)
+        if m is not None:
+            out[mod] = str(getattr(m, "__version__", "?"))
+    return out
+
+
+def config_dict(config: Any) -> dict[str, Any]:
+    """A JSON-friendly dict of a config dataclass (tuples become lists)."""
+    if not is_dataclass(config):
+        raise TypeError(f"config must be a dataclass, got {type(config).__name__}")
+    return json.loads(json.dumps(asdict(config)))
+
+
+def finished_result(out_dir: str | Path, config: Any) -> dict[str, Any] | None:
+    """The saved ``result.json`` in ``out_dir`` if it was made with the same config."""
+    path = Path(out_dir) / "result.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if data.get("config") == config_dict(config) else None
+
+
+def replace_config(config: Any, **overrides: Any) -> Any:
+    """``dataclasses.replace`` with a clear error for unknown names."""
+    from dataclasses import replace
+
+    known = {f.name for f in fields(config)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise TypeError(f"unknown {type(config).__name__} field(s): {', '.join(unknown)}; "
+                        f"expected some of {', '.join(sorted(known))}")
+    return replace(config, **overrides)

@@ -1,0 +1,232 @@
+"""Invariance detection on potentials (Krippendorf & Syvaeri, arXiv 2003.13679, step 1).
+
+Sample thin level sets of a potential, train a classifier to tell which level
+a point lies on, and read the invariance out of its embedding layer: nearest
+neighbours there share the class (neighbour purity), and within a class the
+embedding falls apart into the distinct orbits (orbit groups), so the two
+circles of a Higgs level below zero come out as two groups.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symfast._io import write_json, write_npz
+from symfast._validation import check_float, check_int, check_seed
+from symfast.experiments._common import (Stages, config_dict, replace_config,
+                                         software_versions)
+from symfast.potentials import PAPER_LEVELS, PAPER_WIDTH, get
+
+NAME = "invariance"
+
+
+@dataclass(frozen=True)
+class InvarianceConfig:
+    """Settings of one invariance-detection run.
+
+    Use :meth:`quick` (CI-sized, well under a minute on 2 cores) or
+    :meth:`paper` (the published scale) and override single fields.
+    """
+
+    potential: str = "higgs"
+    levels: tuple[float, ...] = PAPER_LEVELS
+    width: float = PAPER_WIDTH
+    per_class: int = 1000
+    test_fraction: float = 0.2
+    hidden: tuple[int, ...] = (80, 80, 80)
+    embed_dim: int = 80
+    learning_rate: float = 1e-3
+    batch_size: int = 128
+    max_epochs: int = 500
+    target_accuracy: float = 0.99
+    n_neighbors: int = 10
+    jump_ratio: float = 3.0
+    min_group_fraction: float = 0.05
+    tsne_points: int = 3000
+    seed: int = 0
+
+    @classmethod
+    def quick(cls, potential: str = "higgs", **overrides: Any) -> "InvarianceConfig":
+        """300 points per class, at most 200 epochs."""
+        base = cls(potential=potential, per_class=300, max_epochs=200, tsne_points=1500)
+        return replace_config(base, **overrides)
+
+    @classmethod
+    def paper(cls, potential: str = "higgs", **overrides: Any) -> "InvarianceConfig":
+        """2000 points per class, at most 1000 epochs."""
+        base = cls(potential=potential, per_class=2000, max_epochs=1000)
+        return replace_config(base, **overrides)
+
+    def validate(self) -> None:
+        get(self.potential)
+        if len(self.levels) < 2:
+            raise ValueError(f"levels must hold at least 2 levels, got {self.levels!r}")
+        check_float(self.width, "width", positive=True)
+        check_int(self.per_class, "per_class", minimum=10)
+        check_float(self.test_fraction, "test_fraction", minimum=0.05, maximum=0.5)
+        check_int(self.n_neighbors, "n_neighbors", minimum=1)
+        check_seed(self.seed)
+
+
+@dataclass
+class InvarianceResult:
+    """What one run found; ``save`` writes it as JSON, arrays and figures.
+
+    Attributes
+    ----------
+    accuracy : float
+        Accuracy on held-out test points (never used in training or stopping).
+    neighbor_purity : float
+        Mean over classes of the fraction of k nearest embedding neighbours
+        that share a point's class (all points, train and test).
+    neighbor_purity_per_class : dict
+        Level (as a string) -> purity.
+    orbit_groups : dict
+        Level (as a string) -> number of orbit groups found in the embedding.
+    expected_orbit_groups : dict or None
+        Level -> exact number of separate shells of the window, for radial
+        potentials (see :meth:`Potential.orbit_count`); None otherwise.
+    """
+
+    config: InvarianceConfig
+    accuracy: float
+    val_accuracy: float
+    neighbor_purity: float
+    neighbor_purity_per_class: dict[str, float]
+    orbit_groups: dict[str, int]
+    expected_orbit_groups: dict[str, int] | None
+    n_epochs: int
+    potential: dict[str, Any]
+    timings: dict[str, float]
+    versions: dict[str, str] = field(default_factory=software_versions)
+    X: np.ndarray | None = field(default=None, repr=False)
+    y: np.ndarray | None = field(default=None, repr=False)
+    embedding: np.ndarray | None = field(default=None, repr=False)
+    is_test: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "experiment": NAME,
+            "config": config_dict(self.config),
+            "accuracy": self.accuracy,
+            "val_accuracy": self.val_accuracy,
+            "neighbor_purity": self.neighbor_purity,
+            "neighbor_purity_per_class": self.neighbor_purity_per_class,
+            "orbit_groups": self.orbit_groups,
+            "expected_orbit_groups": self.expected_orbit_groups,
+            "orbit_groups_correct": (None if self.expected_orbit_groups is None
+                                     else self.orbit_groups == self.expected_orbit_groups),
+            "n_epochs": self.n_epochs,
+            "potential": self.potential,
+            "timings": self.timings,
+            "versions": self.versions,
+        }
+
+    def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
+        """Write ``result.json``, ``samples.npz`` and the figures into ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        if self.X is not None:
+            write_npz(out / "samples.npz", X=self.X, y=self.y, embedding=self.embedding,
+                      is_test=self.is_test, levels=np.asarray(self.config.levels))
+        if figures and self.X is not None:
+            t0 = time.perf_counter()
+            self.plot(out)
+            self.timings["figures"] = time.perf_counter() - t0
+        write_json(out / "result.json", self.to_dict())
+        return out / "result.json"
+
+    def plot(self, out_dir: str | Path) -> list[Path]:
+        """Draw ``embedding_tsne.png`` and ``input_classes.png``."""
+        from symfast.analysis import plot_embedding_tsne, plot_input_classes
+
+        out = Path(out_dir)
+        names = [f"V={lv:+.1f}" for lv in self.config.levels]
+        pot = self.config.potential
+        return [
+            plot_embedding_tsne(self.embedding, self.y, out / "embedding_tsne.png",
+                                class_names=names, max_points=self.config.tsne_points,
+                                seed=self.config.seed,
+                                title=f"{pot}: t-SNE of the embedding layer"),
+            plot_input_classes(self.X, self.y, out / "input_classes.png", class_names=names,
+                               title=f"{pot}: level-set samples (x1, x2)",
+                               seed=self.config.seed),
+        ]
+
+    @classmethod
+    def load(cls, out_dir: str | Path) -> dict[str, Any]:
+        """The saved ``result.json`` as a dict."""
+        return json.loads((Path(out_dir) / "result.json").read_text())
+
+
+def run(config: InvarianceConfig, *, progress: bool = True,
+        n_threads: int | None = None) -> InvarianceResult:
+    """Sample, train, embed and analyse; returns the result (nothing is written).
+
+    Parameters
+    ----------
+    config : InvarianceConfig
+    progress : bool, default=True
+        Announce stages and show a training progress bar on stderr.
+    n_threads : int, optional
+        Threads for the kernels, torch and FAISS.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from symfast.analysis import count_orbit_groups, neighbor_purity
+    from symfast.nn import EmbeddingClassifier
+    from symfast.potentials import sample_level_sets
+
+    if not isinstance(config, InvarianceConfig):
+        raise TypeError(f"config must be an InvarianceConfig, got {type(config).__name__}")
+    config.validate()
+    pot = get(config.potential)
+    stages = Stages(["sampling", "training", "analysis"], enabled=progress,
+                    title=f"invariance[{pot.name}]")
+
+    stages.start("sampling")
+    X, y = sample_level_sets(pot, config.levels, width=config.width,
+                             per_class=config.per_class, seed=config.seed,
+                             n_threads=n_threads)
+    idx_tr, idx_te = train_test_split(np.arange(y.size), test_size=config.test_fraction,
+                                      random_state=config.seed, stratify=y)
+
+    stages.start("training")
+    clf = EmbeddingClassifier(
+        config.hidden, config.embed_dim, learning_rate=config.learning_rate,
+        batch_size=config.batch_size, max_epochs=config.max_epochs,
+        target_accuracy=config.target_accuracy, seed=config.seed, progress=progress,
+        n_threads=n_threads)
+    clf.fit(X[idx_tr], y[idx_tr])
+    accuracy = clf.score(X[idx_te], y[idx_te])
+
+    stages.start("analysis")
+    E = clf.embed(X)
+    purity, per_class = neighbor_purity(E, y, k=config.n_neighbors, n_threads=n_threads)
+    kw = dict(k=config.n_neighbors, jump_ratio=config.jump_ratio,
+              min_group_fraction=config.min_group_fraction, n_threads=n_threads)
+    groups = count_orbit_groups(E, y, **kw)
+    expected = [pot.orbit_count(lv, config.width) for lv in config.levels]
+    timings = stages.done()
+
+    def by_level(d: dict) -> dict[str, Any]:
+        return {f"{config.levels[int(k)]:g}": v for k, v in d.items()}
+
+    is_test = np.zeros(y.size, dtype=bool)
+    is_test[idx_te] = True
+    return InvarianceResult(
+        config=config, accuracy=accuracy, val_accuracy=clf.val_accuracy_,
+        neighbor_purity=purity, neighbor_purity_per_class=by_level(per_class),
+        orbit_groups=by_level(groups),
+        expected_orbit_groups=(None if expected[0] is None
+                               else by_level(dict(enumerate(expected)))),
+        n_epochs=clf.n_epochs_,
+        potential={"name": pot.name, "dim": pot.dim, "group": pot.group,
+                   "n_generators": pot.n_generators, "description": pot.description},
+        timings=timings, X=X, y=y, embedding=E, is_test=is_test)

@@ -1,0 +1,273 @@
+"""The embedding classifier: an MLP whose last hidden layer is read as an embedding."""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from symfast._validation import check_array, check_float, check_int, check_seed
+from symfast.nn._utils import encode_labels, seeded, torch_threads
+
+
+class _Net(nn.Module):
+    """Dense ReLU trunk ending in the embedding layer, plus one linear head per label column."""
+
+    def __init__(self, n_in: int, hidden: Sequence[int], embed_dim: int,
+                 n_classes: Sequence[int]):
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = n_in
+        for h in list(hidden) + [embed_dim]:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        self.trunk = nn.Sequential(*layers)
+        self.heads = nn.ModuleList(nn.Linear(embed_dim, c) for c in n_classes)
+        self.register_buffer("mean", torch.zeros(n_in))
+        self.register_buffer("scale", torch.ones(n_in))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.trunk((x - self.mean) / self.scale)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        e = self.embed(x)
+        return [head(e) for head in self.heads]
+
+
+class EmbeddingClassifier:
+    """An MLP classifier whose last hidden layer is the embedding.
+
+    Trained on the values of a function (for example the level set a point lies
+    on), the embedding groups inputs that the function cannot tell apart: the
+    invariance of the function shows up as structure in the embedding.
+
+    Parameters
+    ----------
+    hidden : sequence of int, default=(80, 80, 80)
+        Widths of the dense ReLU layers before the embedding layer.
+    embed_dim : int, default=80
+        Width of the embedding (the last hidden layer, also ReLU).
+    learning_rate : float, default=1e-3
+        Adam's step size.
+    batch_size : int, default=128
+    max_epochs : int, default=500
+    target_accuracy : float, default=0.95
+        Training stops once the held-out accuracy (every head) reaches this.
+    validation_fraction : float, default=0.2
+        Share of the training data held out (stratified on the first label
+        column) to decide when to stop.
+    weight_decay : float, default=0.0
+    standardize : bool, default=True
+        Centre and scale each input feature with the training statistics.
+    seed : int, default=0
+        Seeds initialisation, the split and shuffling; the same seed gives the
+        same model on the same machine (CPU).
+    restore_best : bool, default=True
+        When training ends without reaching ``target_accuracy``, go back to
+        the weights of the epoch with the best held-out accuracy.
+    progress : bool, default=True
+        Show a progress bar over epochs.
+    n_threads : int, optional
+        torch intra-op threads while fitting and predicting (default: torch's).
+
+    Attributes
+    ----------
+    classes_ : list of ndarray
+        Distinct labels of each head.
+    history_ : list of dict
+        Per epoch: ``epoch``, ``loss`` (mean training loss), ``val_accuracy``;
+        a last entry with ``restored=True`` when the best epoch was restored.
+    n_epochs_ : int
+        Epochs run.
+    val_accuracy_ : float
+        Held-out accuracy at the end of training (minimum over heads).
+    fit_time_ : float
+        Seconds spent in ``fit``.
+
+    Examples
+    --------
+    >>> from symfast.potentials import sample_level_sets, PAPER_LEVELS
+    >>> from symfast.nn import EmbeddingClassifier
+    >>> X, y = sample_level_sets("higgs", PAPER_LEVELS, per_class=200)
+    >>> clf = EmbeddingClassifier(progress=False).fit(X, y)
+    >>> clf.embed(X).shape
+    (2200, 80)
+    """
+
+    def __init__(self, hidden: Sequence[int] = (80, 80, 80), embed_dim: int = 80, *,
+                 learning_rate: float = 1e-3, batch_size: int = 128, max_epochs: int = 500,
+                 target_accuracy: float = 0.95, validation_fraction: float = 0.2,
+                 weight_decay: float = 0.0, standardize: bool = True, seed: int = 0,
+                 restore_best: bool = True, progress: bool = True,
+                 n_threads: int | None = None):
+        self.hidden = hidden
+        self.embed_dim = embed_dim
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.target_accuracy = target_accuracy
+        self.validation_fraction = validation_fraction
+        self.weight_decay = weight_decay
+        self.standardize = standardize
+        self.seed = seed
+        self.restore_best = restore_best
+        self.progress = progress
+        self.n_threads = n_threads
+
+    # -- validation -----------------------------------------------------------------
+    def _check_params(self) -> None:
+        if isinstance(self.hidden, (int, np.integer)) or not all(
+                isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
+                for h in self.hidden):
+            raise ValueError(f"hidden must be a sequence of positive ints, got {self.hidden!r}")
+        check_int(self.embed_dim, "embed_dim", minimum=1)
+        check_float(self.learning_rate, "learning_rate", positive=True)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        check_int(self.max_epochs, "max_epochs", minimum=1)
+        check_float(self.target_accuracy, "target_accuracy", minimum=0.0, maximum=1.0)
+        check_float(self.validation_fraction, "validation_fraction", minimum=0.0, maximum=0.9)
+        check_float(self.weight_decay, "weight_decay", minimum=0.0)
+        check_seed(self.seed)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise RuntimeError("this EmbeddingClassifier is not fitted yet; call fit(X, y) first")
+
+    def _check_X(self, X: np.ndarray) -> torch.Tensor:
+        self._check_fitted()
+        arr = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
+        return torch.from_numpy(arr.astype(np.float32))
+
+    # -- training -------------------------------------------------------------------
+    def fit(self, X: np.ndarray, y: np.ndarray) -> "EmbeddingClassifier":
+        """Train on X of shape (n_samples, n_features) and labels y of shape (n_samples,)
+        or (n_samples, n_heads); returns ``self``."""
+        self._check_params()
+        X_arr = check_array(X, "X", ndim=2, min_rows=2)
+        codes, self.classes_ = encode_labels(y, X_arr.shape[0])
+        self.n_features_in_ = X_arr.shape[1]
+        self.n_heads_ = codes.shape[1]
+        seed = int(self.seed)
+        t0 = time.perf_counter()
+
+        rng = np.random.default_rng(seed)
+        n = X_arr.shape[0]
+        n_val = int(round(self.validation_fraction * n))
+        if n_val > 0:
+            from sklearn.model_selection import train_test_split
+
+            strat = codes[:, 0]
+            counts = np.bincount(strat)
+            stratify = strat if counts.min() >= 2 and n_val >= counts.size else None
+            tr_idx, va_idx = train_test_split(np.arange(n), test_size=n_val,
+                                              random_state=seed, stratify=stratify)
+        else:
+            tr_idx, va_idx = rng.permutation(n), np.arange(0)
+        Xt = torch.from_numpy(X_arr[tr_idx].astype(np.float32))
+        yt = torch.from_numpy(codes[tr_idx])
+        Xv = torch.from_numpy(X_arr[va_idx].astype(np.float32))
+        yv = torch.from_numpy(codes[va_idx])
+
+        with torch_threads(self.n_threads), seeded(seed) as gen:
+            net = _Net(self.n_features_in_, self.hidden, self.embed_dim,
+                       [len(c) for c in self.classes_])
+            if self.standardize:
+                net.mean.copy_(Xt.mean(0))
+                net.scale.copy_(Xt.std(0).clamp_min(1e-12))
+            opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate,
+                                   weight_decay=self.weight_decay)
+            loss_fn = nn.CrossEntropyLoss()
+            self.history_ = []
+            bar = _progress_bar(self.max_epochs, self.progress)
+            n_tr = Xt.shape[0]
+            best_acc, best_state, best_epoch = -1.0, None, 0
+            for epoch in range(1, self.max_epochs + 1):
+                net.train()
+                perm = torch.randperm(n_tr, generator=gen)
+                total = 0.0
+                for start in range(0, n_tr, self.batch_size):
+                    idx = perm[start:start + self.batch_size]
+                    logits = net(Xt[idx])
+                    loss = sum(loss_fn(lg, yt[idx, h]) for h, lg in enumerate(logits))
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    total += float(loss.detach()) * idx.numel()
+                val_acc = (_accuracy(net, Xv, yv) if n_val > 0 else _accuracy(net, Xt, yt))
+                self.history_.append({"epoch": epoch, "loss": total / n_tr,
+                                      "val_accuracy": val_acc})
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{total / n_tr:.4f}", val_acc=f"{val_acc:.4f}")
+                if val_acc >= self.target_accuracy:
+                    break
+                if self.restore_best and val_acc > best_acc:
+                    best_acc, best_epoch = val_acc, epoch
+                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            if bar is not None:
+                bar.close()
+            if (self.restore_best and best_state is not None
+                    and self.history_[-1]["val_accuracy"] < self.target_accuracy
+                    and best_acc > self.history_[-1]["val_accuracy"]):
+                net.load_state_dict(best_state)
+                self.history_.append({"epoch": best_epoch, "loss": float("nan"),
+                                      "val_accuracy": best_acc, "restored": True})
+        net.eval()
+        self.net_ = net
+        self.n_epochs_ = sum(1 for h in self.history_ if not h.get("restored"))
+        self.val_accuracy_ = self.history_[-1]["val_accuracy"]
+        self.fit_time_ = time.perf_counter() - t0
+        return self
+
+    # -- inference ------------------------------------------------------------------
+    def _logits(self, X: np.ndarray) -> list[torch.Tensor]:
+        xt = self._check_X(X)
+        with torch_threads(self.n_threads), torch.no_grad():
+            return self.net_(xt)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray | list[np.ndarray]:
+        """Class probabilities: (n_samples, n_classes), or a list of them, one per head."""
+        probs = [torch.softmax(lg, dim=1).numpy() for lg in self._logits(X)]
+        return probs[0] if self.n_heads_ == 1 else probs
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted labels: (n_samples,), or (n_samples, n_heads) for several heads."""
+        preds = [self.classes_[h][lg.argmax(1).numpy()]
+                 for h, lg in enumerate(self._logits(X))]
+        return preds[0] if self.n_heads_ == 1 else np.stack(preds, axis=1)
+
+    def score(self, X: np.ndarray, y: np.ndarray) -> float:
+        """Accuracy (mean over heads) on X and y."""
+        pred = self.predict(X)
+        y_arr = np.asarray(y)
+        if y_arr.shape[0] != pred.shape[0]:
+            raise ValueError(f"X and y must have the same number of rows, got "
+                             f"{pred.shape[0]} and {y_arr.shape[0]}")
+        return float(np.mean(pred.reshape(y_arr.shape) == y_arr))
+
+    def embed(self, X: np.ndarray) -> np.ndarray:
+        """Embedding (last hidden layer) of X: ndarray of shape (n_samples, embed_dim), float32."""
+        xt = self._check_X(X)
+        with torch_threads(self.n_threads), torch.no_grad():
+            return np.ascontiguousarray(self.net_.embed(xt).numpy(), dtype=np.float32)
+
+
+def _accuracy(net: _Net, X: torch.Tensor, codes: torch.Tensor) -> float:
+    """Minimum over heads of the accuracy, so that every head must reach the target."""
+    net.eval()
+    with torch.no_grad():
+        logits = net(X)
+    net.train()
+    return min(float((lg.argmax(1) == codes[:, h]).float().mean())
+               for h, lg in enumerate(logits))
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="training", unit="epoch", leave=False)

@@ -1,0 +1,74 @@
+"""Helpers shared by the torch models: label encoding, seeding, thread scoping."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from symfast._validation import check_array, check_int
+
+
+def encode_labels(y: np.ndarray, n_rows: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Validate labels and map each column to 0..n_classes-1.
+
+    Parameters
+    ----------
+    y : array_like of shape (n_samples,) or (n_samples, n_heads)
+    n_rows : int
+        Number of samples in X, which y must match.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples, n_heads), int64
+    classes : list of ndarray
+        The sorted distinct labels of each head.
+    """
+    y_arr = np.asarray(y)
+    if y_arr.ndim not in (1, 2):
+        raise ValueError(f"y must be 1- or 2-dimensional, got shape {y_arr.shape}")
+    if y_arr.shape[0] != n_rows:
+        raise ValueError(f"X and y must have the same number of rows, got {n_rows} and "
+                         f"{y_arr.shape[0]}")
+    if y_arr.dtype.kind == "f":
+        y_arr = check_array(y_arr, "y", ndim=y_arr.ndim)
+    elif y_arr.dtype.kind not in "iub":
+        raise TypeError(f"y must hold integer or float class labels, got dtype {y_arr.dtype}")
+    y2 = y_arr.reshape(n_rows, -1)
+    classes, codes = [], np.empty(y2.shape, dtype=np.int64)
+    for h in range(y2.shape[1]):
+        cls, inv = np.unique(y2[:, h], return_inverse=True)
+        if cls.size < 2:
+            raise ValueError(f"y column {h} must hold at least 2 classes, got {cls.size}")
+        classes.append(cls)
+        codes[:, h] = inv
+    return codes, classes
+
+
+@contextmanager
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Run a block with ``n_threads`` intra-op threads, restoring the old count."""
+    if n_threads is None:
+        yield
+        return
+    n_threads = check_int(n_threads, "n_threads", minimum=1)
+    old = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[torch.Generator]:
+    """Seed torch's global generator for a block without leaking the state.
+
+    Yields a separate generator for data shuffling, seeded from the same seed.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        gen = torch.Generator().manual_seed(seed + 1)
+        yield gen

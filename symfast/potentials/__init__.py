@@ -1,0 +1,16 @@
+"""Built-in potentials, their known invariances, and level-set samplers.
+
+>>> from symfast import potentials
+>>> potentials.get("higgs").generators.shape
+(1, 2, 2)
+"""
+
+from symfast.potentials._polynomial import Polynomial, radial_squared
+from symfast.potentials._registry import (HIGGS_A, PAPER_LEVELS, PAPER_WIDTH, REGISTRY,
+                                          Potential, get, names, register, so_generators)
+from symfast.potentials._sampling import sample_level_sets
+
+__all__ = [
+    "HIGGS_A", "PAPER_LEVELS", "PAPER_WIDTH", "REGISTRY", "Polynomial", "Potential",
+    "get", "names", "radial_squared", "register", "sample_level_sets", "so_generators",
+]

@@ -1,0 +1,94 @@
+"""Neighbours, purity, spanning trees and orbit groups, against exact references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.spatial.distance import cdist
+
+from reference import knn_bruteforce
+from symfast.analysis import (count_orbit_groups, knn, minimum_spanning_edges,
+                              neighbor_purity, orbit_groups, plot_embedding_tsne,
+                              plot_input_classes)
+
+
+def _circle(n, r, centre, rng, dim=2):
+    t = rng.uniform(0, 2 * np.pi, n)
+    X = np.zeros((n, dim))
+    X[:, 0], X[:, 1] = r * np.cos(t), r * np.sin(t)
+    return X + centre
+
+
+def test_knn_matches_bruteforce(rng):
+    X = rng.normal(size=(300, 7)).astype(np.float32)
+    D, I = knn(X, 5)
+    Dr, Ir = knn_bruteforce(X, 5)
+    assert np.allclose(D, Dr, atol=1e-4)
+    assert (I == Ir).mean() > 0.99  # ties in float32 may swap a pair
+    assert I.dtype == np.int64 and not (I == np.arange(300)[:, None]).any()
+
+
+def test_knn_with_queries_and_errors(rng):
+    X = rng.normal(size=(50, 3))
+    D, I = knn(X, 1, queries=X[:5], exclude_self=False)
+    assert np.array_equal(I[:, 0], np.arange(5)) and np.allclose(D, 0)
+    with pytest.raises(ValueError, match="k=50"):
+        knn(X, 50)
+    with pytest.raises(ValueError, match="queries"):
+        knn(X, 2, queries=np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="X"):
+        knn(np.full((4, 2), np.nan), 1)
+
+
+def test_purity_on_separated_and_random_labels(rng):
+    X = np.concatenate([rng.normal(size=(200, 4)), rng.normal(size=(200, 4)) + 50])
+    y = np.repeat([0, 1], 200)
+    mean, per = neighbor_purity(X, y, k=10)
+    assert mean == 1.0 and per == {0: 1.0, 1: 1.0}
+    y_rand = rng.integers(0, 4, size=400)
+    mean_rand, _ = neighbor_purity(rng.normal(size=(400, 4)), y_rand, k=10)
+    assert 0.15 < mean_rand < 0.35
+    with pytest.raises(ValueError, match="labels"):
+        neighbor_purity(X, y[:10])
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 150, 600])
+def test_spanning_tree_is_exact(n, rng):
+    X = np.concatenate([rng.normal(size=(n, 3)), rng.normal(size=(n, 3)) * 0.01 + 9,
+                        rng.normal(size=(n, 3)) * 3 - 20])
+    edges = minimum_spanning_edges(X, k=4)
+    Xf = X.astype(np.float32).astype(np.float64)  # FAISS works in float32
+    ref = minimum_spanning_tree(cdist(Xf, Xf)).data.sum()
+    assert edges.shape == (3 * n - 1, 3)
+    assert np.isclose(edges[:, 2].sum(), ref, rtol=1e-5)
+    assert np.all(np.diff(edges[:, 2]) >= 0)
+
+
+def test_orbit_groups_two_circles_versus_one(rng):
+    two = np.concatenate([_circle(300, 1.0, 0.0, rng, 5), _circle(300, 2.0, 0.0, rng, 5)])
+    g = orbit_groups(two)
+    assert g.max() == 1
+    assert np.array_equal(np.bincount(g), [300, 300]) or len(set(g[:300])) == 1
+    assert set(g[:300]).isdisjoint(set(g[300:]))
+    one = _circle(400, 1.0, 0.0, rng, 5)
+    assert orbit_groups(one).max() == 0
+    # a handful of outliers does not make a group of its own
+    outliers = np.concatenate([one, rng.normal(size=(5, 5)) + 30])
+    assert orbit_groups(outliers).max() == 0
+
+
+def test_count_orbit_groups_per_class(rng):
+    E = np.concatenate([_circle(200, 1.0, 0.0, rng), _circle(200, 1.0, 10.0, rng),
+                        _circle(200, 1.0, -10.0, rng)])
+    y = np.repeat([0, 1], [400, 200])
+    assert count_orbit_groups(E, y) == {0: 2, 1: 1}
+
+
+def test_figures_are_written(tmp_path, rng):
+    E = rng.normal(size=(120, 6))
+    y = np.repeat(np.arange(3), 40)
+    p1 = plot_embedding_tsne(E, y, tmp_path / "t.png", class_names=["a", "b", "c"])
+    p2 = plot_input_classes(E[:, :2], y, tmp_path / "i.png")
+    for p in (p1, p2):
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,103 @@
+"""The embedding classifier: learning, determinism, the estimator contract, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symfast.nn import EmbeddingClassifier
+from symfast.potentials import PAPER_LEVELS, sample_level_sets
+
+
+@pytest.fixture(scope="module")
+def higgs_data():
+    X, y = sample_level_sets("higgs", PAPER_LEVELS, per_class=300, seed=11)
+    rng = np.random.default_rng(0)
+    perm = rng.permutation(y.size)
+    n_te = y.size // 5
+    return X[perm[n_te:]], y[perm[n_te:]], X[perm[:n_te]], y[perm[:n_te]]
+
+
+@pytest.mark.slow
+def test_learns_higgs_level_sets_to_95_percent(higgs_data):
+    Xtr, ytr, Xte, yte = higgs_data
+    clf = EmbeddingClassifier(progress=False, max_epochs=200, target_accuracy=0.99)
+    clf.fit(Xtr, ytr)
+    assert clf.score(Xte, yte) >= 0.95
+    proba = clf.predict_proba(Xte)
+    assert proba.shape == (yte.size, 11)
+    assert np.allclose(proba.sum(1), 1.0, atol=1e-5)
+    E = clf.embed(Xte)
+    assert E.shape == (yte.size, 80) and E.dtype == np.float32 and E.flags.c_contiguous
+
+
+def test_same_seed_same_model(higgs_data):
+    Xtr, ytr, Xte, _ = higgs_data
+    kw = dict(progress=False, max_epochs=3, hidden=(16,), embed_dim=8)
+    a = EmbeddingClassifier(seed=5, **kw).fit(Xtr, ytr)
+    b = EmbeddingClassifier(seed=5, **kw).fit(Xtr, ytr)
+    c = EmbeddingClassifier(seed=6, **kw).fit(Xtr, ytr)
+    assert np.array_equal(a.embed(Xte), b.embed(Xte))
+    assert [h["loss"] for h in a.history_] == [h["loss"] for h in b.history_]
+    assert not np.array_equal(a.embed(Xte), c.embed(Xte))
+
+
+def test_stops_at_target_accuracy():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2))
+    y = (X[:, 0] > 0).astype(int)
+    clf = EmbeddingClassifier(progress=False, max_epochs=200, target_accuracy=0.9,
+                              hidden=(16,), embed_dim=8).fit(X, y)
+    assert clf.n_epochs_ < 200
+    assert clf.val_accuracy_ >= 0.9
+
+
+def test_several_heads_and_label_values():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(600, 3))
+    y = np.stack([np.where(X[:, 0] > 0, 10, -3), (X[:, 1] > 0).astype(int) + 7], axis=1)
+    clf = EmbeddingClassifier(progress=False, max_epochs=60, hidden=(32,), embed_dim=16,
+                              target_accuracy=0.97).fit(X, y)
+    pred = clf.predict(X)
+    assert pred.shape == (600, 2)
+    assert set(np.unique(pred[:, 0])) <= {10, -3}
+    assert clf.score(X, y) > 0.9
+    assert isinstance(clf.predict_proba(X), list)
+
+
+def test_restores_best_epoch_when_target_not_reached():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 2))
+    y = rng.integers(0, 2, size=300)  # pure noise: the target is out of reach
+    clf = EmbeddingClassifier(progress=False, max_epochs=15, hidden=(8,), embed_dim=4,
+                              target_accuracy=1.0).fit(X, y)
+    best = max(h["val_accuracy"] for h in clf.history_)
+    assert clf.history_[-1].get("restored") or clf.history_[-1]["val_accuracy"] == best
+    assert clf.n_epochs_ == 15
+
+
+@pytest.mark.parametrize("X, y, exc, words", [
+    (np.array([[0.0, np.nan], [1.0, 1.0], [2.0, 2.0]]), [0, 1, 0], ValueError, "X"),
+    (np.array([[0.0, np.inf], [1.0, 1.0], [2.0, 2.0]]), [0, 1, 0], ValueError, "X"),
+    (np.zeros((3, 2)), [0, 1], ValueError, "same number of rows"),
+    (np.zeros((3, 2)), [0, 0, 0], ValueError, "at least 2 classes"),
+    (np.zeros(3), [0, 1, 0], ValueError, "X must be 2-dimensional"),
+    (np.zeros((3, 2)), ["a", "b", "a"], TypeError, "y"),
+])
+def test_bad_fit_input_is_named(X, y, exc, words):
+    with pytest.raises(exc) as info:
+        EmbeddingClassifier(progress=False, max_epochs=1).fit(X, y)
+    assert words in str(info.value)
+
+
+def test_bad_parameters_and_unfitted_use():
+    X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2
+    with pytest.raises(ValueError, match="hidden"):
+        EmbeddingClassifier(hidden=(0,), progress=False).fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate"):
+        EmbeddingClassifier(learning_rate=-1.0, progress=False).fit(X, y)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        EmbeddingClassifier().embed(X)
+    clf = EmbeddingClassifier(progress=False, max_epochs=1, hidden=(4,), embed_dim=2).fit(X, y)
+    with pytest.raises(ValueError, match="3 columns|2 columns"):
+        clf.embed(np.zeros((4, 3)))
