@@ -20,6 +20,7 @@ from setuptools import Extension, setup
 # (module name, sources, extra compile flags)
 EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     ("symfast._ext._levelset", ["csrc/_levelset.pyx"], []),
+    ("symfast._ext._generators", ["csrc/_generators.pyx"], []),
 ]
 
 BASE_FLAGS = ["-O3"]

@@ -13,14 +13,19 @@ from symfast._version import __version__
 
 _SUBMODULES = {"potentials", "nn", "analysis", "experiments", "cli"}
 
-__all__ = ["__version__", *sorted(_SUBMODULES)]
+#: Functions re-exported at the top level, loaded on first use.
+_FUNCTIONS = {"find_generators": "symfast.analysis"}
+
+__all__ = ["__version__", *sorted(_SUBMODULES), *sorted(_FUNCTIONS)]
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f"symfast.{name}")
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'symfast' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SUBMODULES)
+    return sorted(set(globals()) | _SUBMODULES | set(_FUNCTIONS))

@@ -1,0 +1,592 @@
+"""Generator discovery: from a point cloud to the Lie algebra of its symmetry.
+
+Two methods, both data-only:
+
+``pairs`` (Krippendorf & Syvaeri's hyperplane-filtered regression)
+    Random planes through two points of a cloud; the points near each plane,
+    paired when close, give chord velocities v ~ T m that a least-squares fit
+    turns into one candidate generator per plane (compiled kernel,
+    ``csrc/_generators.pyx``).  An uncentred PCA over all candidates gives the
+    generators.  Right when each cloud is a union of whole orbits that a plane
+    cuts in orbits (circles and spheres); wrong for level sets that hold a
+    continuum of orbits, which a plane cuts in curves that are not orbits.
+
+``tangent``
+    A symmetry generator T moves every point along its level set: T x lies in
+    the tangent space at x.  The normal space N(x) is estimated by local PCA
+    over the k nearest neighbours; each point contributes the linear
+    conditions N(x)^T (T x + b) = 0 on the affine field (T, b), whose null
+    space (smallest singular vectors of the stacked conditions) is the
+    symmetry algebra.  b absorbs an unknown fixed point, so no centring error
+    enters; non-compact generators are admitted.  Rows are trimmed robustly
+    (the worst 10 % are dropped, three times) because a few points sit where
+    local PCA fails (near the origin, across sampling gaps).
+
+How many generators (when ``n_generators`` is not forced)
+    tangent: the residual of each null vector (RMS over points of the sine of
+    the angle between T x + b and the tangent space) is compared with the
+    noise of the normals themselves, sigma, estimated from the disagreement of
+    normals fitted to two halves of each neighbourhood.  Candidates are the
+    vectors with residual below ``tol_ratio * sigma`` (default 0.75); their
+    number is cut at the largest jump in residual among them and the first
+    rejected one.  None below: zero generators.
+    pairs: the count is the position of the largest ratio between consecutive
+    explained-variance ratios of the candidate PCA, if that ratio is at least
+    ``gap_ratio`` (default 5); and zero when the median relative residual of
+    the plane fits exceeds ``max_residual`` (default 0.1), because chords of a
+    curve that is not an orbit do not follow any linear field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from symfast._validation import (check_array, check_float, check_int, check_n_threads,
+                                 check_seed)
+from symfast.analysis._algebra import (algebra_similarity, identify_algebra,
+                                       orthonormal_basis, structure_constants)
+
+METHODS = ("auto", "pairs", "tangent")
+
+
+@dataclass
+class SymmetryResult:
+    """The symmetry algebra found in a point cloud.
+
+    Attributes
+    ----------
+    generators : ndarray of shape (k, d, d)
+        Orthonormal basis (Frobenius) of the discovered algebra, in the input
+        coordinates; also available as ``lie_algebra``.
+    n_generators : int
+    method : str
+        "pairs" or "tangent" (what "auto" chose).
+    explained_variance_ratio : ndarray
+        The whole spectrum of the method.  pairs: explained-variance ratios of
+        the candidate PCA, descending (generators are the leading entries).
+        tangent: squared residuals of all null-space directions normalised to
+        sum 1, ascending (generators are the leading, small entries).
+    residuals : ndarray of shape (k,)
+        Per generator: the RMS sine of the angle between T x + b and the
+        tangent space (tangent) or the median relative residual of the plane
+        fits (pairs, the same value for every generator).
+    noise_level : float or None
+        tangent: the estimated noise of the local normals, sigma.
+    structure_constants : ndarray of shape (k, k, k)
+        [T_a, T_b] = sum_c f_abc T_c.
+    closure_error : float
+        How far the span is from closing under the bracket.
+    algebra : str
+        A readable name: "so(3)", "u(1)+u(1)", "so(3)+u(1)", "so(4)", "trivial", ...
+    center : ndarray of shape (d,)
+        The fixed point the generators act around (cloud mean for pairs).
+    diagnostics : dict
+        planes tried / fitted, pairs used, delta, eps, intrinsic dimensions, ...
+    reason : str
+        Why no generator was found, when none was ("" otherwise).
+    """
+
+    generators: np.ndarray
+    method: str
+    explained_variance_ratio: np.ndarray
+    residuals: np.ndarray
+    center: np.ndarray
+    noise_level: float | None = None
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    structure_constants: np.ndarray = field(init=False)
+    closure_error: float = field(init=False)
+    algebra: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.structure_constants, self.closure_error = structure_constants(self.generators)
+        self.algebra = identify_algebra(self.generators)
+
+    @property
+    def n_generators(self) -> int:
+        return int(self.generators.shape[0])
+
+    @property
+    def lie_algebra(self) -> np.ndarray:
+        """Alias of ``generators`` (shape (k, d, d)), as equivariant-network libraries name it."""
+        return self.generators
+
+    def similarity(self, reference: np.ndarray) -> float:
+        """:func:`algebra_similarity` of the generators with ``reference`` (k', d, d)."""
+        return algebra_similarity(self.generators, reference)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method, "n_generators": self.n_generators, "algebra": self.algebra,
+            "generators": self.generators.tolist(),
+            "explained_variance_ratio": self.explained_variance_ratio.tolist(),
+            "residuals": self.residuals.tolist(), "noise_level": self.noise_level,
+            "structure_constants": self.structure_constants.tolist(),
+            "closure_error": self.closure_error, "center": self.center.tolist(),
+            "diagnostics": self.diagnostics, "reason": self.reason,
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The result as a JSON string."""
+        from symfast._io import _json_default
+
+        return json.dumps(self.to_dict(), default=_json_default, **kwargs)
+
+    def __repr__(self) -> str:
+        extra = f", reason={self.reason!r}" if self.reason else ""
+        return (f"SymmetryResult(algebra={self.algebra!r}, n_generators={self.n_generators}, "
+                f"method={self.method!r}{extra})")
+
+
+# -- the pair-regression kernel and its defaults ---------------------------------------------
+def random_planes(X: np.ndarray, n_planes: int, rng: np.random.Generator) -> np.ndarray:
+    """Orthonormal bases (n_planes, 2, d) of planes through two random rows of centred X.
+
+    Pairs of nearly parallel points are redrawn (a few times at most).
+    """
+    n, d = X.shape
+    out = np.empty((n_planes, 2, d))
+    filled = 0
+    for _ in range(20):
+        m = n_planes - filled
+        i = rng.integers(0, n, size=2 * m)
+        a, b = X[i[:m]], X[i[m:]]
+        na = np.linalg.norm(a, axis=1, keepdims=True)
+        e1 = a / np.where(na > 0, na, 1.0)
+        b = b - np.sum(b * e1, axis=1, keepdims=True) * e1
+        nb = np.linalg.norm(b, axis=1, keepdims=True)
+        ok = (na[:, 0] > 0) & (nb[:, 0] > 1e-6 * np.maximum(na[:, 0], 1e-300))
+        k = int(ok.sum())
+        out[filled:filled + k, 0] = e1[ok]
+        out[filled:filled + k, 1] = (b / np.where(nb > 0, nb, 1.0))[ok]
+        filled += k
+        if filled == n_planes:
+            return out
+    return out[:filled]
+
+
+def plane_candidates(X: np.ndarray, bases: np.ndarray, delta: float, eps: float, *,
+                     max_kept: int = 2000, n_threads: int | None = None
+                     ) -> dict[str, np.ndarray]:
+    """Run the compiled hyperplane-filtered pair regression on given planes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        Centred cloud.
+    bases : ndarray of shape (n_planes, 2, d)
+        Orthonormal (e1, e2) of each plane.
+    delta, eps : float
+        Distance to the plane for a point to be kept; distance for two kept
+        points to be paired.
+    max_kept : int, default=2000
+        Most points kept per plane (the first ones in row order).
+
+    Returns
+    -------
+    dict with ``T`` (n_planes, d, d) candidates, ``residual`` (n_planes,)
+    relative RMS of the fit (-1 where a plane had too few pairs), ``kept`` and
+    ``pairs`` (n_planes,) counts.
+    """
+    from symfast._ext import _generators
+
+    Xc = np.ascontiguousarray(X, dtype=np.float64)
+    B = np.ascontiguousarray(bases, dtype=np.float64)
+    n_planes, d = B.shape[0], Xc.shape[1]
+    T = np.zeros((n_planes, d * d))
+    res = np.empty(n_planes)
+    kept = np.empty(n_planes, dtype=np.int64)
+    pairs = np.empty(n_planes, dtype=np.int64)
+    _generators.plane_regression(Xc, B, float(delta), float(eps), int(max_kept), T, res,
+                                 kept, pairs, check_n_threads(n_threads))
+    if np.any(res < -1.5):
+        raise MemoryError("plane_regression could not allocate its per-block buffers")
+    return {"T": T.reshape(n_planes, d, d), "residual": res, "kept": kept, "pairs": pairs}
+
+
+def default_delta_eps(X: np.ndarray, rng: np.random.Generator, target_kept: int,
+                      max_kept: int | None = None, n_probe: int = 16) -> tuple[float, float]:
+    """Data-derived ``delta`` and ``eps`` for a centred cloud.
+
+    ``delta`` is the distance to a plane within which ``target_kept`` points
+    lie on a typical plane (median over ``n_probe`` random planes, each
+    through two random points, on a subsample of at most 50,000 points);
+    ``eps`` is 2.5 times the median nearest-neighbour distance among those
+    kept points (at most ``max_kept`` of them, as the kernel keeps), so that a
+    kept point has a few partners along its curve.
+    """
+    from scipy.spatial import cKDTree
+
+    n = X.shape[0]
+    sub = X if n <= 50_000 else X[rng.choice(n, 50_000, replace=False)]
+    planes = random_planes(sub, n_probe, rng)
+    norms2 = np.einsum("ij,ij->i", sub, sub)
+    q = min(1.0, target_kept / sub.shape[0])
+    deltas, nn = [], []
+    for e in planes:
+        a, b = sub @ e[0], sub @ e[1]
+        dist = np.sqrt(np.maximum(norms2 - a * a - b * b, 0.0))
+        dl = float(np.quantile(dist, q))
+        deltas.append(dl)
+        kept = sub[dist <= dl]
+        if max_kept is not None and kept.shape[0] > max_kept:
+            # the kernel keeps the first max_kept rows (of a shuffled cloud); scale the
+            # subsample's density to the full cloud's before capping
+            cap = max(2, int(max_kept * sub.shape[0] / n))
+            kept = kept[rng.choice(kept.shape[0], min(cap, kept.shape[0]), replace=False)]
+        if kept.shape[0] >= 2:
+            dd, _ = cKDTree(kept).query(kept, k=2)
+            nn.append(float(np.median(dd[:, 1])))
+    delta = float(np.median(deltas))
+    scale = float(np.median(np.sqrt(norms2)))
+    delta = max(delta, 1e-9 * scale)
+    eps = 2.5 * float(np.median(nn)) if nn else 0.1 * scale
+    return delta, max(eps, 1e-9 * scale)
+
+
+def _pairs_method(clouds: list[np.ndarray], *, n_planes: int, delta: float | None,
+                  eps: float | None, rng: np.random.Generator, threads: int,
+                  gap_ratio: float, max_residual: float, forced: int | None) -> dict:
+    sizes = np.array([c.shape[0] for c in clouds], dtype=float)
+    share = np.maximum(1, np.round(n_planes * sizes / sizes.sum())).astype(int)
+    Ts, res, diag = [], [], {"planes": 0, "planes_fitted": 0, "pairs": 0, "delta": [],
+                             "eps": []}
+    # One centre for all clouds: the group acts about one fixed point, and the mean of
+    # all points estimates it far better than the mean of each (small) cloud.
+    center = np.concatenate(clouds).mean(axis=0)
+    for cloud, n_p in zip(clouds, share):
+        Xc = cloud - center
+        if np.linalg.norm(Xc, axis=1).max() == 0:
+            continue
+        Xc = Xc[rng.permutation(Xc.shape[0])]   # the cap on kept points takes a random subset
+        target = int(np.clip(Xc.shape[0] // 20, 30, 400))
+        if delta is None or eps is None:
+            d0, e0 = default_delta_eps(Xc, rng, target, max_kept=4 * target)
+        dl = delta if delta is not None else d0
+        ep = eps if eps is not None else e0
+        bases = random_planes(Xc, int(n_p), rng)
+        if bases.shape[0] == 0:
+            continue
+        out = plane_candidates(Xc, bases, dl, ep, max_kept=4 * target, n_threads=threads)
+        ok = out["residual"] >= 0
+        Ts.append(out["T"][ok])
+        res.append(out["residual"][ok])
+        diag["planes"] += int(bases.shape[0])
+        diag["planes_fitted"] += int(ok.sum())
+        diag["pairs"] += int(out["pairs"].sum())
+        diag["delta"].append(dl)
+        diag["eps"].append(ep)
+    d = clouds[0].shape[1]
+    T = np.concatenate(Ts) if Ts else np.zeros((0, d, d))
+    r = np.concatenate(res) if res else np.zeros(0)
+    if T.shape[0] == 0:
+        return {"generators": np.zeros((0, d, d)), "spectrum": np.zeros(0),
+                "residuals": np.zeros(0), "center": center, "diag": diag,
+                "reason": "no plane had enough close pairs to fit (try a larger eps or delta)"}
+    flat = T.reshape(T.shape[0], -1)
+    norms = np.linalg.norm(flat, axis=1)
+    flat = flat[norms > 0] / norms[norms > 0, None]
+    _, s, Vt = np.linalg.svd(flat, full_matrices=False)
+    evr = s**2 / np.sum(s**2)
+    median_res = float(np.median(r))
+    diag["median_plane_residual"] = median_res
+    reason = ""
+    if forced is not None:
+        k = forced
+    else:
+        k = _largest_gap_count(evr, gap_ratio)
+        if k and median_res > max_residual:
+            reason = (f"the plane fits leave a median relative residual of {median_res:.3g} "
+                      f"(> max_residual={max_residual:g}): the chords follow no linear field")
+            k = 0
+        elif k == 0:
+            reason = (f"no gap of at least gap_ratio={gap_ratio:g} in the candidate spectrum")
+    gens = Vt[:k].reshape(k, d, d)
+    return {"generators": gens, "spectrum": evr, "residuals": np.full(k, median_res),
+            "center": center, "diag": diag, "reason": reason}
+
+
+def _largest_gap_count(evr: np.ndarray, gap_ratio: float, k_max: int = 64) -> int:
+    """Position of the largest ratio between consecutive descending values, if large enough."""
+    m = min(k_max, evr.size - 1)
+    if m < 1:
+        return 1 if evr.size == 1 else 0
+    floor = max(float(evr[0]) * 1e-15, 1e-300)
+    ratios = evr[:m] / np.maximum(evr[1:m + 1], floor)
+    j = int(np.argmax(ratios))
+    return j + 1 if ratios[j] >= gap_ratio else 0
+
+
+# -- the tangent method ----------------------------------------------------------------------
+def _local_pca(Y: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eigenvalues (n, d) ascending, eigenvectors (n, d, d), neighbour ids (n, k)."""
+    from symfast.analysis._neighbors import knn
+
+    _, I = knn(Y, k, n_threads=threads)
+    nb = Y[I] - Y[I].mean(axis=1, keepdims=True)
+    C = np.einsum("nki,nkj->nij", nb, nb) / k
+    w, V = np.linalg.eigh(C)
+    return w, V, I
+
+
+def intrinsic_dimension(Y: np.ndarray, k: int, threads: int | None = None) -> int:
+    """Median over points of the local PCA dimension (largest gap in log eigenvalues)."""
+    w, _, _ = _local_pca(Y, k, check_n_threads(threads))
+    return _dimension_from_eigs(w)
+
+
+def _dimension_from_eigs(w: np.ndarray) -> int:
+    d = w.shape[1]
+    lw = np.log(np.maximum(w, 1e-300 + 1e-14 * w[:, -1:]))
+    gaps = np.diff(lw, axis=1)
+    # dims above the largest gap; a gap below a factor 4 means "fills space" (with k
+    # neighbours in d dimensions, sample-covariance eigenvalues of a space-filling cloud
+    # differ by less)
+    j = np.argmax(gaps, axis=1)
+    big = gaps[np.arange(w.shape[0]), j] > np.log(4.0)
+    m = np.where(big, d - 1 - j, d)
+    return int(np.median(m))
+
+
+def _tangent_rows(Y: np.ndarray, k: int, threads: int
+                  ) -> tuple[np.ndarray | None, int, np.ndarray | None]:
+    """Constraint rows of one cloud (already centred and scaled), its dimension, normal noise."""
+    n, d = Y.shape
+    w, V, I = _local_pca(Y, k, threads)
+    m = _dimension_from_eigs(w)
+    if m >= d or m < 1:
+        return None, m, None
+    nn = d - m
+    N = V[:, :, :nn]
+    quality = w[:, nn - 1] / np.maximum(w[:, nn], 1e-300)
+    r = np.linalg.norm(Y, axis=1)
+    keep = (quality < 0.1) & (r > 0.2 * np.median(r))
+    # noise of the normals: two halves of each neighbourhood, fitted separately
+    halves = []
+    for J in (I[:, 0::2], I[:, 1::2]):
+        nb = Y[J] - Y[J].mean(axis=1, keepdims=True)
+        _, Vh = np.linalg.eigh(np.einsum("nki,nkj->nij", nb, nb))
+        halves.append(Vh[:, :, :nn])
+    cosines = np.linalg.svd(np.einsum("nij,nik->njk", halves[0], halves[1]),
+                            compute_uv=False).min(axis=1)
+    sines = np.sqrt(np.clip(1.0 - cosines**2, 0.0, 1.0))[keep]
+    Yk, Nk = Y[keep], N[keep]
+    if Yk.shape[0] == 0:
+        return None, m, None
+    Nt = Nk.transpose(0, 2, 1)                                    # (n, nn, d)
+    lin = (Nt[:, :, :, None] * Yk[:, None, None, :]).reshape(-1, d * d)
+    aff = Nt.reshape(-1, d)
+    rows = np.concatenate([lin, aff], axis=1)
+    rows /= np.repeat(np.linalg.norm(Yk, axis=1), nn)[:, None]
+    return rows, m, sines
+
+
+def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.Generator,
+                    threads: int, max_points: int, tol_ratio: float,
+                    forced: int | None) -> dict:
+    d = clouds[0].shape[1]
+    allpts = np.concatenate(clouds)
+    center0 = allpts.mean(axis=0)
+    scale = float(np.median(np.linalg.norm(allpts - center0, axis=1)))
+    kk = k if k is not None else max(2 * d, 12)
+    rows, sines, dims = [], [], []
+    for cloud in clouds:
+        if cloud.shape[0] > max_points:
+            cloud = cloud[rng.choice(cloud.shape[0], max_points, replace=False)]
+        if cloud.shape[0] < kk + 2:
+            dims.append(None)
+            continue
+        R, m, s = _tangent_rows((cloud - center0) / scale, kk, threads)
+        dims.append(m)
+        if R is not None:
+            rows.append(R)
+            sines.append(s)
+    diag = {"intrinsic_dimensions": dims, "k": kk, "rows": 0}
+    if not rows:
+        return {"generators": np.zeros((0, d, d)), "spectrum": np.zeros(0),
+                "residuals": np.zeros(0), "center": center0, "noise": None, "diag": diag,
+                "reason": "no cloud had a usable tangent space (too few points, or the "
+                          "points fill the space)"}
+    M = np.concatenate(rows)
+    diag["rows"] = int(M.shape[0])
+    keep = np.ones(M.shape[0], dtype=bool)
+    for _ in range(3):
+        _, s, Vt = np.linalg.svd(M[keep], full_matrices=False)
+        s, Vt = s[::-1] / np.sqrt(keep.sum()), Vt[::-1]
+        j = max(1, int(np.sum(s <= 3.0 * s[0])))
+        res = np.linalg.norm(M @ Vt[:j].T, axis=1)
+        keep = res <= np.quantile(res, 0.9)
+    _, s, Vt = np.linalg.svd(M[keep], full_matrices=False)
+    s, Vt = s[::-1] / np.sqrt(keep.sum()), Vt[::-1]
+    diag["rows_kept"] = int(keep.sum())
+    sig = np.concatenate(sines)
+    noise = float(np.sqrt(np.mean(sig**2)) / 2.0) if sig.size else float("nan")
+    reason = ""
+    if forced is not None:
+        count = forced
+    else:
+        J = int(np.sum(s <= tol_ratio * noise))
+        if J == 0:
+            count = 0
+            reason = (f"no direction fits the tangent spaces within tol_ratio={tol_ratio:g} "
+                      f"of the normal noise {noise:.3g} (best residual {s[0]:.3g})")
+        else:
+            top = s[:J + 1]
+            jumps = top[1:] / np.maximum(top[:-1], 1e-300)
+            count = int(np.argmax(jumps)) + 1 if jumps.size else J
+    null = Vt[:count]
+    lin = null[:, :d * d].reshape(count, d, d)
+    b = null[:, d * d:]
+    center = center0
+    if count:
+        # the common fixed point c of the affine fields: T_j c + b_j = 0
+        c, *_ = np.linalg.lstsq(lin.reshape(count * d, d) if count else np.zeros((0, d)),
+                                -b.reshape(-1), rcond=None)
+        center = center0 + scale * c
+    gens = orthonormal_basis(lin) if count else np.zeros((0, d, d))
+    spec = s**2 / np.sum(s**2) if np.sum(s**2) > 0 else s
+    return {"generators": gens, "spectrum": spec, "residuals": s[:gens.shape[0]],
+            "center": center, "noise": noise, "diag": diag, "reason": reason}
+
+
+# -- the public entry point ------------------------------------------------------------------
+def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: str = "auto",
+                    n_components: int | None = None, n_planes: int = 1000,
+                    delta: float | None = None, eps: float | None = None,
+                    n_generators: int | None = None, k: int | None = None,
+                    max_points: int = 20_000, tol_ratio: float = 0.75,
+                    gap_ratio: float = 5.0, max_residual: float = 0.1, seed: int = 0,
+                    n_threads: int | None = None) -> SymmetryResult:
+    """Find the generators of the continuous symmetry of a point cloud.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        Points on orbits of one group (points of one class, or of one orbit
+        group from the embedding analysis).
+    labels : array_like of shape (n_samples,), optional
+        With labels, each label's points form a separate cloud (one level set,
+        say) and the evidence of all clouds is pooled: how subgroups with
+        several orbit types ("multiple point clouds") are handled, and the
+        right way to pass several level sets.
+    method : {"auto", "pairs", "tangent"}, default="auto"
+        See the module documentation.  "auto" takes "tangent" when every cloud
+        has a tangent space (intrinsic dimension below the ambient one, enough
+        points for local PCA), and "pairs" otherwise.
+    n_components : int, optional
+        Reduce the centred data by PCA to this many dimensions first; the
+        generators are mapped back to the input coordinates.
+    n_planes : int, default=1000
+        pairs: random planes, shared among the clouds by size.
+    delta, eps : float, optional
+        pairs: distance to a plane for a point to be kept and distance for two
+        kept points to be paired; derived from the data when None (see
+        :func:`default_delta_eps`).
+    n_generators : int, optional
+        Force the number of generators instead of choosing it from the spectrum.
+    k : int, optional
+        tangent: neighbours in local PCA (default max(2 d, 12)).
+    max_points : int, default=20000
+        tangent: points per cloud used (a random subset of larger clouds).
+    tol_ratio, gap_ratio, max_residual : float
+        The count rules' thresholds (module documentation).
+    seed : int, default=0
+    n_threads : int, optional
+
+    Returns
+    -------
+    SymmetryResult
+        Zero generators with a ``reason`` for degenerate input (identical
+        points, too few points, no pairs in any plane).
+
+    Examples
+    --------
+    >>> from symfast.potentials import sample_level_sets, PAPER_LEVELS
+    >>> from symfast import find_generators
+    >>> X, y = sample_level_sets("so3", PAPER_LEVELS, per_class=1000)
+    >>> find_generators(X, y).algebra
+    'so(3)'
+    """
+    Xa = check_array(X, "X", ndim=2)
+    if Xa.shape[1] < 2:
+        raise ValueError(f"X must have at least 2 columns (features), got shape {Xa.shape}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    n, d = Xa.shape
+    if labels is None:
+        lab = np.zeros(n, dtype=np.int64)
+    else:
+        lab = np.asarray(labels)
+        if lab.ndim != 1 or lab.shape[0] != n:
+            raise ValueError(f"labels must have shape ({n},) to match X, got {lab.shape}")
+    if n_components is not None:
+        n_components = check_int(n_components, "n_components", minimum=2, maximum=d)
+    n_planes = check_int(n_planes, "n_planes", minimum=1)
+    if delta is not None:
+        delta = check_float(delta, "delta", positive=True)
+    if eps is not None:
+        eps = check_float(eps, "eps", positive=True)
+    if n_generators is not None:
+        n_generators = check_int(n_generators, "n_generators", minimum=0)
+    if k is not None:
+        k = check_int(k, "k", minimum=3)
+    max_points = check_int(max_points, "max_points", minimum=10)
+    tol_ratio = check_float(tol_ratio, "tol_ratio", positive=True)
+    gap_ratio = check_float(gap_ratio, "gap_ratio", minimum=1.0)
+    max_residual = check_float(max_residual, "max_residual", positive=True)
+    rng = np.random.default_rng(check_seed(seed))
+    threads = check_n_threads(n_threads)
+
+    def empty(reason: str, used: str) -> SymmetryResult:
+        return SymmetryResult(np.zeros((0, d, d)), used, np.zeros(0), np.zeros(0),
+                              Xa.mean(axis=0) if n else np.zeros(d), reason=reason,
+                              diagnostics={"n_points": n})
+
+    if n < 5:
+        return empty(f"too few points ({n}) to find a symmetry", method)
+    if np.ptp(Xa, axis=0).max() == 0:
+        return empty("all points are identical", method)
+
+    # optional PCA reduction, shared by all clouds
+    P, mean = None, None
+    Z = Xa
+    if n_components is not None and n_components < d:
+        mean = Xa.mean(axis=0)
+        _, _, Vt = np.linalg.svd(Xa - mean, full_matrices=False)
+        P = Vt[:n_components].T                       # (d, n_components)
+        Z = (Xa - mean) @ P
+    clouds = [Z[lab == c] for c in np.unique(lab)]
+    clouds = [c for c in clouds if c.shape[0] >= 2]
+    dz = Z.shape[1]
+    if n_generators is not None and n_generators > dz * dz:
+        raise ValueError(f"n_generators={n_generators} exceeds the {dz * dz} entries of a "
+                         f"{dz}x{dz} generator")
+
+    used = method
+    if method == "auto":
+        kk = k if k is not None else max(2 * dz, 12)
+        usable = all(c.shape[0] >= 3 * kk for c in clouds)
+        if usable:
+            probe = clouds[int(np.argmax([c.shape[0] for c in clouds]))]
+            if probe.shape[0] > 5000:
+                probe = probe[rng.choice(probe.shape[0], 5000, replace=False)]
+            usable = intrinsic_dimension(probe - probe.mean(0), kk, threads) < dz
+        used = "tangent" if usable else "pairs"
+    if used == "tangent":
+        out = _tangent_method(clouds, k=k, rng=rng, threads=threads, max_points=max_points,
+                              tol_ratio=tol_ratio, forced=n_generators)
+    else:
+        out = _pairs_method(clouds, n_planes=n_planes, delta=delta, eps=eps, rng=rng,
+                            threads=threads, gap_ratio=gap_ratio, max_residual=max_residual,
+                            forced=n_generators)
+    gens, center = out["generators"], out["center"]
+    if P is not None:
+        gens = orthonormal_basis(np.einsum("ia,kab,jb->kij", P, gens, P))
+        center = mean + P @ center
+    diag = dict(out["diag"], n_points=n, n_clouds=len(clouds))
+    return SymmetryResult(gens, used, out["spectrum"], out["residuals"], center,
+                          noise_level=out.get("noise"), diagnostics=diag, reason=out["reason"])
