@@ -49,3 +49,44 @@ def knn_bruteforce(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     np.fill_diagonal(D, np.inf)
     idx = np.argsort(D, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(D, idx, axis=1), idx
+
+
+def plane_regression(X: np.ndarray, bases: np.ndarray, delta: float, eps: float,
+                     max_kept: int) -> dict[str, np.ndarray]:
+    """The pair regression of ``symfast.analysis.plane_candidates``, plane by plane,
+    in NumPy with ``scipy.spatial.cKDTree`` for the pairs."""
+    from scipy.spatial import cKDTree
+
+    n_planes, _, d = bases.shape
+    T = np.zeros((n_planes, d, d))
+    res = np.full(n_planes, -1.0)
+    kept_n = np.zeros(n_planes, dtype=np.int64)
+    pairs_n = np.zeros(n_planes, dtype=np.int64)
+    norms2 = np.einsum("ij,ij->i", X, X)
+    for p, (e1, e2) in enumerate(bases):
+        a, b = X @ e1, X @ e2
+        keep = np.flatnonzero(norms2 - a * a - b * b < delta * delta)[:max_kept]
+        kept_n[p] = keep.size
+        if keep.size < 2:
+            continue
+        ak, bk = a[keep], b[keep]
+        P = cKDTree(X[keep]).query_pairs(eps, output_type="ndarray")
+        if P.size == 0:
+            continue
+        i, j = P[:, 0], P[:, 1]
+        dist = np.linalg.norm(X[keep][j] - X[keep][i], axis=1)
+        sig = np.sign(ak[i] * bk[j] - bk[i] * ak[j])
+        c = np.stack([ak[j] - ak[i], bk[j] - bk[i]], axis=1)
+        ok = (sig != 0) & (dist < eps) & (np.abs(c).sum(1) > 0)
+        i, j, sig, c = i[ok], j[ok], sig[ok], c[ok]
+        pairs_n[p] = i.size
+        if i.size < 2:
+            continue
+        m = 0.5 * np.stack([ak[i] + ak[j], bk[i] + bk[j]], axis=1)
+        v = sig[:, None] * c * (np.linalg.norm(m, axis=1) / np.linalg.norm(c, axis=1))[:, None]
+        At, *_ = np.linalg.lstsq(m, v, rcond=None)          # v ~ m A^T
+        A = At.T
+        res[p] = np.sqrt(np.sum((v - m @ A.T) ** 2) / np.sum(v * v))
+        E = np.stack([e1, e2], axis=1)
+        T[p] = E @ A @ E.T
+    return {"T": T, "residual": res, "kept": kept_n, "pairs": pairs_n}
