@@ -7,6 +7,7 @@ they are all built by the same loop.  OpenMP is used when the compiler accepts
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
@@ -52,6 +53,8 @@ def _openmp_flags() -> tuple[list[str], list[str]]:
 
 def _extensions() -> list[Extension]:
     omp_c, omp_l = _openmp_flags()
+    # every header and .pxd in csrc/: a change to one rebuilds the extensions
+    depends = sorted(glob.glob("csrc/*.h") + glob.glob("csrc/*.pxd"))
     exts = []
     for name, sources, flags in EXTENSIONS:
         exts.append(
@@ -59,6 +62,7 @@ def _extensions() -> list[Extension]:
                 name,
                 sources,
                 include_dirs=[np.get_include(), "csrc"],
+                depends=depends,
                 extra_compile_args=BASE_FLAGS + omp_c + flags,
                 extra_link_args=omp_l,
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -21,8 +21,10 @@ the plane (two kept points at different heights above the plane make a chord
 tilted by up to 2 delta / eps, which the full-space regression absorbs as
 error).
 
-Filtering reads the points once per block of planes rather than once per plane,
-so the cloud streams through the cache n_planes / PLANE_BLOCK times.  Blocks of
+Filtering reads the points once per block of 64 planes rather than once per
+plane, so the cloud streams through the cache n_planes / 64 times; the scan
+itself is C (``_plane_filter.h``), vectorised over planes and compiled twice
+(AVX2/FMA and baseline x86-64), the CPU choosing at load time.  Blocks of
 planes are distributed over threads; every output row belongs to one plane, so
 the result does not depend on the number of threads.
 
@@ -40,8 +42,13 @@ from libc.stdlib cimport malloc, free, qsort
 cdef extern from "_omp_compat.h":
     int sf_omp_max_threads() nogil
 
+cdef extern from "_plane_filter.h":
+    void sf_filter_points(const double* X, int64_t n, int64_t d, const double* norms2,
+                          const double* E1, const double* E2, int64_t nb, double delta2,
+                          int64_t max_kept, int64_t* idx, int64_t* counts) nogil
+
 cdef enum:
-    PLANE_BLOCK = 32
+    PLANE_BLOCK = 64        # at most SF_MAX_BLOCK in _plane_filter.h
 
 PLANES_PER_BLOCK = PLANE_BLOCK
 
@@ -136,51 +143,40 @@ cdef void _plane_block(const double[:, ::1] X, const double[::1] norms2,
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
     cdef Py_ssize_t nb = last - first
     cdef Py_ssize_t i, b, r
-    cdef double a, c, x
+    cdef int64_t j
+    cdef double a, c
     cdef Kept* kept = <Kept*>malloc(nb * max_kept * sizeof(Kept))
+    cdef int64_t* idx = <int64_t*>malloc(nb * max_kept * sizeof(int64_t))
     cdef int64_t* counts = <int64_t*>malloc(nb * sizeof(int64_t))
     cdef double* E1 = <double*>malloc(nb * d * sizeof(double))
     cdef double* E2 = <double*>malloc(nb * d * sizeof(double))
-    cdef double* aa = <double*>malloc(nb * sizeof(double))
-    cdef double* bb = <double*>malloc(nb * sizeof(double))
-    cdef int64_t full = 0
-    if (kept == NULL or counts == NULL or E1 == NULL or E2 == NULL or aa == NULL
-            or bb == NULL):
+    if kept == NULL or idx == NULL or counts == NULL or E1 == NULL or E2 == NULL:
         for b in range(nb):
             out_residual[first + b] = -2.0      # allocation failure, reported upstream
-        free(kept); free(counts); free(E1); free(E2); free(aa); free(bb)
+        free(kept); free(idx); free(counts); free(E1); free(E2)
         return
-    # plane-major copies, so that the inner loop over planes is contiguous
+    # plane-major copies, so that the scan vectorises over planes
     for b in range(nb):
-        counts[b] = 0
         for r in range(d):
             E1[r * nb + b] = bases[first + b, 0, r]
             E2[r * nb + b] = bases[first + b, 1, r]
-    for i in range(n):
-        for b in range(nb):
-            aa[b] = 0.0
-            bb[b] = 0.0
-        for r in range(d):
-            x = X[i, r]
-            for b in range(nb):
-                aa[b] += x * E1[r * nb + b]
-                bb[b] += x * E2[r * nb + b]
-        for b in range(nb):
-            if norms2[i] - aa[b] * aa[b] - bb[b] * bb[b] < delta2 and counts[b] < max_kept:
-                kept[b * max_kept + counts[b]].key = aa[b]
-                kept[b * max_kept + counts[b]].b = bb[b]
-                kept[b * max_kept + counts[b]].idx = i
-                counts[b] += 1
-                if counts[b] == max_kept:
-                    full += 1
-        if full == nb:          # every plane has all the points it may keep
-            break
+    sf_filter_points(&X[0, 0], n, d, &norms2[0], E1, E2, nb, delta2, max_kept, idx, counts)
     for b in range(nb):
+        for j in range(counts[b]):
+            i = idx[b * max_kept + j]
+            a = 0.0
+            c = 0.0
+            for r in range(d):
+                a = a + X[i, r] * bases[first + b, 0, r]
+                c = c + X[i, r] * bases[first + b, 1, r]
+            kept[b * max_kept + j].key = a
+            kept[b * max_kept + j].b = c
+            kept[b * max_kept + j].idx = i
         out_kept[first + b] = counts[b]
         _regress_plane(X, &bases[first + b, 0, 0], &bases[first + b, 1, 0],
                        &kept[b * max_kept], counts[b], eps, &out_T[first + b, 0],
                        &out_residual[first + b], &out_pairs[first + b])
-    free(kept); free(counts); free(E1); free(E2); free(aa); free(bb)
+    free(kept); free(idx); free(counts); free(E1); free(E2)
 
 
 def plane_regression(const double[:, ::1] X,          # IN  (n, d) centred cloud

@@ -194,8 +194,13 @@ def plane_candidates(X: np.ndarray, bases: np.ndarray, delta: float, eps: float,
     """
     from symfast._ext import _generators
 
-    Xc = np.ascontiguousarray(X, dtype=np.float64)
-    B = np.ascontiguousarray(bases, dtype=np.float64)
+    Xc = check_array(X, "X", ndim=2, min_rows=1)
+    B = check_array(bases, "bases", ndim=3)
+    if B.shape[1:] != (2, Xc.shape[1]):
+        raise ValueError(f"bases must have shape (n_planes, 2, {Xc.shape[1]}), got {B.shape}")
+    delta = check_float(delta, "delta", positive=True)
+    eps = check_float(eps, "eps", positive=True)
+    max_kept = check_int(max_kept, "max_kept", minimum=2)
     n_planes, d = B.shape[0], Xc.shape[1]
     T = np.zeros((n_planes, d * d))
     res = np.empty(n_planes)
@@ -214,30 +219,26 @@ def default_delta_eps(X: np.ndarray, rng: np.random.Generator, target_kept: int,
 
     ``delta`` is the distance to a plane within which ``target_kept`` points
     lie on a typical plane (median over ``n_probe`` random planes, each
-    through two random points, on a subsample of at most 50,000 points);
-    ``eps`` is 2.5 times the median nearest-neighbour distance among those
-    kept points (at most ``max_kept`` of them, as the kernel keeps), so that a
-    kept point has a few partners along its curve.
+    through two random points); ``eps`` is 2.5 times the median
+    nearest-neighbour distance among those kept points (at most ``max_kept``
+    of them, as the kernel keeps), so that a kept point has a few partners
+    along its curve.  Costs ``n_probe`` passes over the cloud.
     """
     from scipy.spatial import cKDTree
 
     n = X.shape[0]
-    sub = X if n <= 50_000 else X[rng.choice(n, 50_000, replace=False)]
-    planes = random_planes(sub, n_probe, rng)
-    norms2 = np.einsum("ij,ij->i", sub, sub)
-    q = min(1.0, target_kept / sub.shape[0])
+    planes = random_planes(X, n_probe, rng)
+    norms2 = np.einsum("ij,ij->i", X, X)
+    q = min(1.0, target_kept / n)
     deltas, nn = [], []
     for e in planes:
-        a, b = sub @ e[0], sub @ e[1]
+        a, b = X @ e[0], X @ e[1]
         dist = np.sqrt(np.maximum(norms2 - a * a - b * b, 0.0))
         dl = float(np.quantile(dist, q))
         deltas.append(dl)
-        kept = sub[dist <= dl]
+        kept = X[dist <= dl]
         if max_kept is not None and kept.shape[0] > max_kept:
-            # the kernel keeps the first max_kept rows (of a shuffled cloud); scale the
-            # subsample's density to the full cloud's before capping
-            cap = max(2, int(max_kept * sub.shape[0] / n))
-            kept = kept[rng.choice(kept.shape[0], min(cap, kept.shape[0]), replace=False)]
+            kept = kept[rng.choice(kept.shape[0], max_kept, replace=False)]
         if kept.shape[0] >= 2:
             dd, _ = cKDTree(kept).query(kept, k=2)
             nn.append(float(np.median(dd[:, 1])))
