@@ -34,7 +34,7 @@ build: $(STAMP) $(EXT_SOURCES)
 
 demo: build
 	$(VENV)/bin/symfast info
-	$(VENV)/bin/symfast invariance --potential higgs --quick --out results/demo-higgs --force
+	$(VENV)/bin/symfast discover --potential higgs --quick --out results/demo-higgs --force
 
 test: build
 	$(PY) -m pytest tests -q

@@ -41,6 +41,7 @@ from libc.stdlib cimport malloc, free, qsort
 
 cdef extern from "_omp_compat.h":
     int sf_omp_max_threads() nogil
+    int sf_has_openmp() nogil
 
 cdef extern from "_plane_filter.h":
     void sf_filter_points(const double* X, int64_t n, int64_t d, const double* norms2,
@@ -51,6 +52,16 @@ cdef enum:
     PLANE_BLOCK = 64        # at most SF_MAX_BLOCK in _plane_filter.h
 
 PLANES_PER_BLOCK = PLANE_BLOCK
+
+
+def openmp_max_threads():
+    """Number of threads OpenMP would use by default (1 without OpenMP)."""
+    return sf_omp_max_threads()
+
+
+def has_openmp():
+    """Whether this extension was compiled with OpenMP."""
+    return bool(sf_has_openmp())
 
 
 cdef struct Kept:

@@ -109,39 +109,38 @@ cdef int _real_roots(const double* c, int deg, double lo, double hi,
     return n
 
 
+cdef inline double _monomial(const int64_t[:, ::1] exponents, Py_ssize_t t,
+                             const double* x, double c) noexcept nogil:
+    """c * prod_i x_i^{e_ti}."""
+    cdef Py_ssize_t i
+    cdef int64_t k
+    for i in range(exponents.shape[1]):
+        for k in range(exponents[t, i]):
+            c *= x[i]
+    return c
+
+
 cdef inline void _ray_polynomial(const int64_t[:, ::1] exponents,
                                  const double[::1] coefficients,
                                  const int64_t[::1] degrees,
                                  const double* u, double* a,
                                  int max_deg) noexcept nogil:
     """Coefficients a[0..max_deg] of V(s u) as a polynomial in s."""
-    cdef Py_ssize_t t, i, n_terms = exponents.shape[0], d = exponents.shape[1]
-    cdef int64_t e, k
-    cdef double m
+    cdef Py_ssize_t t
+    cdef int k
     for k in range(max_deg + 1):
         a[k] = 0.0
-    for t in range(n_terms):
-        m = coefficients[t]
-        for i in range(d):
-            e = exponents[t, i]
-            for k in range(e):
-                m *= u[i]
-        a[degrees[t]] += m
+    for t in range(exponents.shape[0]):
+        a[degrees[t]] += _monomial(exponents, t, u, coefficients[t])
 
 
 cdef inline double _evaluate(const int64_t[:, ::1] exponents,
                              const double[::1] coefficients,
                              const double* x) noexcept nogil:
-    cdef Py_ssize_t t, i, n_terms = exponents.shape[0], d = exponents.shape[1]
-    cdef int64_t e, k
-    cdef double m, v = 0.0
-    for t in range(n_terms):
-        m = coefficients[t]
-        for i in range(d):
-            e = exponents[t, i]
-            for k in range(e):
-                m *= x[i]
-        v += m
+    cdef Py_ssize_t t
+    cdef double v = 0.0
+    for t in range(exponents.shape[0]):
+        v += _monomial(exponents, t, x, coefficients[t])
     return v
 
 

@@ -2,6 +2,7 @@
 
     symfast info
     symfast invariance --potential higgs [--quick|--paper] [--seed S] --out DIR
+    symfast discover   --potential so3   [--quick|--paper] [--seed S] --out DIR
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
     print(f"symfast {__version__} (Python {platform.python_version()}, {platform.machine()})")
     print("compiled kernels:")
-    for name in ("_levelset",):
+    for name in ("_levelset", "_generators"):
         try:
             mod = importlib.import_module(f"symfast._ext.{name}")
             omp = "OpenMP" if mod.has_openmp() else "no OpenMP"
@@ -34,6 +35,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"  cpus available     {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}")
     print(f"  symfast default    {default_threads()}"
           + (f" (from {THREADS_ENV})" if os.environ.get(THREADS_ENV) else ""))
+    print(f"  OMP_WAIT_POLICY    {os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     try:
         import torch
 
@@ -60,29 +62,66 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_invariance(args: argparse.Namespace) -> int:
-    from symfast.experiments import invariance
+def _run_or_resume(module, config, out: Path, args: argparse.Namespace) -> dict:
+    """Run an experiment and save it, unless ``out`` already holds this configuration."""
     from symfast.experiments._common import finished_result
 
-    overrides = {k: v for k, v in {"seed": args.seed, "per_class": args.per_class,
-                                    "max_epochs": args.max_epochs}.items() if v is not None}
-    preset = invariance.InvarianceConfig.paper if args.paper else invariance.InvarianceConfig.quick \
-        if args.quick else None
-    if preset is None:
-        config = invariance.InvarianceConfig(potential=args.potential, **overrides)
-    else:
-        config = preset(args.potential, **overrides)
-    out = Path(args.out or f"results/invariance-{args.potential}")
     done = None if args.force else finished_result(out, config)
     if done is not None:
         print(f"{out}/result.json already holds this configuration; not rerun "
               "(--force reruns)", file=sys.stderr)
-        data = done
-    else:
-        result = invariance.run(config, progress=not args.no_progress, n_threads=args.threads)
-        result.save(out)
-        data = result.to_dict()
-    print(_summary_invariance(data, out))
+        return done
+    result = module.run(config, progress=not args.no_progress, n_threads=args.threads)
+    result.save(out)
+    return result.to_dict()
+
+
+def _preset(cls, args: argparse.Namespace, overrides: dict):
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if args.paper:
+        return cls.paper(args.potential, **overrides)
+    return cls.quick(args.potential, **overrides)
+
+
+def _potential_study(args: argparse.Namespace, name: str, summary, **extra) -> int:
+    """Run the experiment module ``name`` on ``--potential`` with the common options."""
+    import importlib
+
+    module = importlib.import_module(f"symfast.experiments.{name}")
+    cls = module.DiscoverConfig if name == "discover" else module.InvarianceConfig
+    config = _preset(cls, args, {"seed": args.seed, "per_class": args.per_class,
+                                 "max_epochs": args.max_epochs, **extra})
+    out = Path(args.out or f"results/{name}-{args.potential}")
+    data = _run_or_resume(module, config, out, args)
+    print(summary(data, out))
+    return 0
+
+
+def _cmd_invariance(args: argparse.Namespace) -> int:
+    return _potential_study(args, "invariance", _summary_invariance)
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    return _potential_study(args, "discover", _summary_discover, method=args.method,
+                            n_planes=args.n_planes)
+
+
+def _cmd_mnist(args: argparse.Namespace) -> int:
+    from symfast.experiments import mnist
+
+    overrides = {k: v for k, v in {"seed": args.seed, "n_digits": args.n_digits,
+                                    "n_angles": args.n_angles, "data": args.data}.items()
+                 if v is not None}
+    cls = mnist.MnistConfig
+    config = cls.paper(**overrides) if args.paper else cls.quick(**overrides)
+    out = Path(args.out or "results/mnist")
+    data = _run_or_resume(mnist, config, out, args)
+    print(f"{data['source']}: {data['n_digits']} digits x {data['config']['n_angles']} angles; "
+          f"dominant generator explains {data['dominant_explained_variance']:.3f} of the "
+          f"candidate variance (mean; next {data['second_explained_variance']:.3f}), "
+          f"antisymmetry {data['antisymmetry']:.3f} (mean; "
+          f"{data['fraction_antisymmetric_above_0_9']:.0%} above 0.9)\n"
+          f"time {data['timings']['total']:.1f} s; results in {out}/")
     return 0
 
 
@@ -93,6 +132,45 @@ def _summary_invariance(data: dict, out: Path) -> str:
             f"neighbour purity {data['neighbor_purity']:.4f}\n"
             f"orbit groups per level  {groups}\n"
             f"time {data['timings']['total']:.1f} s; results in {out}/")
+
+
+def _summary_discover(data: dict, out: Path) -> str:
+    import numpy as np
+
+    lines = [f"potential {data['config']['invariance']['potential']}: held-out accuracy "
+             f"{data['accuracy']:.4f}, neighbour purity {data['neighbor_purity']:.4f}",
+             f"discovered algebra {data['algebra']} with {data['n_generators']} generator(s) "
+             f"({data['symmetry']['method']} method); truth {data['truth']['algebra']} "
+             f"({data['truth']['group']}), similarity {data['similarity']:.4f}"]
+    G = np.asarray(data["generators"])
+    with np.printoptions(precision=3, suppress=True):
+        for a, T in enumerate(G[:3]):
+            lines.append(f"T_{a + 1} =\n{T}")
+    if G.shape[0] > 3:
+        lines.append(f"... and {G.shape[0] - 3} more in {out}/result.json")
+    if data["symmetry"]["reason"]:
+        lines.append(f"no generator: {data['symmetry']['reason']}")
+    lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
+    return "\n".join(lines)
+
+
+def _add_run_options(p: argparse.ArgumentParser, name: str) -> None:
+    from symfast.potentials import names
+
+    p.add_argument("--potential", default="higgs", choices=names(),
+                   help="built-in potential (default: higgs)")
+    preset = p.add_mutually_exclusive_group()
+    preset.add_argument("--quick", action="store_true", help="CI-sized preset (default)")
+    preset.add_argument("--paper", action="store_true", help="the published scale")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--per-class", type=int, default=None, help="points per level")
+    p.add_argument("--max-epochs", type=int, default=None, help="training epochs at most")
+    p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
+    p.add_argument("--out", default=None,
+                   help=f"output directory (default: results/{name}-POTENTIAL)")
+    p.add_argument("--force", action="store_true",
+                   help="rerun even if OUT already holds a result of this configuration")
+    p.add_argument("--no-progress", action="store_true", help="no progress display")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,25 +187,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="version, compiled kernels, threads, data location")
     p.set_defaults(func=_cmd_info)
 
-    from symfast.potentials import names
-
     p = sub.add_parser("invariance", help="detect the invariance of a potential from "
                                           "the embedding of a level-set classifier")
-    p.add_argument("--potential", default="higgs", choices=names(),
-                   help="built-in potential (default: higgs)")
+    _add_run_options(p, "invariance")
+    p.set_defaults(func=_cmd_invariance)
+
+    p = sub.add_parser("discover", help="the whole pipeline: invariance, orbit groups, "
+                                        "generators and their Lie algebra")
+    _add_run_options(p, "discover")
+    p.add_argument("--method", choices=["auto", "pairs", "tangent"], default=None,
+                   help="generator method (default: auto)")
+    p.add_argument("--n-planes", type=int, default=None,
+                   help="planes of the pairs method (default 1000)")
+    p.set_defaults(func=_cmd_discover)
+
+    p = sub.add_parser("mnist", help="rotated MNIST: the dominant generator of each "
+                                     "digit's rotation orbit")
     preset = p.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="CI-sized preset (default)")
     preset.add_argument("--paper", action="store_true", help="the published scale")
+    p.add_argument("--n-digits", type=int, default=None, help="digits to rotate")
+    p.add_argument("--n-angles", type=int, default=None, help="angles per digit")
+    p.add_argument("--data", default=None,
+                   help="directory with the MNIST IDX files (default $SYMFAST_DATA/mnist; "
+                        "scikit-learn's 8x8 digits when absent)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    p.add_argument("--per-class", type=int, default=None, help="points per level")
-    p.add_argument("--max-epochs", type=int, default=None, help="training epochs at most")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
-    p.add_argument("--out", default=None,
-                   help="output directory (default: results/invariance-POTENTIAL)")
-    p.add_argument("--force", action="store_true",
-                   help="rerun even if OUT already holds a result of this configuration")
+    p.add_argument("--out", default=None, help="output directory (default: results/mnist)")
+    p.add_argument("--force", action="store_true", help="rerun even if OUT holds this result")
     p.add_argument("--no-progress", action="store_true", help="no progress display")
-    p.set_defaults(func=_cmd_invariance)
+    p.set_defaults(func=_cmd_mnist)
     return parser
 
 

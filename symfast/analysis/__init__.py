@@ -9,9 +9,11 @@ from symfast.analysis._generators import (SymmetryResult, find_generators, intri
                                           plane_candidates, random_planes)
 from symfast.analysis._neighbors import knn, neighbor_purity
 from symfast.analysis._orbits import count_orbit_groups, minimum_spanning_edges, orbit_groups
-from symfast.analysis._plots import plot_embedding_tsne, plot_input_classes, tsne_2d
+from symfast.analysis._plots import (plot_embedding_tsne, plot_generators, plot_input_classes,
+                                     plot_spectrum, tsne_2d)
 
 __all__ = ["SymmetryResult", "algebra_similarity", "find_generators", "identify_algebra",
            "intrinsic_dimension", "orthonormal_basis", "plane_candidates", "random_planes",
            "structure_constants", "count_orbit_groups", "knn", "minimum_spanning_edges", "neighbor_purity", "orbit_groups",
-           "plot_embedding_tsne", "plot_input_classes", "tsne_2d"]
+           "plot_embedding_tsne", "plot_generators", "plot_input_classes", "plot_spectrum",
+           "tsne_2d"]

@@ -89,3 +89,43 @@ def _scatter_classes(ax, Y: np.ndarray, lab: np.ndarray,
         ax.scatter(Y[m, 0], Y[m, 1], s=3, color=cmap(i), label=name, rasterized=True)
     ax.legend(markerscale=4, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5),
               frameon=False)
+
+
+def plot_generators(generators: np.ndarray, path: str | os.PathLike, *,
+                    title: str = "") -> Path:
+    """Heat maps of generators (k, d, d), one panel each, on one symmetric colour scale."""
+    G = np.asarray(generators, dtype=float)
+    k = G.shape[0]
+    fig, axes = _figure(ncols=max(k, 1), figsize=(2.6 * max(k, 1) + 0.8, 2.9), squeeze=False)
+    vmax = float(np.abs(G).max()) if k else 1.0
+    im = None
+    for a, ax in enumerate(axes[0]):
+        if a < k:
+            im = ax.imshow(G[a], cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+            ax.set_title(f"$T_{{{a + 1}}}$")
+            ax.set_xticks(range(G.shape[2]))
+            ax.set_yticks(range(G.shape[1]))
+        else:
+            ax.text(0.5, 0.5, "no generator", ha="center", va="center")
+            ax.axis("off")
+    if im is not None:
+        fig.colorbar(im, ax=list(axes[0]), shrink=0.8)
+    fig.suptitle(title or "discovered generators")
+    return save_figure(fig, path, dpi=120, bbox_inches="tight")
+
+
+def plot_spectrum(result, path: str | os.PathLike) -> Path:
+    """The method's spectrum (SymmetryResult.explained_variance_ratio), the count marked."""
+    spec = np.asarray(result.explained_variance_ratio, dtype=float)
+    fig, ax = _figure(figsize=(6.0, 3.6))
+    if spec.size:
+        idx = np.arange(1, spec.size + 1)
+        colors = ["tab:red" if i <= result.n_generators else "tab:gray" for i in idx]
+        ax.bar(idx, np.maximum(spec, 1e-300), color=colors)
+        ax.set_yscale("log")
+        ax.set_xlabel("component")
+        what = ("explained variance ratio of the candidates" if result.method == "pairs"
+                else "share of squared residual (small = generator)")
+        ax.set_ylabel(what, fontsize=8)
+    ax.set_title(f"{result.method}: {result.n_generators} generator(s), {result.algebra}")
+    return save_figure(fig, path, dpi=120, bbox_inches="tight")

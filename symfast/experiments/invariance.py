@@ -109,6 +109,7 @@ class InvarianceResult:
     y: np.ndarray | None = field(default=None, repr=False)
     embedding: np.ndarray | None = field(default=None, repr=False)
     is_test: np.ndarray | None = field(default=None, repr=False)
+    groups: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,7 +135,8 @@ class InvarianceResult:
         out.mkdir(parents=True, exist_ok=True)
         if self.X is not None:
             write_npz(out / "samples.npz", X=self.X, y=self.y, embedding=self.embedding,
-                      is_test=self.is_test, levels=np.asarray(self.config.levels))
+                      is_test=self.is_test, groups=self.groups,
+                      levels=np.asarray(self.config.levels))
         if figures and self.X is not None:
             t0 = time.perf_counter()
             self.plot(out)
@@ -179,7 +181,7 @@ def run(config: InvarianceConfig, *, progress: bool = True,
     """
     from sklearn.model_selection import train_test_split
 
-    from symfast.analysis import count_orbit_groups, neighbor_purity
+    from symfast.analysis import neighbor_purity, orbit_groups
     from symfast.nn import EmbeddingClassifier
     from symfast.potentials import sample_level_sets
 
@@ -211,7 +213,10 @@ def run(config: InvarianceConfig, *, progress: bool = True,
     purity, per_class = neighbor_purity(E, y, k=config.n_neighbors, n_threads=n_threads)
     kw = dict(k=config.n_neighbors, jump_ratio=config.jump_ratio,
               min_group_fraction=config.min_group_fraction, n_threads=n_threads)
-    groups = count_orbit_groups(E, y, **kw)
+    point_groups = np.zeros(y.size, dtype=np.int64)
+    for c in np.unique(y):
+        point_groups[y == c] = orbit_groups(E[y == c], **kw)
+    groups = {int(c): int(point_groups[y == c].max()) + 1 for c in np.unique(y)}
     expected = [pot.orbit_count(lv, config.width) for lv in config.levels]
     timings = stages.done()
 
@@ -229,4 +234,4 @@ def run(config: InvarianceConfig, *, progress: bool = True,
         n_epochs=clf.n_epochs_,
         potential={"name": pot.name, "dim": pot.dim, "group": pot.group,
                    "n_generators": pot.n_generators, "description": pot.description},
-        timings=timings, X=X, y=y, embedding=E, is_test=is_test)
+        timings=timings, X=X, y=y, embedding=E, is_test=is_test, groups=point_groups)

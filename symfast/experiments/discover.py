@@ -1,0 +1,141 @@
+"""The whole symmetry pipeline (Krippendorf & Syvaeri, arXiv 2003.13679, steps 1 and 2).
+
+Level-set samples -> embedding classifier -> orbit groups in the embedding ->
+generators regressed on the input-space points of each group, pooled ->
+the Lie algebra, compared with the potential's known invariance.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symfast._io import write_json
+from symfast._validation import check_int
+from symfast.experiments._common import config_dict, replace_config, software_versions
+from symfast.experiments.invariance import InvarianceConfig, InvarianceResult
+from symfast.experiments.invariance import run as run_invariance
+
+NAME = "discover"
+
+
+@dataclass(frozen=True)
+class DiscoverConfig:
+    """Settings of one discovery run: the invariance study plus generator extraction."""
+
+    invariance: InvarianceConfig = field(default_factory=InvarianceConfig)
+    method: str = "auto"
+    n_planes: int = 1000
+    n_generators: int | None = None
+
+    @classmethod
+    def quick(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
+        """1000 points per class (local PCA needs them in 4 to 6 dimensions), 200 epochs."""
+        inv = {k: overrides.pop(k) for k in list(overrides)
+               if k in InvarianceConfig.__dataclass_fields__}
+        base = cls(invariance=InvarianceConfig.quick(potential, **{"per_class": 1000, **inv}))
+        return replace_config(base, **overrides)
+
+    @classmethod
+    def paper(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
+        inv = {k: overrides.pop(k) for k in list(overrides)
+               if k in InvarianceConfig.__dataclass_fields__}
+        base = cls(invariance=InvarianceConfig.paper(potential, **inv))
+        return replace_config(base, **overrides)
+
+    def validate(self) -> None:
+        self.invariance.validate()
+        from symfast.analysis._generators import METHODS
+
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        check_int(self.n_planes, "n_planes", minimum=1)
+
+
+@dataclass
+class DiscoverResult:
+    """Step 1 (``invariance``) and step 2 (``symmetry``) of one discovery run."""
+
+    config: DiscoverConfig
+    invariance: InvarianceResult
+    symmetry: Any                     # symfast.analysis.SymmetryResult
+    similarity: float | None
+    truth: dict[str, Any]
+    timings: dict[str, float]
+    versions: dict[str, str] = field(default_factory=software_versions)
+
+    def to_dict(self) -> dict[str, Any]:
+        inv = self.invariance.to_dict()
+        sym = self.symmetry
+        return {
+            "experiment": NAME,
+            "config": config_dict(self.config),
+            "algebra": sym.algebra,
+            "n_generators": sym.n_generators,
+            "similarity": self.similarity,
+            "truth": self.truth,
+            "accuracy": inv["accuracy"],
+            "neighbor_purity": inv["neighbor_purity"],
+            "orbit_groups": inv["orbit_groups"],
+            "expected_orbit_groups": inv["expected_orbit_groups"],
+            "generators": sym.generators.tolist(),
+            "symmetry": sym.to_dict(),
+            "timings": self.timings,
+            "versions": self.versions,
+        }
+
+    def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
+        """Write ``result.json``, ``samples.npz``, the step-1 figures, ``generators.png`` and
+        ``spectrum.png`` into ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        self.invariance.save(out, figures=figures)      # its result.json is replaced below
+        (out / "result.json").unlink(missing_ok=True)
+        if figures:
+            from symfast.analysis import plot_generators, plot_spectrum
+
+            plot_generators(self.symmetry.generators, out / "generators.png",
+                            title=f"{self.config.invariance.potential}: "
+                                  f"{self.symmetry.algebra}")
+            plot_spectrum(self.symmetry, out / "spectrum.png")
+        write_json(out / "result.json", self.to_dict())
+        return out / "result.json"
+
+
+def run(config: DiscoverConfig, *, progress: bool = True,
+        n_threads: int | None = None) -> DiscoverResult:
+    """Run both steps; returns the result (nothing is written)."""
+    from symfast.analysis import find_generators
+    from symfast.potentials import get
+
+    if not isinstance(config, DiscoverConfig):
+        raise TypeError(f"config must be a DiscoverConfig, got {type(config).__name__}")
+    config.validate()
+    t0 = time.perf_counter()
+    inv = run_invariance(config.invariance, progress=progress, n_threads=n_threads)
+    if progress:
+        import sys
+
+        print(f"[+] discover[{config.invariance.potential}]: generators ...",
+              file=sys.stderr, flush=True)
+    t1 = time.perf_counter()
+    # one cloud per (level, orbit group): the groups the embedding told apart
+    clouds = inv.y * (int(inv.groups.max()) + 1) + inv.groups
+    sym = find_generators(inv.X, clouds, method=config.method, n_planes=config.n_planes,
+                          n_generators=config.n_generators, seed=config.invariance.seed,
+                          n_threads=n_threads)
+    pot = get(config.invariance.potential)
+    similarity = sym.similarity(pot.generators) if pot.n_generators else (
+        1.0 if sym.n_generators == 0 else 0.0)
+    from symfast.analysis import identify_algebra
+
+    truth = {"group": pot.group, "n_generators": pot.n_generators,
+             "algebra": identify_algebra(pot.generators)}
+    timings = dict(inv.timings, generators=time.perf_counter() - t1,
+                   total=time.perf_counter() - t0)
+    return DiscoverResult(config=config, invariance=inv, symmetry=sym,
+                          similarity=float(similarity), truth=truth, timings=timings)
