@@ -22,6 +22,7 @@ from setuptools import Extension, setup
 EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     ("symfast._ext._levelset", ["csrc/_levelset.pyx"], []),
     ("symfast._ext._generators", ["csrc/_generators.pyx"], []),
+    ("symfast._ext._cicy", ["csrc/_cicy.pyx"], []),
 ]
 
 BASE_FLAGS = ["-O3"]

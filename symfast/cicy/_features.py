@@ -1,0 +1,105 @@
+"""Fixed-length, permutation-invariant graph features of configuration matrices."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from symfast._validation import check_n_threads
+from symfast.cicy._augment import MAX_NODES
+
+#: P^n types counted separately (n = 1..MAX_P-1; the last bin holds n >= MAX_P)
+MAX_P = 10
+#: entry values counted (1..MAX_Q-1; the last bin holds q >= MAX_Q)
+MAX_Q = 6
+#: singular values kept (min(m, K) <= MAX_NODES // 2)
+N_SPECTRUM = MAX_NODES // 2
+
+FEATURE_NAMES: list[str] = (
+    [f"n_P{k}" for k in range(1, MAX_P)] + [f"n_P{MAX_P}+"] + ["rows", "columns"]
+    + [f"n_entries_{v}" for v in range(1, MAX_Q)] + [f"n_entries_{MAX_Q}+"]
+    + [f"sigma_{k + 1}" for k in range(N_SPECTRUM)])
+
+
+def _pack(matrices: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    shapes = np.array([np.shape(q) for q in matrices], dtype=np.int64).reshape(-1, 2)
+    offsets = np.zeros(len(matrices) + 1, dtype=np.int64)
+    np.cumsum(shapes[:, 0] * shapes[:, 1], out=offsets[1:])
+    data = (np.concatenate([np.asarray(q, dtype=np.float64).ravel() for q in matrices])
+            if len(matrices) else np.zeros(0))
+    return np.ascontiguousarray(data), offsets, shapes
+
+
+def spectra(matrices: Sequence[np.ndarray], *, n_threads: int | None = None,
+            width: int = N_SPECTRUM) -> np.ndarray:
+    """Singular values of each configuration matrix, descending, zero-padded.
+
+    The eigenvalues of the weighted bipartite adjacency matrix are exactly
+    these values with both signs, plus zeros (compiled kernel, see
+    ``csrc/_cicy.pyx``).
+
+    Returns
+    -------
+    ndarray of shape (n, width), float64
+    """
+    from symfast._ext import _cicy
+
+    data, offsets, shapes = _pack(matrices)
+    if len(matrices) and (shapes.min() < 1):
+        raise ValueError("every matrix must have at least one row and one column")
+    side = int(shapes.min(axis=1).max()) if len(matrices) else 1
+    if side > width:
+        raise ValueError(f"a matrix has min(rows, columns) = {side} > width={width}")
+    out = np.zeros((len(matrices), width))
+    _cicy.singular_values(data, offsets, shapes, out, max(side, 1), check_n_threads(n_threads))
+    if (out[:, 0] < 0).any():
+        raise ArithmeticError("LAPACK failed on a configuration matrix")
+    return out
+
+
+def graph_features(matrices: Sequence[np.ndarray], *,
+                   n_threads: int | None = None) -> np.ndarray:
+    """Permutation-invariant features of each configuration matrix's graph.
+
+    One node per projective factor (typed by its n), one per equation, edges
+    weighted by the degrees.  Features (``FEATURE_NAMES``): counts of factors
+    P^1..P^9 and P^10+, rows, columns, counts of entries 1..5 and 6+, and the
+    singular values of the matrix (the positive half of the adjacency
+    spectrum), descending and zero-padded to 13.
+
+    Parameters
+    ----------
+    matrices : sequence of array_like of shape (m_i, K_i)
+        Non-negative integer configuration matrices, at most 27 rows plus columns.
+
+    Returns
+    -------
+    ndarray of shape (n, 31), float32
+        Rows or columns permuted give the same features: the counts are exact,
+        and the spectrum is computed in float64 and rounded to float32, which
+        absorbs the last-bit differences of the eigensolver on permuted input.
+    """
+    mats = [np.asarray(q) for q in matrices]
+    for i, q in enumerate(mats):
+        if q.ndim != 2 or q.size == 0:
+            raise ValueError(f"matrices[{i}] must be a non-empty 2D array, got shape {q.shape}")
+        if sum(q.shape) > MAX_NODES:
+            raise ValueError(f"matrices[{i}] has {sum(q.shape)} rows plus columns; at most "
+                             f"{MAX_NODES} are supported")
+        if q.dtype.kind not in "iu" and not np.all(q == np.round(q)):
+            raise ValueError(f"matrices[{i}] must hold integers")
+        if (q < 0).any():
+            raise ValueError(f"matrices[{i}] has a negative entry")
+    n = len(mats)
+    counts = np.zeros((n, MAX_P + 2 + MAX_Q), dtype=np.float64)
+    for i, q in enumerate(mats):
+        q = q.astype(np.int64)
+        dims = np.minimum(q.sum(axis=1) - 1, MAX_P)
+        counts[i, :MAX_P] = np.bincount(np.maximum(dims, 1) - 1, minlength=MAX_P)[:MAX_P]
+        counts[i, MAX_P] = q.shape[0]
+        counts[i, MAX_P + 1] = q.shape[1]
+        vals = np.minimum(q[q > 0], MAX_Q)
+        counts[i, MAX_P + 2:] = np.bincount(vals - 1, minlength=MAX_Q)[:MAX_Q]
+    sv = spectra(mats, n_threads=n_threads)
+    return np.concatenate([counts, sv], axis=1).astype(np.float32)
