@@ -7,13 +7,15 @@ from symfast.analysis._algebra import (algebra_similarity, identify_algebra,
                                        orthonormal_basis, structure_constants)
 from symfast.analysis._generators import (SymmetryResult, find_generators, intrinsic_dimension,
                                           plane_candidates, random_planes)
-from symfast.analysis._neighbors import knn, neighbor_purity
+from symfast.analysis._jumps import knn_within_groups, largest_jump
+from symfast.analysis._neighbors import knn, knn_ivf, neighbor_purity, recall_at_k
 from symfast.analysis._orbits import count_orbit_groups, minimum_spanning_edges, orbit_groups
 from symfast.analysis._plots import (plot_embedding_tsne, plot_generators, plot_input_classes,
                                      plot_spectrum, tsne_2d)
 
 __all__ = ["SymmetryResult", "algebra_similarity", "find_generators", "identify_algebra",
            "intrinsic_dimension", "orthonormal_basis", "plane_candidates", "random_planes",
-           "structure_constants", "count_orbit_groups", "knn", "minimum_spanning_edges", "neighbor_purity", "orbit_groups",
+           "structure_constants", "count_orbit_groups", "knn_ivf", "knn_within_groups", "largest_jump",
+           "recall_at_k", "knn", "minimum_spanning_edges", "neighbor_purity", "orbit_groups",
            "plot_embedding_tsne", "plot_generators", "plot_input_classes", "plot_spectrum",
            "tsne_2d"]

@@ -17,12 +17,21 @@ class _Net(nn.Module):
     """Dense ReLU trunk ending in the embedding layer, plus one linear head per label column."""
 
     def __init__(self, n_in: int, hidden: Sequence[int], embed_dim: int,
-                 n_classes: Sequence[int]):
+                 n_classes: Sequence[int], batch_norm: Sequence[int] = (),
+                 embedding_activation: str = "relu"):
         super().__init__()
         layers: list[nn.Module] = []
+        self.dense: list[nn.Linear] = []
         width = n_in
-        for h in list(hidden) + [embed_dim]:
-            layers += [nn.Linear(width, h), nn.ReLU()]
+        sizes = list(hidden) + [embed_dim]
+        for i, h in enumerate(sizes):
+            lin = nn.Linear(width, h)
+            self.dense.append(lin)
+            layers.append(lin)
+            if i < len(sizes) - 1 or embedding_activation == "relu":
+                layers.append(nn.ReLU())
+            if i in batch_norm:
+                layers.append(nn.BatchNorm1d(h))
             width = h
         self.trunk = nn.Sequential(*layers)
         self.heads = nn.ModuleList(nn.Linear(embed_dim, c) for c in n_classes)
@@ -65,6 +74,15 @@ class EmbeddingClassifier:
     seed : int, default=0
         Seeds initialisation, the split and shuffling; the same seed gives the
         same model on the same machine (CPU).
+    batch_norm : sequence of int, default=()
+        Indices of the dense layers (0-based, the embedding layer is
+        ``len(hidden)``) followed by batch normalisation.
+    layer_l2 : sequence of float, optional
+        Per dense layer (``len(hidden) + 1`` values), an L2 penalty
+        ``l2 * sum(W**2)`` on its weights added to the loss (Keras'
+        ``kernel_regularizer``).
+    embedding_activation : {"relu", "linear"}, default="relu"
+        Activation of the embedding layer.
     restore_best : bool, default=True
         When training ends without reaching ``target_accuracy``, go back to
         the weights of the epoch with the best held-out accuracy.
@@ -101,8 +119,9 @@ class EmbeddingClassifier:
                  learning_rate: float = 1e-3, batch_size: int = 128, max_epochs: int = 500,
                  target_accuracy: float = 0.95, validation_fraction: float = 0.2,
                  weight_decay: float = 0.0, standardize: bool = True, seed: int = 0,
-                 restore_best: bool = True, progress: bool = True,
-                 n_threads: int | None = None):
+                 batch_norm: Sequence[int] = (), layer_l2: Sequence[float] | None = None,
+                 embedding_activation: str = "relu", restore_best: bool = True,
+                 progress: bool = True, n_threads: int | None = None):
         self.hidden = hidden
         self.embed_dim = embed_dim
         self.learning_rate = learning_rate
@@ -113,6 +132,9 @@ class EmbeddingClassifier:
         self.weight_decay = weight_decay
         self.standardize = standardize
         self.seed = seed
+        self.batch_norm = batch_norm
+        self.layer_l2 = layer_l2
+        self.embedding_activation = embedding_activation
         self.restore_best = restore_best
         self.progress = progress
         self.n_threads = n_threads
@@ -131,6 +153,18 @@ class EmbeddingClassifier:
         check_float(self.validation_fraction, "validation_fraction", minimum=0.0, maximum=0.9)
         check_float(self.weight_decay, "weight_decay", minimum=0.0)
         check_seed(self.seed)
+        n_layers = len(self.hidden) + 1
+        if not all(isinstance(i, (int, np.integer)) and 0 <= i < n_layers
+                   for i in self.batch_norm):
+            raise ValueError(f"batch_norm must hold layer indices in 0..{n_layers - 1}, got "
+                             f"{self.batch_norm!r}")
+        if self.layer_l2 is not None and (len(self.layer_l2) != n_layers or
+                                          any(float(v) < 0 for v in self.layer_l2)):
+            raise ValueError(f"layer_l2 must hold {n_layers} non-negative values, got "
+                             f"{self.layer_l2!r}")
+        if self.embedding_activation not in ("relu", "linear"):
+            raise ValueError(f"embedding_activation must be 'relu' or 'linear', got "
+                             f"{self.embedding_activation!r}")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "net_"):
@@ -173,7 +207,10 @@ class EmbeddingClassifier:
 
         with torch_threads(self.n_threads), seeded(seed) as gen:
             net = _Net(self.n_features_in_, self.hidden, self.embed_dim,
-                       [len(c) for c in self.classes_])
+                       [len(c) for c in self.classes_], tuple(self.batch_norm),
+                       self.embedding_activation)
+            l2 = ([(lin.weight, float(v)) for lin, v in zip(net.dense, self.layer_l2)
+                   if float(v) > 0] if self.layer_l2 is not None else [])
             if self.standardize:
                 net.mean.copy_(Xt.mean(0))
                 net.scale.copy_(Xt.std(0).clamp_min(1e-12))
@@ -190,8 +227,12 @@ class EmbeddingClassifier:
                 total = 0.0
                 for start in range(0, n_tr, self.batch_size):
                     idx = perm[start:start + self.batch_size]
+                    if idx.numel() < 2 and self.batch_norm:
+                        continue  # batch norm cannot normalise a single sample
                     logits = net(Xt[idx])
                     loss = sum(loss_fn(lg, yt[idx, h]) for h, lg in enumerate(logits))
+                    for W, v in l2:
+                        loss = loss + v * W.pow(2).sum()
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
