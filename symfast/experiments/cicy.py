@@ -97,7 +97,16 @@ class CicyResult:
     def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        write_npz(out / "neighbours.npz", **self.arrays)
+        arrays = dict(self.arrays)
+        embedding = arrays.pop("embedding", None)
+        write_npz(out / "neighbours.npz", **arrays)
+        if embedding is not None:
+            # the whole embedding, for benchmarks/bench_neighbors.py (SYMFAST_BENCH_EMBEDDING)
+            from symfast._io import atomic_path
+
+            with atomic_path(out / "embedding.npy") as tmp:
+                with open(tmp, "wb") as fh:
+                    np.save(fh, embedding.astype(np.float16))
         if figures:
             self.plot(out)
         write_json(out / "result.json", self.to_dict())
@@ -243,4 +252,4 @@ def run(config: CicyConfig, *, progress: bool = True,
         arrays={"distances": D[:, :min(config.k, 250)], "n_same": n_same,
                 "point_accuracy": point_acc, "manifold_accuracy": man_acc,
                 "owner": owner, "is_test": is_test,
-                "embedding_sample": E[sample], "h11_sample": y[sample, 0]})
+                "embedding_sample": E[sample], "h11_sample": y[sample, 0], "embedding": E})
