@@ -131,6 +131,8 @@ def _cmd_cicy(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {"seed": args.seed, "n_manifolds": args.n_manifolds,
                                     "n_augment": args.n_augment, "max_epochs": args.max_epochs,
                                     "data": args.data}.items() if v is not None}
+    if args.n_augment is not None:
+        overrides["target_points"] = None          # an explicit count per manifold wins
     cls = cicy.CicyConfig
     config = cls.paper(**overrides) if args.paper else cls.quick(**overrides)
     out = Path(args.out or "results/cicy")

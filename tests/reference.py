@@ -90,3 +90,40 @@ def plane_regression(X: np.ndarray, bases: np.ndarray, delta: float, eps: float,
         E = np.stack([e1, e2], axis=1)
         T[p] = E @ A @ E.T
     return {"T": T, "residual": res, "kept": kept_n, "pairs": pairs_n}
+
+
+def chain_metastable(N: int, n: int, J: float = 1.0, B: float = 0.0,
+                     strict: bool = True) -> np.ndarray:
+    """Metastability of all 2^N chain states, vectorised NumPy with the same bit tricks as
+    the kernel (window parities by XOR of shifts, flip costs by popcount)."""
+    x = np.arange(1 << N, dtype=np.uint64)
+    W = max(N - n + 1, 0)
+    w = x.copy()
+    for l in range(1, n):
+        w ^= x >> np.uint64(l)
+    w &= np.uint64((1 << W) - 1)
+    ok = np.ones(x.size, dtype=bool)
+    for i in range(N):
+        ks = [k for k in range(i - n + 1, i + 1) if 0 <= k < W]
+        M = np.uint64(sum(1 << k for k in ks))
+        S = len(ks) - 2 * np.bitwise_count(w & M).astype(np.int64)
+        s_i = 1 - 2 * ((x >> np.uint64(i)) & np.uint64(1)).astype(np.int64)
+        dE = 2.0 * J * S + 2.0 * B * s_i
+        ok &= (dE > 0) if strict else (dE >= 0)
+    return ok
+
+
+def chain_metastable_definition(N: int, n: int, J: float = 1.0, B: float = 0.0,
+                                strict: bool = True) -> np.ndarray:
+    """Metastability straight from the definition: flip each spin, recompute H in NumPy."""
+    from symfast.chain import energy_of, states
+
+    S = states(N)
+    E = energy_of(S, n, J=J, B=B)
+    ok = np.ones(len(S), dtype=bool)
+    for i in range(N):
+        F = S.copy()
+        F[:, i] *= -1
+        dE = energy_of(F, n, J=J, B=B) - E
+        ok &= (dE > 0) if strict else (dE >= 0)
+    return ok

@@ -33,7 +33,8 @@ class CicyConfig:
 
     data: str | None = None
     n_manifolds: int | None = None          # None: all of them
-    n_augment: int = 87                     # matrices per manifold (the paper: 686,464 / 7890)
+    n_augment: int = 87                     # matrices per manifold
+    target_points: int | None = 686_464     # if set, spread exactly this many over the manifolds
     test_fraction: float = 0.1              # by manifold id
     hidden: tuple[int, ...] = (315, 315, 100)
     embed_dim: int = 100
@@ -48,8 +49,8 @@ class CicyConfig:
     @classmethod
     def quick(cls, **overrides: Any) -> "CicyConfig":
         """1200 manifolds x 12 matrices, at most 60 epochs."""
-        return replace_config(cls(n_manifolds=1200, n_augment=12, max_epochs=60, k=50),
-                              **overrides)
+        return replace_config(cls(n_manifolds=1200, n_augment=12, target_points=None,
+                                  max_epochs=60, k=50), **overrides)
 
     @classmethod
     def paper(cls, **overrides: Any) -> "CicyConfig":
@@ -60,6 +61,8 @@ class CicyConfig:
         if self.n_manifolds is not None:
             check_int(self.n_manifolds, "n_manifolds", minimum=10)
         check_int(self.n_augment, "n_augment", minimum=2)
+        if self.target_points is not None:
+            check_int(self.target_points, "target_points", minimum=20)
         check_float(self.test_fraction, "test_fraction", minimum=0.0, maximum=0.5)
         check_int(self.k, "k", minimum=2)
 
@@ -170,8 +173,14 @@ def run(config: CicyConfig, *, progress: bool = True,
         from tqdm.auto import tqdm
 
         it = tqdm(chosen, desc="augmenting", unit="manifold", leave=False)
+    per = np.full(chosen.size, config.n_augment)
+    if config.target_points is not None:
+        base, extra = divmod(config.target_points, chosen.size)
+        per = np.full(chosen.size, base)
+        per[:extra] += 1
+    count = dict(zip(chosen.tolist(), per.tolist()))
     for i in it:
-        aug = augment(L.matrices[i], config.n_augment, seed=config.seed * 100_003 + int(i))
+        aug = augment(L.matrices[i], count[int(i)], seed=config.seed * 100_003 + int(i))
         mats.extend(aug)
         owner.extend([i] * len(aug))
     owner = np.asarray(owner)
