@@ -131,7 +131,8 @@ def knn_ivf(X: np.ndarray, k: int, *, target_recall: float = 0.99, n_probe_queri
     t0 = time.perf_counter()
     quantizer = faiss.IndexFlatL2(d)
     index = faiss.IndexIVFFlat(quantizer, d, nlist)
-    train = E if n <= 100_000 else E[rng.choice(n, 100_000, replace=False)]
+    n_train = min(n, max(100_000, 40 * nlist))     # FAISS wants >= 39 points per centroid
+    train = E if n_train == n else E[rng.choice(n, n_train, replace=False)]
     index.train(train)
     index.add(E)
     t_build = time.perf_counter() - t0
