@@ -2,10 +2,10 @@
 graph features."""
 
 from symfast.cicy._augment import MAX_NODES, augment, contract_identity, expand_identity
-from symfast.cicy._features import FEATURE_NAMES, graph_features, spectra
+from symfast.cicy._features import FEATURE_NAMES, graph_features, pack, spectra
 from symfast.cicy._load import CICYList, load
 from symfast.cicy._topology import check_configuration, euler
 
 __all__ = ["CICYList", "FEATURE_NAMES", "MAX_NODES", "augment", "check_configuration",
-           "contract_identity", "euler", "expand_identity", "graph_features", "load",
+           "contract_identity", "euler", "expand_identity", "graph_features", "load", "pack",
            "spectra"]

@@ -43,7 +43,17 @@ def _pack(matrices: Sequence[np.ndarray], *, typed: bool = False
     return np.ascontiguousarray(data), offsets, shapes
 
 
-def spectra(matrices: Sequence[np.ndarray], *, n_threads: int | None = None,
+def pack(matrices: Sequence[np.ndarray], *, typed: bool = False
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The matrices as the kernel reads them: (data, offsets, shapes).
+
+    Pack once and pass the tuple to :func:`spectra` to time or repeat the
+    kernel without the Python loop over matrices.
+    """
+    return _pack(matrices, typed=typed)
+
+
+def spectra(matrices, *, n_threads: int | None = None,
             width: int = N_SPECTRUM, typed: bool = False) -> np.ndarray:
     """Singular values of each configuration matrix, descending, zero-padded.
 
@@ -58,13 +68,16 @@ def spectra(matrices: Sequence[np.ndarray], *, n_threads: int | None = None,
     """
     from symfast._ext import _cicy
 
-    data, offsets, shapes = _pack(matrices, typed=typed)
-    if len(matrices) and (shapes.min() < 1):
+    if isinstance(matrices, tuple) and len(matrices) == 3 and isinstance(matrices[1], np.ndarray):
+        data, offsets, shapes = matrices           # already packed (rows scaled if typed)
+    else:
+        data, offsets, shapes = _pack(matrices, typed=typed)
+    if len(shapes) and (shapes.min() < 1):
         raise ValueError("every matrix must have at least one row and one column")
-    side = int(shapes.min(axis=1).max()) if len(matrices) else 1
+    side = int(shapes.min(axis=1).max()) if len(shapes) else 1
     if side > width:
         raise ValueError(f"a matrix has min(rows, columns) = {side} > width={width}")
-    out = np.zeros((len(matrices), width))
+    out = np.zeros((len(shapes), width))
     _cicy.singular_values(data, offsets, shapes, out, max(side, 1), check_n_threads(n_threads))
     if (out[:, 0] < 0).any():
         raise ArithmeticError("LAPACK failed on a configuration matrix")

@@ -40,7 +40,9 @@ class CicyConfig:
     embed_dim: int = 100
     learning_rate: float = 1e-3
     batch_size: int = 256
-    max_epochs: int = 200                   # the paper trains until both heads pass 95 %
+    # the paper trains until both heads pass 95 %; h21 plateaus near 0.90 here (200 epochs:
+    # 0.904 train, the same neighbour result as 60 epochs in a third of the time)
+    max_epochs: int = 60
     target_accuracy: float = 0.95
     k: int = 250
     exact_search_max: int = 150_000       # above: an IVF index tuned to recall 0.99
