@@ -92,3 +92,18 @@ def test_figures_are_written(tmp_path, rng):
     p2 = plot_input_classes(E[:, :2], y, tmp_path / "i.png")
     for p in (p1, p2):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_largest_jump_and_grouped_search(rng):
+    from symfast.analysis import knn_within_groups, largest_jump
+
+    D = np.array([[0.0, 0.0, 0.1, 5.0, 5.1], [1.0, np.inf, np.inf, np.inf, np.inf],
+                  [0.2, 0.3, 9.0, 9.1, 9.2]])
+    assert largest_jump(D).tolist() == [3, 1, 2]
+    X = np.concatenate([rng.normal(size=(30, 3)), rng.normal(size=(20, 3)) + 10])
+    g = np.repeat([0, 1], [30, 20])
+    Dg, Ig = knn_within_groups(X, g, 25)
+    assert (g[Ig[:30, :25]] == 0).all()                      # searches stay in the group
+    assert (Ig[30:, 19:] == -1).all() and np.isinf(Dg[30:, 19:]).all()  # 19 others only
+    Dr, Ir = knn_bruteforce(X[:30], 5)
+    assert np.allclose(Dg[:30, :5], Dr, atol=1e-4)

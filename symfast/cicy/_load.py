@@ -82,21 +82,12 @@ def _ints(text: str, where: str) -> list[int]:
 
 
 def _check_matrix(q: np.ndarray, where: str) -> np.ndarray:
-    """Shape, range and Calabi–Yau checks shared by both formats; returns the dims n_r."""
-    if q.ndim != 2 or q.size == 0:
-        raise ValueError(f"{where}: the configuration matrix must be a non-empty 2D array, "
-                         f"got shape {q.shape}")
-    if (q < 0).any():
-        raise ValueError(f"{where}: negative degree in the configuration matrix")
-    if q.max() > 100:
+    """The configuration checks of ``euler`` plus a bound on degrees; returns the dims n_r."""
+    from symfast.cicy._topology import check_configuration
+
+    if q.size and q.max() > 100:
         raise ValueError(f"{where}: degree {int(q.max())} is implausibly large (> 100)")
-    dims = q.sum(axis=1) - 1
-    if (dims < 1).any():
-        raise ValueError(f"{where}: a row sums to less than 2, so it is no P^n factor with n >= 1")
-    if int(dims.sum()) - q.shape[1] != 3:
-        raise ValueError(f"{where}: sum_r n_r - K = {int(dims.sum()) - q.shape[1]}, a threefold "
-                         "needs 3")
-    return dims
+    return check_configuration(q, where)[1]
 
 
 def _parse_text(text: str, source: str) -> list[dict]:
