@@ -445,8 +445,7 @@ def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.G
     center = center0
     if count:
         # the common fixed point c of the affine fields: T_j c + b_j = 0
-        c, *_ = np.linalg.lstsq(lin.reshape(count * d, d) if count else np.zeros((0, d)),
-                                -b.reshape(-1), rcond=None)
+        c, *_ = np.linalg.lstsq(lin.reshape(count * d, d), -b.reshape(-1), rcond=None)
         center = center0 + scale * c
     gens = orthonormal_basis(lin) if count else np.zeros((0, d, d))
     spec = s**2 / np.sum(s**2) if np.sum(s**2) > 0 else s

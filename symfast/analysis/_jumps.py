@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from symfast._validation import check_array, check_int, check_n_threads
+from symfast.analysis._neighbors import _drop_self
 
 
 def largest_jump(distances: np.ndarray) -> np.ndarray:
@@ -70,11 +71,7 @@ def knn_within_groups(X: np.ndarray, groups: np.ndarray, k: int, *,
         kk = min(k, members.size - 1)
         index = faiss.IndexFlatL2(E.shape[1])
         index.add(E[members])
-        Dg, Ig = index.search(E[members], kk + 1)
-        # drop each query itself (it may not come first among exact duplicates)
-        self_hit = members[Ig] == members[:, None]
-        self_hit[~self_hit.any(axis=1), -1] = True
-        keep = ~self_hit
-        D[members, :kk] = np.sqrt(np.maximum(Dg[keep].reshape(-1, kk), 0.0))
-        I[members, :kk] = members[Ig[keep].reshape(-1, kk)]
+        Dg, Ig = _drop_self(*index.search(E[members], kk + 1))   # local ids: row i is query i
+        D[members, :kk] = np.sqrt(np.maximum(Dg, 0.0))
+        I[members, :kk] = members[Ig]
     return D, I

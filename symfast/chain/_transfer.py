@@ -100,7 +100,6 @@ class _Chain:
             j = self.positions[idx]
             ok = self.allowed[idx]
             prev = self.tables[idx]
-            new_spin = (b >> (w - 1)) & 1          # spin j, the top bit of the state after j
             rest = (b << 1) & ((1 << (w + 1)) - 1)  # spins j-w+1 .. j in bits 1..w
             cands = []
             for oldest in (0, 1):
@@ -109,7 +108,6 @@ class _Chain:
             oldest = _pick(cands, rng)
             b = (rest | oldest) & ((1 << w) - 1)
             spins[j - w] = 1 - 2 * oldest
-            del new_spin
         return spins
 
 
