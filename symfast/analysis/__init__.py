@@ -9,13 +9,14 @@ from symfast.analysis._generators import (SymmetryResult, find_generators, intri
                                           plane_candidates, random_planes)
 from symfast.analysis._jumps import knn_within_groups, largest_jump
 from symfast.analysis._neighbors import knn, knn_ivf, neighbor_purity, recall_at_k
-from symfast.analysis._orbits import count_orbit_groups, minimum_spanning_edges, orbit_groups
+from symfast.analysis._orbits import (count_orbit_groups, minimum_spanning_edges,
+                                      orbit_group_labels, orbit_groups)
 from symfast.analysis._plots import (plot_embedding_tsne, plot_generators, plot_input_classes,
                                      plot_spectrum, tsne_2d)
 
-__all__ = ["SymmetryResult", "algebra_similarity", "find_generators", "identify_algebra",
-           "intrinsic_dimension", "orthonormal_basis", "plane_candidates", "random_planes",
-           "structure_constants", "count_orbit_groups", "knn_ivf", "knn_within_groups", "largest_jump",
-           "recall_at_k", "knn", "minimum_spanning_edges", "neighbor_purity", "orbit_groups",
-           "plot_embedding_tsne", "plot_generators", "plot_input_classes", "plot_spectrum",
-           "tsne_2d"]
+__all__ = ["SymmetryResult", "algebra_similarity", "count_orbit_groups", "find_generators",
+           "identify_algebra", "intrinsic_dimension", "knn", "knn_ivf", "knn_within_groups",
+           "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",
+           "orbit_groups", "orthonormal_basis", "plane_candidates", "plot_embedding_tsne",
+           "plot_generators", "plot_input_classes", "plot_spectrum", "random_planes",
+           "recall_at_k", "structure_constants", "tsne_2d"]

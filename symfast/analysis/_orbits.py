@@ -174,19 +174,29 @@ def _merge_small(E: np.ndarray, comp: np.ndarray, min_size: int,
         comp[inside] = comp[nearest]
 
 
-def count_orbit_groups(embedding: np.ndarray, labels: np.ndarray, **kwargs) -> dict:
-    """Number of orbit groups in each class: ``{label: n_groups}``.
+def orbit_group_labels(embedding: np.ndarray, labels: np.ndarray, **kwargs) -> np.ndarray:
+    """Orbit group of every point within its class: ndarray of shape (n_samples,), int64.
 
-    Keyword arguments go to :func:`orbit_groups`.
+    Each class is split by :func:`orbit_groups` (keyword arguments go there);
+    group indices restart at 0 in every class.
     """
     E = check_array(embedding, "embedding", ndim=2, dtype=np.float32, min_rows=1)
     lab = np.asarray(labels)
     if lab.ndim != 1 or lab.shape[0] != E.shape[0]:
         raise ValueError(f"labels must have shape ({E.shape[0]},) to match embedding, "
                          f"got {lab.shape}")
-    out = {}
+    out = np.zeros(lab.shape[0], dtype=np.int64)
     for c in np.unique(lab):
-        groups = orbit_groups(E[lab == c], **kwargs)
-        key = int(c) if np.issubdtype(lab.dtype, np.integer) else c
-        out[key] = int(groups.max()) + 1
+        out[lab == c] = orbit_groups(E[lab == c], **kwargs)
     return out
+
+
+def count_orbit_groups(embedding: np.ndarray, labels: np.ndarray, **kwargs) -> dict:
+    """Number of orbit groups in each class: ``{label: n_groups}``.
+
+    Keyword arguments go to :func:`orbit_groups`.
+    """
+    groups = orbit_group_labels(embedding, labels, **kwargs)
+    lab = np.asarray(labels)
+    integer = np.issubdtype(lab.dtype, np.integer)
+    return {(int(c) if integer else c): int(groups[lab == c].max()) + 1 for c in np.unique(lab)}

@@ -93,8 +93,7 @@ class DiscoverResult:
         ``spectrum.png`` into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        self.invariance.save(out, figures=figures)      # its result.json is replaced below
-        (out / "result.json").unlink(missing_ok=True)
+        self.invariance.save(out, figures=figures, result=False)
         if figures:
             from symfast.analysis import plot_generators, plot_spectrum
 

@@ -129,8 +129,11 @@ class InvarianceResult:
             "versions": self.versions,
         }
 
-    def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
-        """Write ``result.json``, ``samples.npz`` and the figures into ``out_dir``."""
+    def save(self, out_dir: str | Path, *, figures: bool = True, result: bool = True) -> Path:
+        """Write ``result.json``, ``samples.npz`` and the figures into ``out_dir``.
+
+        ``result=False`` leaves ``result.json`` to a caller that writes its own.
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         if self.X is not None:
@@ -141,7 +144,8 @@ class InvarianceResult:
             t0 = time.perf_counter()
             self.plot(out)
             self.timings["figures"] = time.perf_counter() - t0
-        write_json(out / "result.json", self.to_dict())
+        if result:
+            write_json(out / "result.json", self.to_dict())
         return out / "result.json"
 
     def plot(self, out_dir: str | Path) -> list[Path]:
@@ -181,7 +185,7 @@ def run(config: InvarianceConfig, *, progress: bool = True,
     """
     from sklearn.model_selection import train_test_split
 
-    from symfast.analysis import neighbor_purity, orbit_groups
+    from symfast.analysis import neighbor_purity, orbit_group_labels
     from symfast.nn import EmbeddingClassifier
     from symfast.potentials import sample_level_sets
 
@@ -213,9 +217,7 @@ def run(config: InvarianceConfig, *, progress: bool = True,
     purity, per_class = neighbor_purity(E, y, k=config.n_neighbors, n_threads=n_threads)
     kw = dict(k=config.n_neighbors, jump_ratio=config.jump_ratio,
               min_group_fraction=config.min_group_fraction, n_threads=n_threads)
-    point_groups = np.zeros(y.size, dtype=np.int64)
-    for c in np.unique(y):
-        point_groups[y == c] = orbit_groups(E[y == c], **kw)
+    point_groups = orbit_group_labels(E, y, **kw)
     groups = {int(c): int(point_groups[y == c].max()) + 1 for c in np.unique(y)}
     expected = [pot.orbit_count(lv, config.width) for lv in config.levels]
     timings = stages.done()
