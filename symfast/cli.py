@@ -178,23 +178,28 @@ def _summary_discover(data: dict, out: Path) -> str:
     return "\n".join(lines)
 
 
+def _add_common_options(p: argparse.ArgumentParser, default_out: str,
+                        paper_help: str = "the published scale") -> None:
+    """The options every study command takes: preset, seed, threads, output, resuming."""
+    preset = p.add_mutually_exclusive_group()
+    preset.add_argument("--quick", action="store_true", help="CI-sized preset (default)")
+    preset.add_argument("--paper", action="store_true", help=paper_help)
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
+    p.add_argument("--out", default=None, help=f"output directory (default: {default_out})")
+    p.add_argument("--force", action="store_true",
+                   help="rerun even if OUT already holds a result of this configuration")
+    p.add_argument("--no-progress", action="store_true", help="no progress display")
+
+
 def _add_run_options(p: argparse.ArgumentParser, name: str) -> None:
     from symfast.potentials import names
 
     p.add_argument("--potential", default="higgs", choices=names(),
                    help="built-in potential (default: higgs)")
-    preset = p.add_mutually_exclusive_group()
-    preset.add_argument("--quick", action="store_true", help="CI-sized preset (default)")
-    preset.add_argument("--paper", action="store_true", help="the published scale")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     p.add_argument("--per-class", type=int, default=None, help="points per level")
     p.add_argument("--max-epochs", type=int, default=None, help="training epochs at most")
-    p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
-    p.add_argument("--out", default=None,
-                   help=f"output directory (default: results/{name}-POTENTIAL)")
-    p.add_argument("--force", action="store_true",
-                   help="rerun even if OUT already holds a result of this configuration")
-    p.add_argument("--no-progress", action="store_true", help="no progress display")
+    _add_common_options(p, f"results/{name}-POTENTIAL")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,37 +232,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cicy", help="CICY threefolds: Hodge-number network and telling "
                                     "manifolds apart by nearest neighbours")
-    preset = p.add_mutually_exclusive_group()
-    preset.add_argument("--quick", action="store_true", help="CI-sized subset (default)")
-    preset.add_argument("--paper", action="store_true", help="all 7890 manifolds, 686,464 "
-                                                             "matrices")
+    _add_common_options(p, "results/cicy", "all 7890 manifolds, 686,464 matrices")
     p.add_argument("--n-manifolds", type=int, default=None, help="manifolds used")
     p.add_argument("--n-augment", type=int, default=None, help="matrices per manifold")
     p.add_argument("--max-epochs", type=int, default=None, help="training epochs at most")
     p.add_argument("--data", default=None,
                    help="the CICY list (file or directory; default $SYMFAST_DATA/cicy3)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
-    p.add_argument("--out", default=None, help="output directory (default: results/cicy)")
-    p.add_argument("--force", action="store_true", help="rerun even if OUT holds this result")
-    p.add_argument("--no-progress", action="store_true", help="no progress display")
     p.set_defaults(func=_cmd_cicy)
 
     p = sub.add_parser("mnist", help="rotated MNIST: the dominant generator of each "
                                      "digit's rotation orbit")
-    preset = p.add_mutually_exclusive_group()
-    preset.add_argument("--quick", action="store_true", help="CI-sized preset (default)")
-    preset.add_argument("--paper", action="store_true", help="the published scale")
+    _add_common_options(p, "results/mnist")
     p.add_argument("--n-digits", type=int, default=None, help="digits to rotate")
     p.add_argument("--n-angles", type=int, default=None, help="angles per digit")
     p.add_argument("--data", default=None,
                    help="directory with the MNIST IDX files (default $SYMFAST_DATA/mnist; "
                         "scikit-learn's 8x8 digits when absent)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
-    p.add_argument("--out", default=None, help="output directory (default: results/mnist)")
-    p.add_argument("--force", action="store_true", help="rerun even if OUT holds this result")
-    p.add_argument("--no-progress", action="store_true", help="no progress display")
     p.set_defaults(func=_cmd_mnist)
     return parser
 
