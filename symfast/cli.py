@@ -3,6 +3,7 @@
     symfast info
     symfast invariance --potential higgs [--quick|--paper] [--seed S] --out DIR
     symfast discover   --potential so3   [--quick|--paper] [--seed S] --out DIR
+    symfast cicy | mnist | chain         [--quick|--paper] [--seed S] --out DIR
 """
 
 from __future__ import annotations
@@ -71,8 +72,18 @@ def _run_or_resume(module, config, out: Path, args: argparse.Namespace) -> dict:
         print(f"{out}/result.json already holds this configuration; not rerun "
               "(--force reruns)", file=sys.stderr)
         return done
-    result = module.run(config, progress=not args.no_progress, n_threads=args.threads)
+    kwargs = {}
+    partial = out / "partial.json"
+    if getattr(module, "RESUMABLE", False):
+        # long studies save every finished unit here and continue from it when rerun
+        if args.force and partial.exists():
+            partial.unlink()
+        kwargs["checkpoint"] = partial
+    result = module.run(config, progress=not args.no_progress, n_threads=args.threads,
+                        **kwargs)
     result.save(out)
+    if partial.exists() and "checkpoint" in kwargs:
+        partial.unlink()          # result.json now holds every unit ("runs")
     return result.to_dict()
 
 
@@ -147,6 +158,45 @@ def _cmd_cicy(args: argparse.Namespace) -> int:
           f"{lp['fraction_above_95']:.3f} (paper 0.806 for 292)\n"
           f"time {data['timings']['total']:.1f} s; results in {out}/")
     return 0
+
+
+def _cmd_chain(args: argparse.Namespace) -> int:
+    from symfast.experiments import chain
+
+    overrides = {k: v for k, v in {"seed": args.seed, "n_runs": args.runs,
+                                    "epochs": args.epochs, "ae_epochs": args.ae_epochs}.items()
+                 if v is not None}
+    if args.n:
+        overrides["ns"] = tuple(args.n)
+    cls = chain.ChainConfig
+    config = cls.paper(**overrides) if args.paper else cls.quick(**overrides)
+    out = Path(args.out or "results/chain")
+    data = _run_or_resume(chain, config, out, args)
+    print(_summary_chain(data, out))
+    return 0
+
+
+def _summary_chain(data: dict, out: Path) -> str:
+    def fmt(v):
+        return "  -   " if v is None else f"{v:.4f}"
+
+    lines = ["metastability, mean best test accuracy (spins | dual | energy threshold):"]
+    for n, row in data["dual_vs_original"].items():
+        cells = []
+        for size, cell in row["sizes"].items():
+            cells.append(f"{size}: " + (f"{fmt(cell['original'])} | {fmt(cell['dual'])} | "
+                                        f"{fmt(cell['energy_baseline'])}"
+                                        if cell["available"] else "unavailable"))
+        lines.append(f"  n={n:<3} ({row['metastable_states']} metastable)  " + ";  ".join(cells))
+    lines.append("Table 3, classifier on the autoencoder's latent space (symfast | paper):")
+    for r in data["table3"]:
+        lines.append(f"  latent {r['latent']:<3} {r['train_size']:>5} samples  n={r['n']:<3} "
+                     f"{fmt(r['accuracy'])} | {fmt(r['paper'])}")
+    s = data["sensitivity"]
+    lines.append(f"sensitivity (N={s['N']}, n={s['n']}): locality of the learned encoder "
+                 f"{s['encoder_locality']:.3f}, of the exact dual {s['dual_locality']:.3f}")
+    lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
+    return "\n".join(lines)
 
 
 def _summary_invariance(data: dict, out: Path) -> str:
@@ -239,6 +289,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=None,
                    help="the CICY list (file or directory; default $SYMFAST_DATA/cicy3)")
     p.set_defaults(func=_cmd_cicy)
+
+    p = sub.add_parser("chain", help="n-spin Ising chain: metastability in the spin, dual "
+                                     "and autoencoder frames (Table 3)")
+    _add_common_options(p, "results/chain", "n = 2..12, three sizes, 10 runs, latent 18 and 50")
+    p.add_argument("--n", type=int, nargs="+", default=None, metavar="N",
+                   help="interaction lengths n to study")
+    p.add_argument("--runs", type=int, default=None, help="runs to average over")
+    p.add_argument("--epochs", type=int, default=None, help="classifier epochs")
+    p.add_argument("--ae-epochs", type=int, default=None, help="autoencoder epochs")
+    p.set_defaults(func=_cmd_chain)
 
     p = sub.add_parser("mnist", help="rotated MNIST: the dominant generator of each "
                                      "digit's rotation orbit")
