@@ -23,6 +23,7 @@ EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     ("symfast._ext._levelset", ["csrc/_levelset.pyx"], []),
     ("symfast._ext._generators", ["csrc/_generators.pyx"], []),
     ("symfast._ext._cicy", ["csrc/_cicy.pyx"], []),
+    ("symfast._ext._ising", ["csrc/_ising.pyx"], []),
     ("symfast._ext._chain", ["csrc/_chain.pyx"], []),
 ]
 

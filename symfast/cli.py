@@ -25,13 +25,17 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
     print(f"symfast {__version__} (Python {platform.python_version()}, {platform.machine()})")
     print("compiled kernels:")
-    for name in ("_levelset", "_generators"):
+    for name in ("_levelset", "_generators", "_cicy", "_chain", "_ising"):
         try:
             mod = importlib.import_module(f"symfast._ext.{name}")
-            omp = "OpenMP" if mod.has_openmp() else "no OpenMP"
-            print(f"  {name:<12} built ({omp}, {mod.openmp_max_threads()} OpenMP threads)")
         except ImportError as exc:
             print(f"  {name:<12} NOT BUILT ({exc}); run `make` or `pip install -e .`")
+            continue
+        if hasattr(mod, "has_openmp"):
+            omp = "OpenMP" if mod.has_openmp() else "no OpenMP"
+            print(f"  {name:<12} built ({omp}, {mod.openmp_max_threads()} OpenMP threads)")
+        else:
+            print(f"  {name:<12} built")
     print("threads:")
     print(f"  cpus available     {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}")
     print(f"  symfast default    {default_threads()}"
