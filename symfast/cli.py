@@ -3,7 +3,7 @@
     symfast info
     symfast invariance --potential higgs [--quick|--paper] [--seed S] --out DIR
     symfast discover   --potential so3   [--quick|--paper] [--seed S] --out DIR
-    symfast cicy | mnist | chain         [--quick|--paper] [--seed S] --out DIR
+    symfast cicy | mnist | chain | ising2d  [--quick|--paper] [--seed S] --out DIR
 """
 
 from __future__ import annotations
@@ -180,6 +180,31 @@ def _cmd_chain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ising2d(args: argparse.Namespace) -> int:
+    from symfast.experiments import ising2d
+
+    overrides = {k: v for k, v in {"seed": args.seed, "L": args.L,
+                                    "samples_per_T": args.samples_per_T,
+                                    "epochs": args.epochs}.items() if v is not None}
+    if args.T0:
+        overrides["T0s"] = tuple(args.T0)
+    cls = ising2d.Ising2DConfig
+    config = cls.paper(**overrides) if args.paper else cls.quick(**overrides)
+    out = Path(args.out or "results/ising2d")
+    data = _run_or_resume(ising2d, config, out, args)
+    lines = ["test accuracy telling T0 from T0 + dT (original | dual | bonds; energy Bayes "
+             "bound original | dual):"]
+    for T0, r in data["T0"].items():
+        lines.append(f"  T0 = {T0} (dual {r['dual_T0']:.3f})")
+        for i, dT in enumerate(r["delta_T"]):
+            lines.append(f"    dT {dT:<5} {r['accuracy_original'][i]:.3f} | "
+                         f"{r['accuracy_dual'][i]:.3f} | {r['accuracy_bonds'][i]:.3f}    "
+                         f"{r['bayes_original'][i]:.3f} | {r['bayes_dual'][i]:.3f}")
+    lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
+    print("\n".join(lines))
+    return 0
+
+
 def _summary_chain(data: dict, out: Path) -> str:
     def fmt(v):
         return "  -   " if v is None else f"{v:.4f}"
@@ -303,6 +328,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="classifier epochs")
     p.add_argument("--ae-epochs", type=int, default=None, help="autoencoder epochs")
     p.set_defaults(func=_cmd_chain)
+
+    p = sub.add_parser("ising2d", help="2D Ising: telling two low temperatures apart in the "
+                                       "original and the Kramers-Wannier dual frame")
+    _add_common_options(p, "results/ising2d", "L = 32, T0 = 1.0..1.75, dT up to 0.5")
+    p.add_argument("--L", type=int, default=None, help="lattice size (even)")
+    p.add_argument("--T0", type=float, nargs="+", default=None, help="reference temperatures")
+    p.add_argument("--samples-per-T", type=int, default=None,
+                   help="configurations per temperature for the classifiers")
+    p.add_argument("--epochs", type=int, default=None, help="classifier epochs")
+    p.set_defaults(func=_cmd_ising2d)
 
     p = sub.add_parser("mnist", help="rotated MNIST: the dominant generator of each "
                                      "digit's rotation orbit")

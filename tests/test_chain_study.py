@@ -9,7 +9,8 @@ import pytest
 
 from symfast.chain import dual, energies, metastable_mask, states
 from symfast.experiments import chain as study
-from symfast.experiments.chain import ChainConfig, balanced_split, threshold_accuracy
+from symfast.experiments._common import threshold_accuracy
+from symfast.experiments.chain import ChainConfig, balanced_split
 
 
 def test_balanced_split_is_balanced_and_respects_the_sides(rng):

@@ -10,6 +10,8 @@ from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from symfast._version import __version__
 
 
@@ -93,3 +95,66 @@ def replace_config(config: Any, **overrides: Any) -> Any:
         raise TypeError(f"unknown {type(config).__name__} field(s): {', '.join(unknown)}; "
                         f"expected some of {', '.join(sorted(known))}")
     return replace(config, **overrides)
+
+
+class Checkpoint:
+    """The finished units of a long study, saved atomically after each one.
+
+    A study keys each unit of work (one training, one dataset) by a string; when
+    it is rerun with the same config and the same file, finished units are read
+    back instead of recomputed.  A file written for another config is ignored.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The checkpoint file; None keeps units in memory only.
+    config : dataclass
+        The study's config; saved with the units and compared on load.
+    """
+
+    def __init__(self, path: str | Path | None, config: Any):
+        self.path = None if path is None else Path(path)
+        self.config = config_dict(config)
+        self.units: dict[str, Any] = {}
+        if self.path is not None and self.path.is_file():
+            try:
+                saved = json.loads(self.path.read_text())
+            except (OSError, json.JSONDecodeError):
+                saved = {}
+            if saved.get("config") == self.config:
+                self.units = saved.get("units", {})
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.units
+
+    def record(self, key: str, value: Any) -> None:
+        from symfast._io import write_json
+
+        self.units[key] = value
+        if self.path is not None:
+            write_json(self.path, {"config": self.config, "units": self.units})
+
+
+def threshold_accuracy(e_train: np.ndarray, y_train: np.ndarray, e_test: np.ndarray,
+                       y_test: np.ndarray) -> float:
+    """Test accuracy of the best single threshold on a scalar, chosen on the training set.
+
+    Both directions are tried (positive below or above the threshold); cuts lie
+    halfway between distinct training values.
+    """
+    order = np.argsort(e_train, kind="stable")
+    e, y = np.asarray(e_train)[order], np.asarray(y_train)[order].astype(bool)
+    # cut after position j: predict positive for the first j (the low side)
+    pos_below = np.concatenate([[0], np.cumsum(y)])
+    neg_above = (~y).sum() - np.concatenate([[0], np.cumsum(~y)])
+    acc_low = (pos_below + neg_above) / y.size
+    acc_high = 1.0 - acc_low
+    valid = np.concatenate([[True], e[1:] != e[:-1], [True]])   # only between distinct values
+    j_low = np.flatnonzero(valid)[np.argmax(acc_low[valid])]
+    j_high = np.flatnonzero(valid)[np.argmax(acc_high[valid])]
+    cuts = np.concatenate([[-np.inf], (e[1:] + e[:-1]) / 2, [np.inf]])
+    if acc_low[j_low] >= acc_high[j_high]:
+        pred = np.asarray(e_test) < cuts[j_low]
+    else:
+        pred = np.asarray(e_test) >= cuts[j_high]
+    return float(np.mean(pred == np.asarray(y_test).astype(bool)))

@@ -26,7 +26,8 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int
-from symfast.experiments._common import Stages, config_dict, replace_config, software_versions
+from symfast.experiments._common import (Checkpoint, Stages, config_dict, replace_config,
+                                         software_versions, threshold_accuracy)
 
 NAME = "chain"
 #: ``run`` takes a checkpoint file and resumes from it (see ``symfast.cli``).
@@ -249,31 +250,6 @@ def balanced_split(mask: np.ndarray, is_train: np.ndarray, train_size: int, test
     return rng.permutation(train), rng.permutation(test)
 
 
-def threshold_accuracy(e_train: np.ndarray, y_train: np.ndarray, e_test: np.ndarray,
-                       y_test: np.ndarray) -> float:
-    """Test accuracy of the best single threshold on a scalar, chosen on the training set.
-
-    Both directions are tried (positive below or above the threshold).
-    """
-    order = np.argsort(e_train, kind="stable")
-    e, y = e_train[order], y_train[order].astype(bool)
-    # cut after position j: predict positive for the first j (low side)
-    pos_below = np.concatenate([[0], np.cumsum(y)])
-    neg_above = (~y).sum() - np.concatenate([[0], np.cumsum(~y)])
-    acc_low = (pos_below + neg_above) / y.size
-    acc_high = 1.0 - acc_low
-    # only cut between distinct values
-    valid = np.concatenate([[True], e[1:] != e[:-1], [True]])
-    j_low = np.flatnonzero(valid)[np.argmax(acc_low[valid])]
-    j_high = np.flatnonzero(valid)[np.argmax(acc_high[valid])]
-    cuts = np.concatenate([[-np.inf], (e[1:] + e[:-1]) / 2, [np.inf]])
-    if acc_low[j_low] >= acc_high[j_high]:
-        pred = e_test < cuts[j_low]
-    else:
-        pred = e_test >= cuts[j_high]
-    return float(np.mean(pred == y_test.astype(bool)))
-
-
 def _seed(*parts: int) -> int:
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
 
@@ -282,8 +258,6 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
         checkpoint: str | Path | None = None) -> ChainResult:
     """Run the study; with ``checkpoint``, every finished unit is saved there and a rerun
     with the same config continues where the last one stopped."""
-    import json
-
     from symfast.chain import dual, energies, metastable_mask, states
     from symfast.nn import TaskAutoencoder, train_and_score
 
@@ -293,20 +267,8 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
     c = config
     stages = Stages(["enumerating", "classifying", "sensitivity"], enabled=progress,
                     title="chain")
-    cfg = config_dict(c)
-    units: dict[str, Any] = {}
-    if checkpoint is not None and Path(checkpoint).is_file():
-        try:
-            saved = json.loads(Path(checkpoint).read_text())
-        except (OSError, json.JSONDecodeError):
-            saved = {}
-        if saved.get("config") == cfg:
-            units = saved.get("units", {})
-
-    def record(key: str, value: Any) -> None:
-        units[key] = value
-        if checkpoint is not None:
-            write_json(checkpoint, {"config": cfg, "units": units})
+    ckpt = Checkpoint(checkpoint, c)
+    units, record = ckpt.units, ckpt.record
 
     stages.start("enumerating")
     N = c.N

@@ -5,7 +5,7 @@ Importing this subpackage imports torch.
 
 from symfast.nn._autoencoder import TaskAutoencoder, sensitivity
 from symfast.nn._classifier import EmbeddingClassifier
-from symfast.nn._scored import ScoredTraining, mlp, train_and_score
+from symfast.nn._scored import LatticeCNN, ScoredTraining, mlp, train_and_score
 
-__all__ = ["EmbeddingClassifier", "ScoredTraining", "TaskAutoencoder", "mlp", "sensitivity",
+__all__ = ["EmbeddingClassifier", "LatticeCNN", "ScoredTraining", "TaskAutoencoder", "mlp", "sensitivity",
            "train_and_score"]

@@ -1,0 +1,298 @@
+"""The Kramers–Wannier duality study (Betzler & Krippendorf, arXiv 2002.05169, sec. 3).
+
+Telling apart two nearby low temperatures T0 and T0 + dT of the square-lattice
+Ising model is hard from the spins; in the dual frame, configurations sampled at
+the dual temperatures T0* and (T0 + dT)*, it is easier, because the energy
+distributions overlap less there.  For each reference T0 and each dT the same
+simple classifier is trained in three frames:
+
+* ``original``: spins sampled at T0 and T0 + dT;
+* ``dual``: spins sampled at the dual temperatures (sinh 2/T sinh 2/T* = 1);
+* ``bonds``: the configuration-level dual variables of the original samples, the
+  bond (domain-wall) variables s_i s_j on the links of the dual lattice; the
+  energy is their sum, so the classifier can reach what the energy allows.
+
+Beside the networks: the overlap of the two energy distributions in each frame,
+the Bayes bound of any classifier that sees only the energy (1 - overlap / 2,
+from large histograms), and the accuracy of the best energy threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symfast._io import write_json
+from symfast._validation import check_float, check_int
+from symfast.experiments._common import (Checkpoint, Stages, config_dict, replace_config,
+                                         software_versions, threshold_accuracy)
+
+NAME = "ising2d"
+RESUMABLE = True
+FRAMES = ("original", "dual", "bonds")
+
+
+@dataclass(frozen=True)
+class Ising2DConfig:
+    """Settings of the duality study."""
+
+    L: int = 32
+    T0s: tuple[float, ...] = (1.0, 1.25, 1.5, 1.75)
+    delta_Ts: tuple[float, ...] = tuple(round(0.05 * k, 2) for k in range(1, 11))
+    samples_per_T: int = 2000           # for the classifiers (train + test)
+    histogram_samples: int = 10000      # per temperature, for the energy overlaps
+    test_fraction: float = 0.25
+    burn_in: int = 1000
+    J: float = 1.0
+    # "cnn": symfast.nn.LatticeCNN (2x2 periodic convolution, global average, dense);
+    # "mlp": dense ReLU layers of widths `hidden` on the flattened input
+    classifier: str = "cnn"
+    cnn_width: int = 8
+    cnn_hidden: int = 16
+    hidden: tuple[int, ...] = (64,)
+    epochs: int = 60
+    batch_size: int = 64
+    learning_rate: float = 3e-3
+    seed: int = 0
+
+    @classmethod
+    def quick(cls, **overrides: Any) -> "Ising2DConfig":
+        """L = 16, T0 = 1.25 and 1.5, dT = 0.05 .. 0.25, 500 samples per temperature."""
+        return replace_config(cls(L=16, T0s=(1.25, 1.5),
+                                  delta_Ts=(0.05, 0.1, 0.15, 0.2, 0.25), samples_per_T=500,
+                                  histogram_samples=4000, burn_in=500, epochs=40), **overrides)
+
+    @classmethod
+    def paper(cls, **overrides: Any) -> "Ising2DConfig":
+        """L = 32, T0 = 1.0 .. 1.75, dT = 0.05 .. 0.5, 2000 samples per temperature."""
+        return replace_config(cls(), **overrides)
+
+    def validate(self) -> None:
+        from symfast.ising._sampler import _check_L
+
+        _check_L(self.L)
+        for name in ("T0s", "delta_Ts"):
+            values = getattr(self, name)
+            if isinstance(values, (int, float, str)) or not len(values):
+                raise ValueError(f"{name} must be a non-empty sequence of numbers, got "
+                                 f"{values!r}")
+            for v in values:
+                check_float(v, f"{name} entry", positive=True)
+        check_int(self.samples_per_T, "samples_per_T", minimum=20)
+        check_int(self.histogram_samples, "histogram_samples", minimum=100)
+        check_float(self.test_fraction, "test_fraction", minimum=0.05, maximum=0.5)
+        check_int(self.burn_in, "burn_in", minimum=0)
+        J = check_float(self.J, "J")
+        if J == 0:
+            raise ValueError("J must be nonzero (there is no dual temperature without coupling)")
+        if self.classifier not in ("cnn", "mlp"):
+            raise ValueError(f"classifier must be 'cnn' or 'mlp', got {self.classifier!r}")
+        for name in ("epochs", "batch_size", "cnn_width", "cnn_hidden"):
+            check_int(getattr(self, name), name, minimum=1)
+        check_float(self.learning_rate, "learning_rate", positive=True)
+
+
+@dataclass
+class Ising2DResult:
+    config: Ising2DConfig
+    per_T0: dict[str, Any]
+    timings: dict[str, float]
+    versions: dict[str, str] = field(default_factory=software_versions)
+    histograms: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"experiment": NAME, "config": config_dict(self.config),
+                "T0": self.per_T0, "metric": "test accuracy after the last epoch; "
+                "*_best: best over the epochs", "timings": self.timings,
+                "versions": self.versions}
+
+    def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        if figures:
+            self.plot(out)
+        return write_json(out / "result.json", self.to_dict())
+
+    def plot(self, out: Path) -> None:
+        from symfast._io import save_figure
+        from symfast.analysis._plots import _figure
+
+        keys = list(self.per_T0)
+        fig, axes = _figure(nrows=1, ncols=len(keys), figsize=(4.2 * len(keys), 3.6),
+                            squeeze=False)
+        for ax, key in zip(axes[0], keys):
+            r = self.per_T0[key]
+            dT = r["delta_T"]
+            ax.plot(dT, r["accuracy_original"], "o-", label="original (spins)")
+            ax.plot(dT, r["accuracy_dual"], "s-", label="dual temperatures")
+            ax.plot(dT, r["accuracy_bonds"], "^-", label="bond variables", ms=4)
+            ax.plot(dT, r["bayes_original"], "C0:", label="energy Bayes bound, original")
+            ax.plot(dT, r["bayes_dual"], "C1:", label="energy Bayes bound, dual")
+            ax.set_xlabel("ΔT")
+            ax.set_title(f"T0 = {key}  (T0* = {r['dual_T0']:.3f})")
+            ax.set_ylim(0.45, 1.02)
+        axes[0][0].set_ylabel("test accuracy")
+        axes[0][0].legend(fontsize=7, loc="lower right")
+        save_figure(fig, out / "accuracy_vs_delta_T.png", dpi=120, bbox_inches="tight")
+
+        if self.histograms:
+            fig, axes = _figure(nrows=1, ncols=2, figsize=(9.0, 3.6), squeeze=False)
+            for ax, frame in zip(axes[0], ("original", "dual")):
+                for label, (values, counts) in self.histograms[frame].items():
+                    v, c = np.asarray(values), np.asarray(counts, dtype=float)
+                    ax.step(v, c / c.sum(), where="mid", label=label)
+                ax.set_xlabel("energy per spin")
+                ax.set_ylabel("probability")
+                ax.set_title(f"{frame} frame")
+                ax.legend(fontsize=7)
+            save_figure(fig, out / "energy_histograms.png", dpi=120, bbox_inches="tight")
+
+
+def bond_variables(spins: np.ndarray) -> np.ndarray:
+    """The bond variables s_i s_j of every horizontal and vertical link (the dual lattice).
+
+    Parameters
+    ----------
+    spins : ndarray of shape (n, L, L), values +-1
+
+    Returns
+    -------
+    ndarray of shape (n, 2 L^2), int8: horizontal links then vertical links, so
+    that the energy per spin is -J times their mean times 2.
+    """
+    s = np.asarray(spins, dtype=np.int8)
+    h = s * np.roll(s, -1, axis=-1)
+    v = s * np.roll(s, -1, axis=-2)
+    return np.concatenate([h.reshape(len(s), -1), v.reshape(len(s), -1)], axis=1)
+
+
+def energy_overlap(e1: np.ndarray, e2: np.ndarray) -> float:
+    """Overlap sum_E min(p1(E), p2(E)) of two discrete energy samples (1: identical)."""
+    values = np.union1d(e1, e2)
+    p1 = np.searchsorted(values, e1)
+    p2 = np.searchsorted(values, e2)
+    h1 = np.bincount(p1, minlength=values.size) / e1.size
+    h2 = np.bincount(p2, minlength=values.size) / e2.size
+    return float(np.minimum(h1, h2).sum())
+
+
+def _cnn(channels: int, L: int, width: int, hidden: int, n_features: int, n_classes: int):
+    from symfast.nn import LatticeCNN
+
+    return LatticeCNN(channels, L, n_classes, width=width, hidden=hidden)
+
+
+def _temperature_key(T: float) -> str:
+    return f"{T:.6f}"
+
+
+def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None = None,
+        checkpoint: str | Path | None = None) -> Ising2DResult:
+    """Sample, classify in the three frames and compare with the energy's bounds."""
+    from symfast.ising import dual_temperature, energy, sample
+    from symfast.nn import train_and_score
+
+    if not isinstance(config, Ising2DConfig):
+        raise TypeError(f"config must be an Ising2DConfig, got {type(config).__name__}")
+    config.validate()
+    c = config
+    stages = Stages(["sampling", "classifying"], enabled=progress, title="ising2d")
+    ckpt = Checkpoint(checkpoint, c)
+
+    stages.start("sampling")
+    temps: dict[str, float] = {}
+    for T0 in c.T0s:
+        for T in [T0] + [T0 + d for d in c.delta_Ts]:
+            temps[_temperature_key(T)] = T
+            Td = float(dual_temperature(T, c.J))
+            temps[_temperature_key(Td)] = Td
+    configs: dict[str, np.ndarray] = {}
+    energies: dict[str, np.ndarray] = {}
+    it = sorted(temps.items(), key=lambda kv: kv[1])
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(it, desc="sampling", unit="T", leave=False)
+    for key, T in it:
+        seed = int(np.random.SeedSequence([c.seed, round(T * 1e6)]).generate_state(1)[0])
+        n = max(c.samples_per_T, c.histogram_samples)
+        s = sample(c.L, T, n, J=c.J, burn_in=c.burn_in, seed=seed, n_threads=n_threads)
+        configs[key] = s[:c.samples_per_T]
+        energies[key] = energy(s, J=c.J)
+
+    stages.start("classifying")
+    n_units = len(c.T0s) * len(c.delta_Ts) * len(FRAMES)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_units, desc="classifying", unit="training",
+                   initial=min(len(ckpt.units), n_units))
+    per_T0: dict[str, Any] = {}
+    for T0 in c.T0s:
+        rows: dict[str, list] = {k: [] for k in (
+            "delta_T", "accuracy_original", "accuracy_dual", "accuracy_bonds",
+            "accuracy_original_best", "accuracy_dual_best", "accuracy_bonds_best",
+            "overlap_original", "overlap_dual", "bayes_original", "bayes_dual",
+            "threshold_original", "threshold_dual")}
+        for dT in c.delta_Ts:
+            T1 = T0 + dT
+            pair = {"original": (_temperature_key(T0), _temperature_key(T1)),
+                    "dual": (_temperature_key(float(dual_temperature(T0, c.J))),
+                             _temperature_key(float(dual_temperature(T1, c.J))))}
+            pair["bonds"] = pair["original"]
+            rng = np.random.default_rng([c.seed, round(T0 * 1e6), round(dT * 1e6)])
+            n = c.samples_per_T
+            perm = rng.permutation(2 * n)
+            n_test = int(round(c.test_fraction * 2 * n))
+            test, train = perm[:n_test], perm[n_test:]
+            y = np.repeat([0, 1], n)
+            rows["delta_T"].append(dT)
+            for f_index, frame in enumerate(FRAMES):
+                key = f"T0={T0}/dT={dT}/{frame}"
+                if key not in ckpt:
+                    a, b = pair[frame]
+                    S = np.concatenate([configs[a], configs[b]])
+                    X = bond_variables(S) if frame == "bonds" else S.reshape(2 * n, -1)
+                    model = None
+                    if c.classifier == "cnn":
+                        channels = 2 if frame == "bonds" else 1
+                        model = partial(_cnn, channels, c.L, c.cnn_width, c.cnn_hidden)
+                    if bar is not None:
+                        bar.set_postfix_str(f"T0={T0} dT={dT} {frame}")
+                    r = train_and_score(X[train], y[train], X[test], y[test], hidden=c.hidden,
+                                        epochs=c.epochs, batch_size=c.batch_size,
+                                        learning_rate=c.learning_rate,
+                                        standardize=model is None, model=model,
+                                        seed=f_index, n_threads=n_threads)
+                    ckpt.record(key, {"final": r.final_test_accuracy,
+                                      "best": r.best_test_accuracy, "train": r.train_accuracy})
+                if bar is not None:
+                    bar.update(1)
+                rows[f"accuracy_{frame}"].append(ckpt.units[key]["final"])
+                rows[f"accuracy_{frame}_best"].append(ckpt.units[key]["best"])
+            for frame in ("original", "dual"):
+                a, b = pair[frame]
+                ov = energy_overlap(energies[a], energies[b])
+                rows[f"overlap_{frame}"].append(ov)
+                rows[f"bayes_{frame}"].append(1.0 - ov / 2)
+                e = np.concatenate([energies[a][:n], energies[b][:n]])
+                rows[f"threshold_{frame}"].append(
+                    threshold_accuracy(e[train], y[train], e[test], y[test]))
+        per_T0[str(T0)] = {"dual_T0": float(dual_temperature(T0, c.J)), **rows}
+    if bar is not None:
+        bar.close()
+    timings = stages.done()
+
+    hist: dict[str, Any] = {"original": {}, "dual": {}}
+    for T in (1.25, 1.5):
+        for frame, TT in (("original", T), ("dual", float(dual_temperature(T, c.J)))):
+            key = _temperature_key(TT)
+            if key in energies:
+                v, cnt = np.unique(energies[key], return_counts=True)
+                hist[frame][f"T = {TT:.3f}"] = (v.tolist(), cnt.tolist())
+    return Ising2DResult(config=c, per_T0=per_T0, timings=timings, histograms=hist)
