@@ -98,6 +98,12 @@ def _preset(cls, args: argparse.Namespace, overrides: dict):
     return cls.quick(args.potential, **overrides)
 
 
+def _study_config(cls, args: argparse.Namespace, **overrides):
+    """The ``--quick`` or ``--paper`` preset of ``cls`` with the options the user gave."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return cls.paper(**overrides) if args.paper else cls.quick(**overrides)
+
+
 def _potential_study(args: argparse.Namespace, name: str, summary, **extra) -> int:
     """Run the experiment module ``name`` on ``--potential`` with the common options."""
     import importlib
@@ -124,11 +130,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 def _cmd_mnist(args: argparse.Namespace) -> int:
     from symfast.experiments import mnist
 
-    overrides = {k: v for k, v in {"seed": args.seed, "n_digits": args.n_digits,
-                                    "n_angles": args.n_angles, "data": args.data}.items()
-                 if v is not None}
-    cls = mnist.MnistConfig
-    config = cls.paper(**overrides) if args.paper else cls.quick(**overrides)
+    config = _study_config(mnist.MnistConfig, args, seed=args.seed, n_digits=args.n_digits,
+                           n_angles=args.n_angles, data=args.data)
     out = Path(args.out or "results/mnist")
     data = _run_or_resume(mnist, config, out, args)
     print(f"{data['source']}: {data['n_digits']} digits x {data['config']['n_angles']} angles; "
@@ -143,13 +146,10 @@ def _cmd_mnist(args: argparse.Namespace) -> int:
 def _cmd_cicy(args: argparse.Namespace) -> int:
     from symfast.experiments import cicy
 
-    overrides = {k: v for k, v in {"seed": args.seed, "n_manifolds": args.n_manifolds,
-                                    "n_augment": args.n_augment, "max_epochs": args.max_epochs,
-                                    "data": args.data}.items() if v is not None}
-    if args.n_augment is not None:
-        overrides["target_points"] = None          # an explicit count per manifold wins
-    cls = cicy.CicyConfig
-    config = cls.paper(**overrides) if args.paper else cls.quick(**overrides)
+    extra = {} if args.n_augment is None else {"target_points": None}  # an explicit count wins
+    config = _study_config(cicy.CicyConfig, args, seed=args.seed, n_manifolds=args.n_manifolds,
+                           n_augment=args.n_augment, max_epochs=args.max_epochs, data=args.data,
+                           **extra)
     out = Path(args.out or "results/cicy")
     data = _run_or_resume(cicy, config, out, args)
     tr, te, lp = data["train_accuracy"], data["test_accuracy"], data["largest_pair"]
@@ -167,13 +167,9 @@ def _cmd_cicy(args: argparse.Namespace) -> int:
 def _cmd_chain(args: argparse.Namespace) -> int:
     from symfast.experiments import chain
 
-    overrides = {k: v for k, v in {"seed": args.seed, "n_runs": args.runs,
-                                    "epochs": args.epochs, "ae_epochs": args.ae_epochs}.items()
-                 if v is not None}
-    if args.n:
-        overrides["ns"] = tuple(args.n)
-    cls = chain.ChainConfig
-    config = cls.paper(**overrides) if args.paper else cls.quick(**overrides)
+    config = _study_config(chain.ChainConfig, args, seed=args.seed, n_runs=args.runs,
+                           epochs=args.epochs, ae_epochs=args.ae_epochs,
+                           ns=tuple(args.n) if args.n else None)
     out = Path(args.out or "results/chain")
     data = _run_or_resume(chain, config, out, args)
     print(_summary_chain(data, out))
@@ -183,13 +179,9 @@ def _cmd_chain(args: argparse.Namespace) -> int:
 def _cmd_ising2d(args: argparse.Namespace) -> int:
     from symfast.experiments import ising2d
 
-    overrides = {k: v for k, v in {"seed": args.seed, "L": args.L,
-                                    "samples_per_T": args.samples_per_T,
-                                    "epochs": args.epochs}.items() if v is not None}
-    if args.T0:
-        overrides["T0s"] = tuple(args.T0)
-    cls = ising2d.Ising2DConfig
-    config = cls.paper(**overrides) if args.paper else cls.quick(**overrides)
+    config = _study_config(ising2d.Ising2DConfig, args, seed=args.seed, L=args.L,
+                           samples_per_T=args.samples_per_T, epochs=args.epochs,
+                           T0s=tuple(args.T0) if args.T0 else None)
     out = Path(args.out or "results/ising2d")
     data = _run_or_resume(ising2d, config, out, args)
     lines = ["test accuracy telling T0 from T0 + dT (original | dual | bonds; energy Bayes "
