@@ -39,11 +39,16 @@ demo: build
 test: build
 	$(PY) -m pytest tests -q
 	SYMFAST_BENCH_TINY=1 $(PY) -m pytest benchmarks -q --benchmark-disable
+	$(PY) benchmarks/memory.py --tiny
 
 bench: build
 	mkdir -p benchmarks/results
 	$(PY) -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,mean,stddev,rounds \
 		--benchmark-json=benchmarks/results/latest.json
+	$(PY) benchmarks/memory.py --out benchmarks/results/memory.json
+	$(PY) benchmarks/report.py benchmarks/results/latest.json benchmarks/results/memory.json \
+		> benchmarks/results/latest.md
+	cat benchmarks/results/latest.md
 
 clean:
 	rm -rf build results .pytest_cache .benchmarks

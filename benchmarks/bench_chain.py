@@ -67,3 +67,19 @@ def test_transfer_matrix_count(benchmark, n):
     benchmark.group = f"chain transfer-matrix count N=1000 n={n}"
     c = benchmark(count_metastable, 1000, n)
     assert c > 0
+
+
+N_COUNT = 16 if TINY else 26
+
+
+@pytest.mark.parametrize("role", ["kernel", "reference"])
+@pytest.mark.parametrize("n", [3, 6])
+def test_counting(benchmark, role, n):
+    """Exact counts: the transfer matrix against streaming enumeration of all 2^N states."""
+    benchmark.group = f"chain count N={N_COUNT} n={n} (transfer matrix vs enumeration)"
+    benchmark.extra_info.update(role=role, items=1)
+    fn = count_metastable if role == "kernel" else count_metastable_enumerated
+    c = benchmark.pedantic(fn, args=(N_COUNT, n), rounds=3 if role == "kernel" else 1,
+                           iterations=1)
+    assert c == (count_metastable_enumerated if role == "kernel" else count_metastable)(
+        N_COUNT, n)

@@ -14,22 +14,9 @@ import pytest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def ratio_rows(groups) -> list[dict]:
-    """Rows (group, kernel and reference seconds per item, ratio) from benchmark groups."""
-    rows = []
-    for group, benches in groups or []:
-        roles: dict[str, float] = {}
-        for b in benches:
-            info = b.get("extra_info", {})
-            if "role" in info:
-                roles[info["role"]] = (b["stats"]["mean"] if "stats" in b else b["mean"]) / float(info.get("items", 1))
-        if "kernel" in roles and "reference" in roles:
-            rows.append({"group": group, "kernel_s_per_item": roles["kernel"],
-                         "reference_s_per_item": roles["reference"],
-                         "ratio": roles["reference"] / roles["kernel"]})
-    return rows
+from _ratios import ratio_rows  # noqa: E402
 
 
 @pytest.hookimpl(trylast=True)

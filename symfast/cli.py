@@ -69,26 +69,14 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _run_or_resume(module, config, out: Path, args: argparse.Namespace) -> dict:
     """Run an experiment and save it, unless ``out`` already holds this configuration."""
-    from symfast.experiments._common import finished_result
+    from symfast.experiments._common import run_or_resume
 
-    done = None if args.force else finished_result(out, config)
-    if done is not None:
+    data, resumed = run_or_resume(module, config, out, force=args.force,
+                                  progress=not args.no_progress, n_threads=args.threads)
+    if resumed:
         print(f"{out}/result.json already holds this configuration; not rerun "
               "(--force reruns)", file=sys.stderr)
-        return done
-    kwargs = {}
-    partial = out / "partial.json"
-    if getattr(module, "RESUMABLE", False):
-        # long studies save every finished unit here and continue from it when rerun
-        if args.force and partial.exists():
-            partial.unlink()
-        kwargs["checkpoint"] = partial
-    result = module.run(config, progress=not args.no_progress, n_threads=args.threads,
-                        **kwargs)
-    result.save(out)
-    if partial.exists() and "checkpoint" in kwargs:
-        partial.unlink()          # result.json now holds every unit ("runs")
-    return result.to_dict()
+    return data
 
 
 def _preset(cls, args: argparse.Namespace, overrides: dict):
@@ -215,6 +203,20 @@ def _cmd_fourier(args: argparse.Namespace) -> int:
                  f"of a frequency; top 3 hold {act['mean_top3_share']:.3f} on average")
     lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
     print("\n".join(lines))
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from symfast.experiments.reproduce import reproduce
+
+    out = Path(args.out or ("results/reproduce-paper" if args.paper else "results/reproduce"))
+    report = reproduce(out, paper=args.paper, force=args.force, seed=args.seed,
+                       progress=not args.no_progress, n_threads=args.threads,
+                       only=tuple(args.only) if args.only else None)
+    s = report["summary"]
+    print(f"{sum(s.values())} claims: " + ", ".join(f"{v} {k}" for k, v in sorted(s.items())))
+    print(f"report: {out}/report.md, {out}/report.html, {out}/report.json "
+          f"({report['seconds']:.0f} s)")
     return 0
 
 
@@ -359,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the amplitude of the headline accuracies (default 1.0)")
     p.add_argument("--n-train", type=int, default=None, help="training samples")
     p.set_defaults(func=_cmd_fourier)
+
+    p = sub.add_parser("reproduce", help="run every study and write a report of each "
+                                         "published claim beside symfast's value")
+    _add_common_options(p, "results/reproduce", "every study at the published scale (hours)")
+    p.add_argument("--only", nargs="+", default=None, metavar="STUDY",
+                   help="run only these studies (names as in the report)")
+    p.set_defaults(func=_cmd_reproduce)
 
     p = sub.add_parser("mnist", help="rotated MNIST: the dominant generator of each "
                                      "digit's rotation orbit")

@@ -85,6 +85,35 @@ def finished_result(out_dir: str | Path, config: Any) -> dict[str, Any] | None:
     return data if data.get("config") == config_dict(config) else None
 
 
+def run_or_resume(module: Any, config: Any, out: str | Path, *, force: bool = False,
+                  progress: bool = True, n_threads: int | None = None
+                  ) -> tuple[dict[str, Any], bool]:
+    """Run ``module.run(config)`` and save it in ``out``, unless ``out`` holds this config.
+
+    Modules with ``RESUMABLE = True`` get ``out/partial.json`` as their checkpoint
+    (removed once ``result.json`` is written; ``force`` discards it first).
+
+    Returns
+    -------
+    (result dict, whether it was read back instead of run)
+    """
+    out = Path(out)
+    done = None if force else finished_result(out, config)
+    if done is not None:
+        return done, True
+    kwargs: dict[str, Any] = {}
+    partial = out / "partial.json"
+    if getattr(module, "RESUMABLE", False):
+        if force and partial.exists():
+            partial.unlink()
+        kwargs["checkpoint"] = partial
+    result = module.run(config, progress=progress, n_threads=n_threads, **kwargs)
+    result.save(out)
+    if kwargs and partial.exists():
+        partial.unlink()          # result.json now holds every unit
+    return result.to_dict(), False
+
+
 def replace_config(config: Any, **overrides: Any) -> Any:
     """``dataclasses.replace`` with a clear error for unknown names."""
     from dataclasses import replace

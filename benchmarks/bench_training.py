@@ -1,0 +1,69 @@
+"""Model training throughput: symfast's EmbeddingClassifier (torch) against scikit-learn's
+MLPClassifier with the same layers, optimiser, batch size and epochs, on the same data.
+
+Items are training samples processed (samples x epochs); both must reach the same
+held-out accuracy within 0.05.  SYMFAST_BENCH_TINY=1 shrinks the sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from symfast.potentials import PAPER_LEVELS, sample_level_sets
+
+TINY = bool(os.environ.get("SYMFAST_BENCH_TINY"))
+PER_CLASS = 100 if TINY else 2000
+EPOCHS = 2 if TINY else 20
+HIDDEN = (80, 80, 80)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = sample_level_sets("so3", PAPER_LEVELS, width=1e-3, per_class=PER_CLASS, seed=0)
+    rng = np.random.default_rng(0)
+    test = rng.random(len(y)) < 0.2
+    return X[~test], y[~test], X[test], y[test]
+
+
+def _symfast(Xtr, ytr):
+    from symfast.nn import EmbeddingClassifier
+
+    return EmbeddingClassifier(HIDDEN[:-1], HIDDEN[-1], batch_size=128, max_epochs=EPOCHS,
+                               target_accuracy=1.0, validation_fraction=0.0,
+                               restore_best=False, progress=False).fit(Xtr, ytr)
+
+
+def _sklearn(Xtr, ytr):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return make_pipeline(StandardScaler(), MLPClassifier(
+            HIDDEN, batch_size=128, max_iter=EPOCHS, learning_rate_init=1e-3, tol=0.0,
+            n_iter_no_change=EPOCHS + 1, random_state=0)).fit(Xtr, ytr)
+
+
+@pytest.mark.parametrize("role", ["kernel", "reference"])
+def test_training(benchmark, data, role):
+    Xtr, ytr, Xte, yte = data
+    benchmark.group = f"training {HIDDEN} on {len(ytr)} samples x {EPOCHS} epochs"
+    benchmark.extra_info.update(role=role, items=len(ytr) * EPOCHS)
+    fit = _symfast if role == "kernel" else _sklearn
+    model = benchmark.pedantic(fit, args=(Xtr, ytr), rounds=1, iterations=1)
+    # a run may stop early (100 % training accuracy): count the epochs it really ran
+    epochs = model.n_epochs_ if role == "kernel" else model[-1].n_iter_
+    benchmark.extra_info["items"] = len(ytr) * epochs
+    if benchmark.stats is not None:
+        benchmark.extra_info["samples_per_s"] = len(ytr) * epochs / benchmark.stats.stats.mean
+    acc = float(np.mean(model.predict(Xte) == yte))
+    benchmark.extra_info["test_accuracy"] = acc
+    if not TINY:       # both learn the task equally well (tiny runs are too short to compare)
+        other = (_sklearn if role == "kernel" else _symfast)(Xtr, ytr)
+        assert abs(acc - float(np.mean(other.predict(Xte) == yte))) < 0.05
