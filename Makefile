@@ -3,7 +3,7 @@
 # The virtual environment gets the CPU build of torch first (torch==2.13.0 is
 # a wheel on local disk; an unpinned torch would pull a multi-GB CUDA build),
 # then the build requirements, then symfast itself in editable mode with its
-# test extra, which compiles the extensions in csrc/.
+# test and docs extras, which compiles the extensions in csrc/.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +13,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.symfast-installed
 EXT_SOURCES := $(wildcard csrc/*.pyx csrc/*.pxd csrc/*.h csrc/*.c)
 
-.PHONY: all venv build demo test bench clean
+.PHONY: all venv build demo test bench docs clean
 
 all: build
 
@@ -23,7 +23,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml setup.py
 	$(PIP) install -q "$(TORCH)"
 	$(PIP) install -q "setuptools>=77" wheel "Cython>=3.0" "numpy>=1.24" "scipy>=1.10"
-	$(PIP) install -q --no-build-isolation -e ".[test]"
+	$(PIP) install -q --no-build-isolation -e ".[test,docs]"
 	touch $@
 
 venv: $(STAMP)
@@ -40,6 +40,11 @@ test: build
 	$(PY) -m pytest tests -q
 	SYMFAST_BENCH_TINY=1 $(PY) -m pytest benchmarks -q --benchmark-disable
 	$(PY) benchmarks/memory.py --tiny
+	$(MAKE) docs
+
+# -n -W: a broken cross-reference or docstring markup fails the build
+docs: build
+	$(PY) -m sphinx -q -n -W --keep-going -b html docs docs/_build/html
 
 bench: build
 	mkdir -p benchmarks/results

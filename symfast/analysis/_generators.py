@@ -485,7 +485,7 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
     delta, eps : float, optional
         pairs: distance to a plane for a point to be kept and distance for two
         kept points to be paired; derived from the data when None (see
-        :func:`default_delta_eps`).
+        ``default_delta_eps``).
     n_generators : int, optional
         Force the number of generators instead of choosing it from the spectrum.
     k : int, optional

@@ -2,7 +2,7 @@
 
 A noisy sinusoid against noise of the same variance: one simple classifier
 (64 ReLU) is trained on three representations of the same data, the raw
-samples x, the exact power spectrum |DFT x|^2, and the energies f(x)^2 of a
+samples x, the exact power spectrum ``|DFT x|^2``, and the energies f(x)^2 of a
 learned feature-separation map f (``symfast.nn.FeatureSeparation``), over a scan
 of amplitudes.  The activation matrix M_ij = <f_j(x)^2> over noiseless inputs
 of frequency p_i (phases spread evenly) shows how many learned components carry

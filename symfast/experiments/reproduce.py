@@ -39,6 +39,7 @@ class Study:
     claims: Callable[[dict], list[dict]]
     seconds: tuple[float, float]     # rough duration (quick, paper) on 2 cores, for the ETA
     figures: tuple[str, ...] = ()
+    data: str | None = None          # subdirectory of SYMFAST_DATA the study cannot run without
 
 
 def numeric(claim: str, paper: str, published: float, value: float | None,
@@ -157,7 +158,7 @@ STUDIES: tuple[Study, ...] = tuple(
            ("embedding_tsne.png", "generators.png")) for p in POTENTIALS]
     + [Study("mnist", "mnist", (), _mnist_claims, (25.0, 300.0), ()),
        Study("cicy", "cicy", (), _cicy_claims, (35.0, 1200.0),
-             ("manifold_accuracy.png", "distance_curves.png")),
+             ("manifold_accuracy.png", "distance_curves.png"), data="cicy3"),
        Study("chain", "chain", (), _chain_claims, (30.0, 4400.0),
              ("dual_vs_original.png", "table3.png", "sensitivity.png")),
        Study("ising2d", "ising2d", (), _ising2d_claims, (40.0, 3600.0),
@@ -195,7 +196,7 @@ def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
     only : tuple of str, optional
         Names of the studies to run (default: all); for partial reruns.
     """
-    from symfast.experiments._common import run_or_resume
+    from symfast.experiments._common import config_dict, run_or_resume
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -219,6 +220,19 @@ def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
         if bar is not None:
             bar.set_postfix_str(study.name)
         t0 = time.perf_counter()
+        missing = _missing_data(study)
+        if missing:
+            # the report still lists the study, with its claims marked as not run
+            sections.append({"study": study.name, "directory": study.name,
+                             "config": config_dict(config), "resumed": False, "seconds": 0.0,
+                             "study_timings": {}, "skipped": missing,
+                             "claims": [{"claim": f"{study.name}: all claims", "paper": "",
+                                         "published": None, "symfast": None,
+                                         "difference": None, "tolerance": missing,
+                                         "verdict": "not run"}], "figures": []})
+            if bar is not None:
+                bar.update(seconds)
+            continue
         data, resumed = run_or_resume(module, config, sub, force=force, progress=progress,
                                       n_threads=n_threads)
         sections.append({"study": study.name, "directory": study.name,
@@ -238,6 +252,18 @@ def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
     _write_text(out / "report.md", render_markdown(report))
     _write_text(out / "report.html", render_html(report, out))
     return report
+
+
+def _missing_data(study: Study) -> str | None:
+    """Why a study cannot run here (its data directory is missing), or None."""
+    from symfast._config import DATA_ENV, data_dir
+
+    if study.data is None:
+        return None
+    d = data_dir(required=False)
+    if d is None or not (d / study.data).is_dir():
+        return f"skipped: {study.data}/ not found (set {DATA_ENV})"
+    return None
 
 
 def _summary(sections: list[dict]) -> dict[str, int]:

@@ -92,7 +92,7 @@ def signals(n_samples: int, N: int = 100, *, amplitude: float, noise: float = 1.
 
 
 def power_spectrum(X: np.ndarray) -> np.ndarray:
-    """|DFT|^2 / N of each row at the frequencies 1..ceil(N/2)-1: shape (n, ceil(N/2) - 1)."""
+    """``|DFT|^2 / N`` of each row at the frequencies 1..ceil(N/2)-1: shape (n, ceil(N/2) - 1)."""
     from symfast._validation import check_array
 
     A = check_array(X, "X", ndim=2, min_rows=1)

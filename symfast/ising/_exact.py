@@ -18,7 +18,7 @@ def _temperatures(T, name: str = "T") -> np.ndarray:
 
 
 def critical_temperature(J: float = 1.0) -> float:
-    """T_c = 2 |J| / ln(1 + sqrt 2)."""
+    """``T_c = 2 |J| / ln(1 + sqrt 2)``."""
     J = check_float(J, "J")
     if J == 0:
         raise ValueError("J must be nonzero: there is no transition without coupling")

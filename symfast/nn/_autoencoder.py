@@ -161,7 +161,7 @@ class TaskAutoencoder:
 
 
 def sensitivity(f, X: np.ndarray) -> np.ndarray:
-    """S_ij = mean over states of |f_j(x) - f_j(x with spin i flipped)|.
+    """``S_ij`` = mean over states of ``|f_j(x) - f_j(x with spin i flipped)|``.
 
     Parameters
     ----------

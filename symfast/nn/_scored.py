@@ -57,8 +57,8 @@ class LatticeCNN(nn.Module):
 
     conv (2 x 2, circular padding) -> ReLU -> global average -> dense ReLU -> logits.
     Two-by-two kernels see every nearest-neighbour pair, so the network can form
-    bond products (|s_i + s_j| = 1 + s_i s_j from two ReLUs) and hence the energy,
-    and the dense layer after the average can form |m|.
+    bond products (``|s_i + s_j| = 1 + s_i s_j`` from two ReLUs) and hence the energy,
+    and the dense layer after the average can form ``|m|``.
 
     Parameters
     ----------

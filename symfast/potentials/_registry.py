@@ -64,14 +64,14 @@ class Potential:
 
     def orbit_count(self, level: float, width: float = PAPER_WIDTH,
                     n_grid: int = 2_000_001) -> int | None:
-        """Exact number of orbits in the window |V - level| <= width, or None.
+        """Exact number of orbits in the window ``|V - level| <= width``, or None.
 
         Known only for radial potentials, where V depends on r alone: the
         window is a union of spherical shells (a ball when it holds the
-        origin), one per interval of r in [0, radius] with |V(r) - level| <=
+        origin), one per interval of r in [0, radius] with ``|V(r) - level| <=``
         width, and each shell is a single SO(d) orbit family that a network
         cannot split.  The intervals are read off V on a grid of ``n_grid``
-        radii, far finer than the thinnest shell (width / max |dV/dr|).
+        radii, far finer than the thinnest shell (width / max ``|dV/dr|``).
         """
         if "radial" not in self.tags:
             return None

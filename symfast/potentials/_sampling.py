@@ -182,7 +182,7 @@ def sample_level_sets(potential: PotentialLike, levels: Sequence[float] | np.nda
     -------
     X : ndarray of shape (n_levels * per_class, dim), float64
         The points, grouped by class; every row satisfies
-        |V(x) - levels[y]| <= width.
+        ``|V(x) - levels[y]| <= width``.
     y : ndarray of shape (n_levels * per_class,), int64
         The class (index into ``levels``) of each point.
 

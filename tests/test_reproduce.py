@@ -1,0 +1,50 @@
+"""`symfast reproduce --quick`: every study runs, every row of the report is filled."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symfast.experiments.reproduce import STUDIES, numeric, qualitative
+
+
+def test_verdicts():
+    assert numeric("c", "p", 0.9, 0.91, 0.02)["verdict"] == "reproduced"
+    assert numeric("c", "p", 0.9, 0.95, 0.02)["verdict"] == "close"
+    assert numeric("c", "p", 0.9, 0.5, 0.02)["verdict"] == "not reproduced"
+    assert numeric("c", "p", 0.9, None, 0.02)["verdict"] == "not run"
+    assert qualitative("c", "p", "a", "b", False, "t")["verdict"] == "not reproduced"
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    from symfast.experiments.reproduce import reproduce
+
+    out = tmp_path_factory.mktemp("reproduce")
+    return out, reproduce(out, progress=False)
+
+
+def test_quick_reproduction_fills_every_row(quick_report):
+    out, report = quick_report
+    assert [s["study"] for s in report["sections"]] == [s.name for s in STUDIES]
+    rows = [r for s in report["sections"] for r in s["claims"]]
+    assert len(rows) >= 30
+    for r in rows:
+        assert r["symfast"] is not None, r
+        assert r["verdict"] in ("reproduced", "close", "not reproduced"), r
+        assert r["published"] is not None and r["tolerance"], r
+    for name in ("report.md", "report.html", "report.json"):
+        assert (out / name).stat().st_size > 1000
+    assert json.loads((out / "report.json").read_text())["summary"] == report["summary"]
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 10       # figures embedded
+
+
+def test_a_second_run_resumes_every_study(quick_report):
+    from symfast.experiments.reproduce import reproduce
+
+    out, first = quick_report
+    again = reproduce(out, progress=False)
+    assert all(s["resumed"] for s in again["sections"])
+    assert again["summary"] == first["summary"]
