@@ -86,10 +86,19 @@ def check_array(X: Any, name: str, *, ndim: int | None = None,
         raise ValueError(f"{name} must have at least {min_rows} rows, got shape {arr.shape}")
     if n_features is not None and (arr.ndim < 2 or arr.shape[1] != n_features):
         raise ValueError(f"{name} must have {n_features} columns, got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.ndim == 2 and arr.shape[1] == 0 and arr.shape[0] > 0:
+        raise ValueError(f"{name} must have at least one column (feature), got shape "
+                         f"{arr.shape}")
     if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        # checked before the cast too: a huge float64 must not turn into a float32 inf quietly
         bad = int(np.size(arr) - np.isfinite(arr).sum())
         raise ValueError(f"{name} must be finite: it holds {bad} NaN or inf values")
+    with np.errstate(over="ignore"):
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+    if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.isfinite(arr).sum())
+        raise ValueError(f"{name} must be finite in {np.dtype(dtype).name}: {bad} values "
+                         f"overflow it")
     return arr
 
 

@@ -220,6 +220,42 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from symfast.batch import run_sweep
+    from symfast.batch._spec import load_spec
+
+    tasks, options = load_spec(args.spec)
+    out = Path(args.out or f"results/sweep-{Path(args.spec).stem}")
+    executor, client, cluster = None, None, None
+    if args.scheduler or args.local_cluster:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ValueError("--scheduler and --local-cluster need Dask: "
+                             "pip install 'dask[distributed]'") from None
+        if args.scheduler:
+            client = Client(args.scheduler)
+        else:
+            cluster = LocalCluster(n_workers=args.local_cluster, threads_per_worker=1)
+            client = Client(cluster)
+        executor = client.get_executor()
+    print(f"{len(tasks)} task(s) -> {out}/" + (f" on {client.scheduler.address}"
+                                               if client is not None else ""), file=sys.stderr)
+    try:
+        summary = run_sweep(tasks, executor=executor, out_dir=out,
+                            retries=args.retries if args.retries is not None
+                            else options["retries"], max_workers=args.threads,
+                            progress=not args.no_progress)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    counts = summary.to_dict()["counts"]
+    print(", ".join(f"{v} {k}" for k, v in counts.items()) + f"; summary in {out}/summary.md")
+    return 1 if summary.n_failed else 0
+
+
 def _summary_chain(data: dict, out: Path) -> str:
     def fmt(v):
         return "  -   " if v is None else f"{v:.4f}"
@@ -369,6 +405,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only these studies (names as in the report)")
     p.set_defaults(func=_cmd_reproduce)
 
+    p = sub.add_parser("sweep", help="run a TOML sweep of studies or kernel jobs, locally "
+                                     "or on a Dask cluster; resumable")
+    p.add_argument("spec", help="the sweep specification (TOML)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="a running Dask scheduler")
+    where.add_argument("--local-cluster", type=int, default=None, metavar="N",
+                       help="start a Dask LocalCluster with N workers")
+    p.add_argument("--retries", type=int, default=None, help="extra attempts per failed task")
+    p.add_argument("--threads", type=int, default=None,
+                   help="processes of the local pool (default: CPUs)")
+    p.add_argument("--out", default=None, help="output directory")
+    p.add_argument("--no-progress", action="store_true", help="no progress display")
+    p.set_defaults(func=_cmd_sweep)
+
     p = sub.add_parser("mnist", help="rotated MNIST: the dominant generator of each "
                                      "digit's rotation orbit")
     _add_common_options(p, "results/mnist")
@@ -390,8 +441,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"symfast {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\nsymfast {args.command}: interrupted; files already written are kept "
-              "and a rerun resumes from them", file=sys.stderr)
+        out = getattr(args, "out", None)
+        where = f" in {out}/" if out else ""
+        print(f"\nsymfast {args.command}: interrupted. Every file already written{where} is "
+              "complete (writes are atomic) and kept: finished studies, sweep tasks and "
+              "checkpointed units. Run the same command again to resume; --force starts "
+              "over.", file=sys.stderr)
         return 130
 
 

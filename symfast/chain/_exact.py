@@ -9,6 +9,8 @@ state i with s_k = -1 exactly when bit k-1 of i is 1.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from symfast._validation import check_array, check_float, check_int, check_n_threads
@@ -32,10 +34,29 @@ def check_chain(N: int, n: int, J: float = 1.0, B: float = 0.0, *,
     J = check_float(J, "J")
     B = check_float(B, "B")
     if max_N is not None and N > max_N:
-        raise ValueError(f"N={N} is too large for a whole-space array (2^N entries; at most "
-                         f"N={max_N} here); use count_metastable(N, n, ...) for exact counts "
-                         "at any N, or sample_metastable for states")
+        raise ValueError(f"N={N} is too large for a whole-space array: 2^{N} states would need "
+                         f"{_human_bytes(8 * 2.0 ** N)} as float64 energies "
+                         f"({_human_bytes(2.0 ** N)} as a bool mask; this machine has "
+                         f"{_human_bytes(_physical_memory())}); at most N={max_N} here. Use "
+                         "count_metastable(N, n, ...) for exact counts at any N, "
+                         "count_metastable_enumerated for streaming counts, or "
+                         "sample_metastable for states")
     return N, n, J, B
+
+
+def _physical_memory() -> float:
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return float("nan")
+
+
+def _human_bytes(b: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if b < 1024 or unit == "PiB":
+            return f"{b:.1f} {unit}"
+        b /= 1024
+    return f"{b:.1f} PiB"
 
 
 def states(N: int) -> np.ndarray:

@@ -65,6 +65,18 @@ def _open_text(path: Path) -> str:
         raise ValueError(f"{path}: not a text file ({exc})") from None
 
 
+#: Largest magnitude of any integer in a CICY file (ids, Hodge numbers, degrees); larger
+#: values are damage, and would overflow the int64 arrays.
+_MAX_INT = 10**9
+
+
+def _int(tok: str, where: str) -> int:
+    v = int(tok)
+    if abs(v) > _MAX_INT:
+        raise ValueError(f"{where}: {tok!r} is out of range (|value| > {_MAX_INT})")
+    return v
+
+
 def _ints(text: str, where: str) -> list[int]:
     body = text.strip()
     if not (body.startswith("{") and body.endswith("}")):
@@ -77,7 +89,7 @@ def _ints(text: str, where: str) -> list[int]:
         tok = tok.strip()
         if not re.fullmatch(r"-?\d+", tok):
             raise ValueError(f"{where}: {tok!r} is not an integer")
-        out.append(int(tok))
+        out.append(_int(tok, where))
     return out
 
 
@@ -117,7 +129,7 @@ def _parse_text(text: str, source: str) -> list[dict]:
                 if value.startswith("{"):
                     fields[key] = _ints(value, where)
                 elif re.fullmatch(r"-?\d+", value):
-                    fields[key] = int(value)
+                    fields[key] = _int(value, where)
                 else:
                     raise ValueError(f"{where}: value of {key!r} is not an integer: {value!r}")
             else:
@@ -165,6 +177,9 @@ def _parse_json(text: str, source: str) -> list[dict]:
             raise ValueError(f"{where}: matrix rows have different lengths")
         if not all(isinstance(v, int) and not isinstance(v, bool) for r in m for v in r):
             raise ValueError(f"{where}: matrix entries must be integers")
+        if any(abs(v) > _MAX_INT for r in m for v in r) or \
+                max(abs(idx), abs(h11), abs(h21), abs(euler)) > _MAX_INT:
+            raise ValueError(f"{where}: a value is out of range (|value| > {_MAX_INT})")
         entries.append({"id": idx, "matrix": m, "h11": h11, "h21": h21, "euler": euler,
                         "where": where})
     return entries

@@ -114,6 +114,45 @@ def run_or_resume(module: Any, config: Any, out: str | Path, *, force: bool = Fa
     return result.to_dict(), False
 
 
+def check_config_types(config: Any) -> None:
+    """Check every field of a config dataclass against its annotation.
+
+    ``int``, ``float``, ``bool`` and ``str`` fields, ``tuple[int, ...]`` and
+    ``tuple[float, ...]``, each optionally ``| None``.  Each study's ``validate``
+    calls this first and then checks ranges, so a wrong type is always caught with
+    the field's name, even for fields without a range check.
+    """
+    from symfast._validation import check_float, check_int
+
+    for f in fields(config):
+        ann = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        value = getattr(config, f.name)
+        if value is None:
+            if "None" not in ann:
+                raise TypeError(f"{f.name} must not be None")
+            continue
+        base = ann.replace(" | None", "").replace("None | ", "").strip()
+        if base == "int":
+            check_int(value, f.name)
+        elif base == "float":
+            check_float(value, f.name)
+        elif base == "bool":
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{f.name} must be True or False, got {value!r}")
+        elif base == "str":
+            if not isinstance(value, str):
+                raise TypeError(f"{f.name} must be a string, got {value!r}")
+        elif base.startswith("tuple["):
+            if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+                raise TypeError(f"{f.name} must be a sequence, got {value!r}")
+            inner = base[len("tuple["):].split(",")[0].strip()
+            for v in value:
+                if inner == "int":
+                    check_int(v, f"{f.name} entry")
+                elif inner == "float":
+                    check_float(v, f"{f.name} entry")
+
+
 def replace_config(config: Any, **overrides: Any) -> Any:
     """``dataclasses.replace`` with a clear error for unknown names."""
     from dataclasses import replace

@@ -26,8 +26,8 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int
-from symfast.experiments._common import (Checkpoint, Stages, config_dict, replace_config,
-                                         software_versions, threshold_accuracy)
+from symfast.experiments._common import (Checkpoint, Stages, check_config_types, config_dict,
+                                         replace_config, software_versions, threshold_accuracy)
 
 NAME = "chain"
 #: ``run`` takes a checkpoint file and resumes from it (see ``symfast.cli``).
@@ -92,6 +92,7 @@ class ChainConfig:
         return replace_config(cls(), **overrides)
 
     def validate(self) -> None:
+        check_config_types(self)
         from symfast.chain._exact import MAX_STATES_N
 
         N = check_int(self.N, "N", minimum=2)

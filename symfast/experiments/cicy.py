@@ -20,7 +20,8 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int
-from symfast.experiments._common import Stages, config_dict, replace_config, software_versions
+from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
+                                         software_versions)
 
 NAME = "cicy"
 PAPER = {"fraction_manifolds_above_95": 0.866, "fraction_largest_pair_above_95": 0.806,
@@ -60,6 +61,7 @@ class CicyConfig:
         return replace_config(cls(), **overrides)
 
     def validate(self) -> None:
+        check_config_types(self)
         if self.n_manifolds is not None:
             check_int(self.n_manifolds, "n_manifolds", minimum=10)
         check_int(self.n_augment, "n_augment", minimum=2)

@@ -16,7 +16,8 @@ import numpy as np
 
 from symfast._io import write_json
 from symfast._validation import check_int
-from symfast.experiments._common import config_dict, replace_config, software_versions
+from symfast.experiments._common import (check_config_types, config_dict, replace_config,
+                                         software_versions)
 from symfast.experiments.invariance import InvarianceConfig, InvarianceResult
 from symfast.experiments.invariance import run as run_invariance
 
@@ -48,6 +49,7 @@ class DiscoverConfig:
         return replace_config(base, **overrides)
 
     def validate(self) -> None:
+        check_config_types(self)
         self.invariance.validate()
         from symfast.analysis._generators import METHODS
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int
-from symfast.experiments._common import Stages, config_dict, replace_config, software_versions
+from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
+                                         software_versions)
 
 NAME = "fourier"
 PAPER = {"learned": 0.8802, "raw": 0.5}
@@ -64,6 +65,7 @@ class FourierConfig:
         return replace_config(cls(), **overrides)
 
     def validate(self) -> None:
+        check_config_types(self)
         check_int(self.N, "N", minimum=4)
         check_float(self.amplitude, "amplitude", minimum=0.0)
         check_float(self.noise, "noise", positive=True)

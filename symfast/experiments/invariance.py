@@ -19,7 +19,7 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int, check_seed
-from symfast.experiments._common import (Stages, config_dict, replace_config,
+from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
                                          software_versions)
 from symfast.potentials import PAPER_LEVELS, PAPER_WIDTH, get
 
@@ -64,6 +64,7 @@ class InvarianceConfig:
         return replace_config(base, **overrides)
 
     def validate(self) -> None:
+        check_config_types(self)
         get(self.potential)
         if len(self.levels) < 2:
             raise ValueError(f"levels must hold at least 2 levels, got {self.levels!r}")

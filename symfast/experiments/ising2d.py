@@ -28,8 +28,8 @@ import numpy as np
 
 from symfast._io import write_json
 from symfast._validation import check_float, check_int
-from symfast.experiments._common import (Checkpoint, Stages, config_dict, replace_config,
-                                         software_versions, threshold_accuracy)
+from symfast.experiments._common import (Checkpoint, Stages, check_config_types, config_dict,
+                                         replace_config, software_versions, threshold_accuracy)
 
 NAME = "ising2d"
 RESUMABLE = True
@@ -72,6 +72,7 @@ class Ising2DConfig:
         return replace_config(cls(), **overrides)
 
     def validate(self) -> None:
+        check_config_types(self)
         from symfast.ising._sampler import _check_L
 
         _check_L(self.L)

@@ -21,7 +21,8 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_int
-from symfast.experiments._common import Stages, config_dict, replace_config, software_versions
+from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
+                                         software_versions)
 
 NAME = "mnist"
 
@@ -49,6 +50,7 @@ class MnistConfig:
         return replace_config(cls(), **overrides)
 
     def validate(self) -> None:
+        check_config_types(self)
         check_int(self.n_digits, "n_digits", minimum=1)
         check_int(self.n_angles, "n_angles", minimum=8)
         check_int(self.n_components, "n_components", minimum=2)

@@ -167,11 +167,16 @@ STUDIES: tuple[Study, ...] = tuple(
              ("accuracy_vs_amplitude.png", "activation_matrix.png", "representations.png"))])
 
 
+def _config_class(module: Any) -> type:
+    """The config dataclass a study module defines (``<Name>Config``)."""
+    return next(getattr(module, n) for n in dir(module)
+                if n.endswith("Config") and isinstance(getattr(module, n), type)
+                and getattr(module, n).__module__ == module.__name__)
+
+
 def _config(study: Study, paper: bool, seed: int | None):
     module = importlib.import_module(f"symfast.experiments.{study.module}")
-    cls = next(getattr(module, n) for n in dir(module)
-               if n.endswith("Config") and isinstance(getattr(module, n), type)
-               and getattr(module, n).__module__ == module.__name__)
+    cls = _config_class(module)
     over = {} if seed is None else {"seed": seed}
     return module, (cls.paper if paper else cls.quick)(*study.preset_args, **over)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Sequence
 
@@ -176,9 +177,17 @@ class EmbeddingClassifier:
         return torch.from_numpy(arr.astype(np.float32))
 
     # -- training -------------------------------------------------------------------
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "EmbeddingClassifier":
+    def fit(self, X: np.ndarray, y: np.ndarray, *, checkpoint: str | os.PathLike | None = None,
+            checkpoint_every: int = 5) -> "EmbeddingClassifier":
         """Train on X of shape (n_samples, n_features) and labels y of shape (n_samples,)
-        or (n_samples, n_heads); returns ``self``."""
+        or (n_samples, n_heads); returns ``self``.
+
+        With ``checkpoint`` (a file path), the whole training state (weights, optimiser,
+        shuffling generator, history, best epoch) is written there atomically every
+        ``checkpoint_every`` epochs; a later ``fit`` with the same data and parameters
+        continues from it, and ends with the same model as an uninterrupted run
+        (same machine and thread count).  The file is removed when training ends.
+        """
         self._check_params()
         X_arr = check_array(X, "X", ndim=2, min_rows=2)
         codes, self.classes_ = encode_labels(y, X_arr.shape[0])
@@ -205,6 +214,8 @@ class EmbeddingClassifier:
         Xv = torch.from_numpy(X_arr[va_idx].astype(np.float32))
         yv = torch.from_numpy(codes[va_idx])
 
+        every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
+        fingerprint = self._fingerprint(X_arr, codes) if checkpoint is not None else ""
         with torch_threads(self.n_threads), seeded(seed) as gen:
             net = _Net(self.n_features_in_, self.hidden, self.embed_dim,
                        [len(c) for c in self.classes_], tuple(self.batch_norm),
@@ -221,7 +232,18 @@ class EmbeddingClassifier:
             bar = _progress_bar(self.max_epochs, self.progress)
             n_tr = Xt.shape[0]
             best_acc, best_state, best_epoch = -1.0, None, 0
-            for epoch in range(1, self.max_epochs + 1):
+            first = 1
+            saved = _load_checkpoint(checkpoint, fingerprint)
+            if saved is not None:
+                net.load_state_dict(saved["net"])
+                opt.load_state_dict(saved["opt"])
+                gen.set_state(saved["gen"])
+                self.history_ = saved["history"]
+                best_acc, best_state, best_epoch = saved["best"]
+                first = saved["epoch"] + 1
+                if bar is not None:
+                    bar.update(saved["epoch"])
+            for epoch in range(first, self.max_epochs + 1):
                 net.train()
                 perm = torch.randperm(n_tr, generator=gen)
                 total = 0.0
@@ -240,6 +262,11 @@ class EmbeddingClassifier:
                 val_acc = (_accuracy(net, Xv, yv) if n_val > 0 else _accuracy(net, Xt, yt))
                 self.history_.append({"epoch": epoch, "loss": total / n_tr,
                                       "val_accuracy": val_acc})
+                if checkpoint is not None and epoch % every == 0:
+                    _save_checkpoint(checkpoint, {
+                        "fingerprint": fingerprint, "epoch": epoch, "net": net.state_dict(),
+                        "opt": opt.state_dict(), "gen": gen.get_state(),
+                        "history": self.history_, "best": (best_acc, best_state, best_epoch)})
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{total / n_tr:.4f}", val_acc=f"{val_acc:.4f}")
@@ -250,6 +277,8 @@ class EmbeddingClassifier:
                     best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             if bar is not None:
                 bar.close()
+            if checkpoint is not None and os.path.exists(checkpoint):
+                os.remove(checkpoint)
             if (self.restore_best and best_state is not None
                     and self.history_[-1]["val_accuracy"] < self.target_accuracy
                     and best_acc > self.history_[-1]["val_accuracy"]):
@@ -262,6 +291,18 @@ class EmbeddingClassifier:
         self.val_accuracy_ = self.history_[-1]["val_accuracy"]
         self.fit_time_ = time.perf_counter() - t0
         return self
+
+    def _fingerprint(self, X: np.ndarray, codes: np.ndarray) -> str:
+        """What a checkpoint must match: the data and every training parameter."""
+        import hashlib
+
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(X).tobytes())
+        h.update(np.ascontiguousarray(codes).tobytes())
+        params = {k: v for k, v in vars(self).items()
+                  if not k.endswith("_") and k not in ("progress", "n_threads")}
+        h.update(repr(sorted(params.items())).encode())
+        return h.hexdigest()
 
     # -- inference ------------------------------------------------------------------
     def _logits(self, X: np.ndarray) -> list[torch.Tensor]:
@@ -304,6 +345,24 @@ def _accuracy(net: _Net, X: torch.Tensor, codes: torch.Tensor) -> float:
     net.train()
     return min(float((lg.argmax(1) == codes[:, h]).float().mean())
                for h, lg in enumerate(logits))
+
+
+def _save_checkpoint(path: str | os.PathLike, state: dict) -> None:
+    from symfast._io import atomic_path
+
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _load_checkpoint(path: str | os.PathLike | None, fingerprint: str) -> dict | None:
+    """The saved state if ``path`` holds one for this data and these parameters."""
+    if path is None or not os.path.exists(path):
+        return None
+    try:
+        state = torch.load(path, weights_only=False)
+    except Exception:                  # unreadable: start over rather than fail
+        return None
+    return state if state.get("fingerprint") == fingerprint else None
 
 
 def _progress_bar(total: int, enabled: bool):
