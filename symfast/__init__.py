@@ -20,7 +20,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from symfast._version import __version__
 
 _SUBMODULES = {"potentials", "nn", "analysis", "experiments", "cli", "chain", "cicy", "ising",
-               "images"}
+               "images", "fourier", "batch"}
 
 #: Functions re-exported at the top level, loaded on first use.
 _FUNCTIONS = {"find_generators": "symfast.analysis"}
