@@ -23,7 +23,9 @@ EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     ("symfast._ext._levelset", ["csrc/_levelset.pyx"], []),
     ("symfast._ext._generators", ["csrc/_generators.pyx"], []),
     ("symfast._ext._cicy", ["csrc/_cicy.pyx"], []),
-    ("symfast._ext._ising", ["csrc/_ising.pyx"], []),
+    # -Wno-psabi: the 256-bit vector type of the RNG is only ever inlined, never passed across
+    # an ABI boundary, so the AVX parameter-passing note does not apply
+    ("symfast._ext._ising", ["csrc/_ising.pyx"], ["-Wno-psabi"]),
     ("symfast._ext._chain", ["csrc/_chain.pyx"], []),
 ]
 
