@@ -10,6 +10,7 @@ close to the dual frame serves the task best.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from typing import Sequence
 
 import numpy as np
@@ -18,7 +19,7 @@ from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
 from symfast.nn._scored import mlp
-from symfast.nn._utils import seeded, torch_threads
+from symfast.nn._utils import seeded, torch_threads, training_threads
 
 
 class _AE(nn.Module):
@@ -54,7 +55,9 @@ class TaskAutoencoder:
     progress : bool, default=False
         A progress bar over epochs.
     n_threads : int, optional
-        torch intra-op threads.
+        torch intra-op threads.  Default: one thread for training a small network
+        (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
+        thread is faster under passive OpenMP waiting) and torch's default otherwise.
 
     Attributes
     ----------
@@ -99,8 +102,11 @@ class TaskAutoencoder:
         tt = torch.from_numpy(((t - self.target_mean_) / self.target_scale_).astype(np.float32))
         t0 = time.perf_counter()
         self.history_: list[dict[str, float]] = []
-        with torch_threads(self.n_threads), seeded(seed) as gen:
+        with ExitStack() as stack:
+            gen = stack.enter_context(seeded(seed))
             net = _AE(Xa.shape[1], int(self.hidden), int(self.latent_dim))
+            # threads chosen after the net exists: small networks train faster on one
+            stack.enter_context(torch_threads(training_threads(self.n_threads, net, batch_size)))
             opt = torch.optim.NAdam(net.parameters(), lr=self.learning_rate)
             sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=self.decay)
             mse = nn.MSELoss()

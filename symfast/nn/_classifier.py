@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import ExitStack
 from typing import Sequence
 
 import numpy as np
@@ -11,7 +12,7 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import encode_labels, seeded, torch_threads
+from symfast.nn._utils import encode_labels, seeded, torch_threads, training_threads
 
 
 class _Net(nn.Module):
@@ -90,7 +91,9 @@ class EmbeddingClassifier:
     progress : bool, default=True
         Show a progress bar over epochs.
     n_threads : int, optional
-        torch intra-op threads while fitting and predicting (default: torch's).
+        torch intra-op threads.  Default: one thread for training a small network
+        (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
+        thread is faster under passive OpenMP waiting) and torch's default otherwise.  Predicting uses torch's default unless given.
 
     Attributes
     ----------
@@ -216,10 +219,14 @@ class EmbeddingClassifier:
 
         every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
         fingerprint = self._fingerprint(X_arr, codes) if checkpoint is not None else ""
-        with torch_threads(self.n_threads), seeded(seed) as gen:
+        with ExitStack() as stack:
+            gen = stack.enter_context(seeded(seed))
             net = _Net(self.n_features_in_, self.hidden, self.embed_dim,
                        [len(c) for c in self.classes_], tuple(self.batch_norm),
                        self.embedding_activation)
+            # threads chosen after the net exists: small networks train faster on one
+            stack.enter_context(torch_threads(
+                training_threads(self.n_threads, net, self.batch_size)))
             l2 = ([(lin.weight, float(v)) for lin, v in zip(net.dense, self.layer_l2)
                    if float(v) > 0] if self.layer_l2 is not None else [])
             if self.standardize:

@@ -16,13 +16,14 @@ accuracy 0.65 against 0.78 with it, same data).
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 
 import numpy as np
 import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import encode_labels, seeded, torch_threads
+from symfast.nn._utils import encode_labels, seeded, torch_threads, training_threads
 
 
 class FeatureSeparation:
@@ -46,6 +47,9 @@ class FeatureSeparation:
     seed : int, default=0
     progress : bool, default=False
     n_threads : int, optional
+        torch intra-op threads.  Default: one thread for training a small network
+        (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
+        thread is faster under passive OpenMP waiting) and torch's default otherwise.
 
     Attributes
     ----------
@@ -90,12 +94,15 @@ class FeatureSeparation:
         sig = torch.from_numpy(codes[:, 0] == 1)
         t0 = time.perf_counter()
         self.history_: list[float] = []
-        with torch_threads(self.n_threads), seeded(seed) as gen:
+        with ExitStack() as stack:
+            gen = stack.enter_context(seeded(seed))
             if self.hidden is None:
                 net: nn.Module = nn.Linear(N, M, bias=False)
             else:
                 net = nn.Sequential(nn.Linear(N, int(self.hidden)), nn.ReLU(),
                                     nn.Linear(int(self.hidden), M, bias=False))
+            # threads chosen after the net exists: small networks train faster on one
+            stack.enter_context(torch_threads(training_threads(self.n_threads, net, bs)))
             opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
             eye = torch.eye(N)
             bar = None

@@ -7,6 +7,7 @@ the *best* test accuracy over the epochs, so the whole test curve is kept.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -15,7 +16,7 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import encode_labels, seeded, torch_threads
+from symfast.nn._utils import encode_labels, seeded, torch_threads, training_threads
 
 
 @dataclass
@@ -113,7 +114,9 @@ def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
     seed : int
         Seeds initialisation and shuffling.
     n_threads : int, optional
-        torch intra-op threads.
+        torch intra-op threads.  Default: one thread for training a small network
+        (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
+        thread is faster under passive OpenMP waiting) and torch's default otherwise.
 
     Returns
     -------
@@ -146,9 +149,12 @@ def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
     xv = torch.from_numpy(np.ascontiguousarray(Xte, dtype=np.float32))
     yv = torch.from_numpy(te_codes.astype(np.int64))
     curve: list[float] = []
-    with torch_threads(n_threads), seeded(seed) as gen:
+    with ExitStack() as stack:
+        gen = stack.enter_context(seeded(seed))
         net = (mlp(xt.shape[1], hidden, classes.size) if model is None
                else model(xt.shape[1], classes.size))
+        # threads chosen after the net exists: small networks train faster on one
+        stack.enter_context(torch_threads(training_threads(n_threads, net, batch_size)))
         opt = torch.optim.Adam(net.parameters(), lr=learning_rate)
         loss_fn = nn.CrossEntropyLoss()
         n = xt.shape[0]
