@@ -137,7 +137,7 @@ def _cmd_cicy(args: argparse.Namespace) -> int:
     extra = {} if args.n_augment is None else {"target_points": None}  # an explicit count wins
     config = _study_config(cicy.CicyConfig, args, seed=args.seed, n_manifolds=args.n_manifolds,
                            n_augment=args.n_augment, max_epochs=args.max_epochs, data=args.data,
-                           **extra)
+                           features=args.features, **extra)
     out = Path(args.out or "results/cicy")
     data = _run_or_resume(cicy, config, out, args)
     tr, te, lp = data["train_accuracy"], data["test_accuracy"], data["largest_pair"]
@@ -368,6 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-epochs", type=int, default=None, help="training epochs at most")
     p.add_argument("--data", default=None,
                    help="the CICY list (file or directory; default $SYMFAST_DATA/cicy3)")
+    p.add_argument("--features", choices=["graph", "matrix", "both"], default=None,
+                   help="network input: graph features (default), the padded configuration "
+                        "matrix, or both")
     p.set_defaults(func=_cmd_cicy)
 
     p = sub.add_parser("chain", help="n-spin Ising chain: metastability in the spin, dual "

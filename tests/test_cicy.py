@@ -178,3 +178,15 @@ def test_cicy_cli_quick_subset(tmp_path):
     assert data["train_accuracy"]["h11"] > 0.5
     for name in ("distance_curves.png", "manifold_accuracy.png", "embedding_tsne.png"):
         assert (out / name).is_file()
+
+
+def test_padded_matrix_features_and_the_features_option():
+    from symfast.experiments.cicy import CicyConfig, padded_matrices
+
+    a, b = np.array([[1, 2], [0, 1]]), np.array([[3, 0, 1]])
+    P = padded_matrices([a, b])
+    assert P.shape == (2, 6) and P.dtype == np.float32
+    assert P[0].reshape(2, 3).tolist() == [[1, 2, 0], [0, 1, 0]]
+    assert P[1].reshape(2, 3).tolist() == [[3, 0, 1], [0, 0, 0]]
+    with pytest.raises(ValueError, match="features"):
+        CicyConfig.quick(features="pixels").validate()

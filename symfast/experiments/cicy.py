@@ -37,6 +37,9 @@ class CicyConfig:
     n_augment: int = 87                     # matrices per manifold
     target_points: int | None = 686_464     # if set, spread exactly this many over the manifolds
     test_fraction: float = 0.1              # by manifold id
+    # network input: "graph" (symfast.cicy.graph_features, permutation invariant), "matrix"
+    # (the zero-padded configuration matrix itself, as the paper fed it) or "both"
+    features: str = "graph"
     hidden: tuple[int, ...] = (315, 315, 100)
     embed_dim: int = 100
     learning_rate: float = 1e-3
@@ -68,6 +71,9 @@ class CicyConfig:
         if self.target_points is not None:
             check_int(self.target_points, "target_points", minimum=20)
         check_float(self.test_fraction, "test_fraction", minimum=0.0, maximum=0.5)
+        if self.features not in ("graph", "matrix", "both"):
+            raise ValueError(f"features must be 'graph', 'matrix' or 'both', got "
+                             f"{self.features!r}")
         check_int(self.k, "k", minimum=2)
 
 
@@ -152,6 +158,19 @@ class CicyResult:
                             title="t-SNE of the embedding, coloured by h11")
 
 
+def padded_matrices(mats: list[np.ndarray]) -> np.ndarray:
+    """Configuration matrices zero-padded to the largest shape and flattened: (n, R * C).
+
+    Not permutation invariant: the network sees row and column orders as given.
+    """
+    R = max(m.shape[0] for m in mats)
+    C = max(m.shape[1] for m in mats)
+    out = np.zeros((len(mats), R, C), dtype=np.float32)
+    for i, m in enumerate(mats):
+        out[i, :m.shape[0], :m.shape[1]] = m
+    return out.reshape(len(mats), R * C)
+
+
 def run(config: CicyConfig, *, progress: bool = True,
         n_threads: int | None = None) -> CicyResult:
     """Load, augment, featurise, train, embed and analyse; returns the result."""
@@ -195,7 +214,12 @@ def run(config: CicyConfig, *, progress: bool = True,
         raise ArithmeticError(f"augmentation changed the Euler number of {len(bad)} matrices")
 
     stages.start("features")
-    X = graph_features(mats, n_threads=n_threads)
+    parts = []
+    if config.features in ("graph", "both"):
+        parts.append(graph_features(mats, n_threads=n_threads))
+    if config.features in ("matrix", "both"):
+        parts.append(padded_matrices(mats))
+    X = np.concatenate(parts, axis=1)
     y = np.stack([L.h11[owner], L.h21[owner]], axis=1)
 
     stages.start("training")
