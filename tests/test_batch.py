@@ -110,3 +110,14 @@ def test_sweep_cli_with_a_toml_spec(tmp_path, capsys):
 def test_bad_tasks_are_refused_up_front(task, words, tmp_path):
     with pytest.raises((TypeError, ValueError), match=words):
         run_sweep([task], out_dir=tmp_path, progress=False)
+
+
+def test_a_study_task_runs_its_preset_with_overrides(tmp_path):
+    task = {"study": "fourier", "N": 16, "n_train": 100, "n_test": 40, "amplitudes": [2.0],
+            "amplitude": 2.0, "n_feature_train": 100, "feature_epochs": 2, "epochs": 2}
+    with ThreadPoolExecutor(1) as ex:
+        s = run_sweep([task], executor=ex, out_dir=tmp_path, retries=0, progress=False)
+    r = s.results[task_key(task)]
+    assert s.status[task_key(task)] == "ok", s.status
+    assert r["config"]["N"] == 16 and r["config"]["amplitudes"] == [2.0]
+    assert set(r["accuracy"]) == {"raw", "dft", "learned"}

@@ -53,10 +53,10 @@ def check_task(task: Any) -> dict[str, Any]:
 def _run_study(task: dict[str, Any]) -> dict[str, Any]:
     import importlib
 
-    from symfast.experiments.reproduce import _config_class
+    from symfast.experiments._common import config_class
 
     module = importlib.import_module(f"symfast.experiments.{task['study']}")
-    cls = _config_class(module)
+    cls = config_class(module)
     over = {k: v for k, v in task.items() if k not in ("study", "preset", "potential")}
     over = {k: tuple(v) if isinstance(v, list) else v for k, v in over.items()}
     args = (task.get("potential", "higgs"),) if task["study"] in _POTENTIAL_STUDIES else ()

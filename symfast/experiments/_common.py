@@ -66,6 +66,13 @@ def software_versions() -> dict[str, str]:
     return out
 
 
+def config_class(module: Any) -> type:
+    """The config dataclass a study module defines (its ``<Name>Config``)."""
+    return next(getattr(module, n) for n in dir(module)
+                if n.endswith("Config") and isinstance(getattr(module, n), type)
+                and getattr(module, n).__module__ == module.__name__)
+
+
 def config_dict(config: Any) -> dict[str, Any]:
     """A JSON-friendly dict of a config dataclass (tuples become lists)."""
     if not is_dataclass(config):

@@ -150,6 +150,7 @@ class Ising2DResult:
                 ax.set_ylabel("probability")
                 ax.set_title(f"{frame} frame")
                 ax.legend(fontsize=7)
+            fig.tight_layout()
             save_figure(fig, out / "energy_histograms.png", dpi=120, bbox_inches="tight")
 
 

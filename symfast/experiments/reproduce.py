@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from symfast._io import atomic_path, write_json
+from symfast.experiments._common import config_class
 
 PAPER_KS = "Krippendorf & Syvaeri, arXiv 2003.13679"
 PAPER_BK = "Betzler & Krippendorf, arXiv 2002.05169"
@@ -167,16 +168,9 @@ STUDIES: tuple[Study, ...] = tuple(
              ("accuracy_vs_amplitude.png", "activation_matrix.png", "representations.png"))])
 
 
-def _config_class(module: Any) -> type:
-    """The config dataclass a study module defines (``<Name>Config``)."""
-    return next(getattr(module, n) for n in dir(module)
-                if n.endswith("Config") and isinstance(getattr(module, n), type)
-                and getattr(module, n).__module__ == module.__name__)
-
-
 def _config(study: Study, paper: bool, seed: int | None):
     module = importlib.import_module(f"symfast.experiments.{study.module}")
-    cls = _config_class(module)
+    cls = config_class(module)
     over = {} if seed is None else {"seed": seed}
     return module, (cls.paper if paper else cls.quick)(*study.preset_args, **over)
 
