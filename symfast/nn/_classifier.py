@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import encode_labels, seeded, torch_threads, training_threads
+from symfast.nn._utils import adam, encode_labels, seeded, torch_threads, training_threads
 
 
 class _Net(nn.Module):
@@ -93,7 +93,8 @@ class EmbeddingClassifier:
     n_threads : int, optional
         torch intra-op threads.  Default: one thread for training a small network
         (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
-        thread is faster under passive OpenMP waiting) and torch's default otherwise.  Predicting uses torch's default unless given.
+        thread is faster under passive OpenMP waiting) and torch's default otherwise.
+        Predicting uses torch's default unless given.
 
     Attributes
     ----------
@@ -232,8 +233,7 @@ class EmbeddingClassifier:
             if self.standardize:
                 net.mean.copy_(Xt.mean(0))
                 net.scale.copy_(Xt.std(0).clamp_min(1e-12))
-            opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate,
-                                   weight_decay=self.weight_decay)
+            opt = adam(net.parameters(), self.learning_rate, self.weight_decay)
             loss_fn = nn.CrossEntropyLoss()
             self.history_ = []
             bar = _progress_bar(self.max_epochs, self.progress)

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import encode_labels, seeded, torch_threads, training_threads
+from symfast.nn._utils import adam, encode_labels, seeded, torch_threads, training_threads
 
 
 class FeatureSeparation:
@@ -103,7 +103,7 @@ class FeatureSeparation:
                                     nn.Linear(int(self.hidden), M, bias=False))
             # threads chosen after the net exists: small networks train faster on one
             stack.enter_context(torch_threads(training_threads(self.n_threads, net, bs)))
-            opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
+            opt = adam(net.parameters(), self.learning_rate)
             eye = torch.eye(N)
             bar = None
             if self.progress:

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import encode_labels, seeded, torch_threads, training_threads
+from symfast.nn._utils import adam, encode_labels, seeded, torch_threads, training_threads
 
 
 @dataclass
@@ -155,7 +155,7 @@ def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
                else model(xt.shape[1], classes.size))
         # threads chosen after the net exists: small networks train faster on one
         stack.enter_context(torch_threads(training_threads(n_threads, net, batch_size)))
-        opt = torch.optim.Adam(net.parameters(), lr=learning_rate)
+        opt = adam(net.parameters(), learning_rate)
         loss_fn = nn.CrossEntropyLoss()
         n = xt.shape[0]
         for _ in range(epochs):

@@ -90,3 +90,16 @@ def training_threads(n_threads: int | None, net: torch.nn.Module, batch_size: in
         return n_threads
     weights = sum(p.numel() for name, p in net.named_parameters() if p.dim() > 1)
     return 1 if weights * batch_size < SMALL_STEP_WORK else None
+
+
+def adam(params, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    """Adam, fused into one kernel where torch offers it on the CPU (torch >= 2.4).
+
+    Measured on the 80-wide benchmark network: 4.6 against 6.0 us per training sample
+    (one thread); the update is the same algorithm, in a different rounding order.
+    """
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
