@@ -41,6 +41,8 @@ def render(bench: dict, memory: dict | None = None) -> str:
         for name, m in memory.items():
             if "error" in m:
                 lines.append(f"| {name} | failed: {' '.join(m['error'])} | | |")
+            elif "skipped" in m:
+                lines.append(f"| {name} | skipped: {m['skipped']} | | |")
             else:
                 lines.append(f"| {name} | {m['peak_above_inputs'] / 2**20:.1f} MiB | "
                              f"{m['input_bytes'] / 2**20:.1f} MiB | "
