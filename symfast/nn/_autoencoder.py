@@ -19,7 +19,7 @@ from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
 from symfast.nn._scored import mlp
-from symfast.nn._utils import seeded, torch_threads, training_threads
+from symfast.nn._utils import epoch_bar, seeded, torch_threads, training_threads
 
 
 class _AE(nn.Module):
@@ -110,11 +110,7 @@ class TaskAutoencoder:
             opt = torch.optim.NAdam(net.parameters(), lr=self.learning_rate)
             sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=self.decay)
             mse = nn.MSELoss()
-            bar = None
-            if self.progress:
-                from tqdm.auto import tqdm
-
-                bar = tqdm(total=epochs, desc="autoencoder", unit="epoch", leave=False)
+            bar = epoch_bar(epochs, self.progress, "autoencoder")
             n = xt.shape[0]
             for _ in range(epochs):
                 perm = torch.randperm(n, generator=gen)

@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import adam, encode_labels, seeded, torch_threads, training_threads
+from symfast.nn._utils import (adam, encode_labels, epoch_bar, seeded, torch_threads,
+                               training_threads)
 
 
 class _Net(nn.Module):
@@ -236,7 +237,7 @@ class EmbeddingClassifier:
             opt = adam(net.parameters(), self.learning_rate, self.weight_decay)
             loss_fn = nn.CrossEntropyLoss()
             self.history_ = []
-            bar = _progress_bar(self.max_epochs, self.progress)
+            bar = epoch_bar(self.max_epochs, self.progress, "training")
             n_tr = Xt.shape[0]
             best_acc, best_state, best_epoch = -1.0, None, 0
             first = 1
@@ -370,11 +371,3 @@ def _load_checkpoint(path: str | os.PathLike | None, fingerprint: str) -> dict |
     except Exception:                  # unreadable: start over rather than fail
         return None
     return state if state.get("fingerprint") == fingerprint else None
-
-
-def _progress_bar(total: int, enabled: bool):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="training", unit="epoch", leave=False)

@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import adam, encode_labels, seeded, torch_threads, training_threads
+from symfast.nn._utils import (adam, encode_labels, epoch_bar, seeded, torch_threads,
+                               training_threads)
 
 
 class FeatureSeparation:
@@ -105,11 +106,7 @@ class FeatureSeparation:
             stack.enter_context(torch_threads(training_threads(self.n_threads, net, bs)))
             opt = adam(net.parameters(), self.learning_rate)
             eye = torch.eye(N)
-            bar = None
-            if self.progress:
-                from tqdm.auto import tqdm
-
-                bar = tqdm(total=epochs, desc="feature separation", unit="epoch", leave=False)
+            bar = epoch_bar(epochs, self.progress, "feature separation")
             n = xt.shape[0]
             for _ in range(epochs):
                 perm = torch.randperm(n, generator=gen)

@@ -103,3 +103,12 @@ def adam(params, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
     except (RuntimeError, TypeError, ValueError):
         return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+
+
+def epoch_bar(total: int, enabled: bool, desc: str):
+    """A tqdm bar over training epochs, or None when progress is off."""
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="epoch", leave=False)
