@@ -176,8 +176,50 @@ def test_cicy_cli_quick_subset(tmp_path):
     assert 0.0 <= data["fraction_manifolds_above_95"] <= 1.0
     assert set(data["train_accuracy"]) == {"h11", "h21"}
     assert data["train_accuracy"]["h11"] > 0.5
-    for name in ("distance_curves.png", "manifold_accuracy.png", "embedding_tsne.png"):
+    assert set(data["fraction_manifolds_above_95_by_split"]) == {"train", "test"}
+    # the default applies at most one hyperplane identity to a matrix
+    assert set(data["point_accuracy_by_identities"]) <= {"0", "1"}
+    assert 0.0 <= data["distinct_inputs"]["fraction_manifolds_above_95"] <= 1.0
+    assert 0.0 <= data["same_sets_of_exact_duplicates_only"] <= 1.0
+    assert not list(out.glob("partial.*"))          # the training checkpoint is cleaned up
+    for name in ("distance_curves.png", "manifold_accuracy.png", "embedding_tsne.png",
+                 "accuracy_by_identities.png"):
         assert (out / name).is_file()
+
+
+def test_neighbour_analysis_on_an_embedding_worked_by_hand():
+    from symfast.experiments.cicy import (CicyConfig, _distinct_inputs, _fraction_above,
+                                          _manifold_means, _neighbour_accuracy)
+
+    # manifold 0 and 2 are tight clusters; one copy of manifold 1 sits inside cluster 0
+    E = np.array([[0, 0], [0, .1], [.1, 0],            # manifold 0
+                  [10, 0], [10, .1], [.05, .05],       # manifold 1
+                  [0, 10], [.1, 10], [0, 10.1]],       # manifold 2
+                 dtype=np.float32)
+    owner = np.repeat([0, 1, 2], 3)
+    config = CicyConfig.quick(k=8)
+    scored = np.ones(9, dtype=bool)
+    scored[8] = False                                    # a misclassified point is not scored
+    _, _, n_same, acc, _ = _neighbour_accuracy(E, owner, scored, config, 1)
+    # (0, 0): the stray copy and its two cluster mates precede the jump -> 2/3;
+    # the stray copy sees only manifold 0 -> 0; (10, 0) and (10, .1) see each other -> 1
+    assert n_same[:6].tolist() == [3, 3, 3, 1, 1, 3]
+    np.testing.assert_allclose(acc[:8], [2 / 3, 2 / 3, 2 / 3, 1, 1, 0, 1, 1])
+    assert np.isnan(acc[8])
+    man = _manifold_means(acc, owner, 4)
+    np.testing.assert_allclose(man[:3], [2 / 3, 2 / 3, 1])
+    assert np.isnan(man[3]) and _fraction_above(man) == pytest.approx(1 / 3)
+
+    # distinct inputs: rows 0 and 1 share their features (a permutation copy), and
+    # manifold 3 has a single feature vector, so it cannot be scored there
+    X = np.arange(22, dtype=np.float32).reshape(11, 2)
+    X[1] = X[0]
+    X[10] = X[9]
+    E2 = np.concatenate([E, [[50, 50], [50, 50]]]).astype(np.float32)
+    owner2 = np.concatenate([owner, [3, 3]])
+    d = _distinct_inputs(X, E2, owner2, np.ones(11, dtype=bool), config, 1)
+    assert d["points"] == 8 and d["manifolds"] == 3 and d["manifolds_with_one_vector"] == 1
+    assert 0.0 <= d["fraction_manifolds_above_95"] <= 1.0
 
 
 def test_padded_matrix_features_and_the_features_option():
@@ -190,3 +232,5 @@ def test_padded_matrix_features_and_the_features_option():
     assert P[1].reshape(2, 3).tolist() == [[3, 0, 1], [0, 0, 0]]
     with pytest.raises(ValueError, match="features"):
         CicyConfig.quick(features="pixels").validate()
+    with pytest.raises(ValueError, match="max_extra"):
+        CicyConfig.quick(max_extra=-1).validate()

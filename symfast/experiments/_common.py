@@ -111,8 +111,9 @@ def run_or_resume(module: Any, config: Any, out: str | Path, *, force: bool = Fa
     kwargs: dict[str, Any] = {}
     partial = out / "partial.json"
     if getattr(module, "RESUMABLE", False):
-        if force and partial.exists():
-            partial.unlink()
+        if force:
+            for stale in out.glob("partial.*"):      # partial.json and any training state
+                stale.unlink()
         kwargs["checkpoint"] = partial
     result = module.run(config, progress=progress, n_threads=n_threads, **kwargs)
     result.save(out)

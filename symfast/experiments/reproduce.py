@@ -99,11 +99,22 @@ def _mnist_claims(d: dict) -> list[dict]:
 
 
 def _cicy_claims(d: dict) -> list[dict]:
-    lp = d["largest_pair"]
+    lp, tr, dist = d["largest_pair"], d["train_accuracy"], d["distinct_inputs"]
     return [numeric("manifolds with mean neighbour accuracy above 95 %", PAPER_KS + ", sec. 4",
                     0.866, d["fraction_manifolds_above_95"], 0.03),
             numeric(f"largest Hodge pair ({lp['h11']}, {lp['h21']}): manifolds above 95 %",
-                    PAPER_KS + ", sec. 4", 0.806, lp["fraction_above_95"], 0.03)]
+                    PAPER_KS + ", sec. 4", 0.806, lp["fraction_above_95"], 0.03),
+            qualitative("training reaches 95 % on both heads", PAPER_KS + ", sec. 4",
+                        "trained until both heads pass 95 %",
+                        f"train accuracy h11 {tr['h11']:.3f}, h21 {tr['h21']:.3f}",
+                        min(tr["h11"], tr["h21"]) >= 0.95, "both train accuracies >= 0.95"),
+            qualitative("different matrices of one manifold sit together in the embedding",
+                        PAPER_KS + ", sec. 4", "86.6 % of manifolds above 95 %",
+                        f"with permutation copies (equal features) merged: "
+                        f"{dist['fraction_manifolds_above_95']:.3f} above 95 % (mean point "
+                        f"accuracy {dist['mean_point_accuracy']:.3f})",
+                        dist["fraction_manifolds_above_95"] >= 0.866 - 3 * 0.03,
+                        "the figure within 0.09 of the paper's once exact copies are merged")]
 
 
 def _chain_claims(d: dict) -> list[dict]:
@@ -158,8 +169,9 @@ STUDIES: tuple[Study, ...] = tuple(
     [Study(f"discover-{p}", "discover", (p,), _discover_claims, (12.0, 120.0),
            ("embedding_tsne.png", "generators.png")) for p in POTENTIALS]
     + [Study("mnist", "mnist", (), _mnist_claims, (25.0, 300.0), ()),
-       Study("cicy", "cicy", (), _cicy_claims, (35.0, 1200.0),
-             ("manifold_accuracy.png", "distance_curves.png"), data="cicy3"),
+       Study("cicy", "cicy", (), _cicy_claims, (25.0, 600.0),
+             ("manifold_accuracy.png", "accuracy_by_identities.png", "distance_curves.png"),
+             data="cicy3"),
        Study("chain", "chain", (), _chain_claims, (30.0, 4400.0),
              ("dual_vs_original.png", "table3.png", "sensitivity.png")),
        Study("ising2d", "ising2d", (), _ising2d_claims, (40.0, 3600.0),
