@@ -15,9 +15,9 @@ Two things decide that figure beyond the network, and both are reported:
   changed by one (``point_accuracy_by_identities`` in ``result.json``);
 * exact copies: graph features do not see row and column permutations, so
   many matrices of a manifold share one feature vector and are each other's
-  neighbours at distance 0.  ``distinct_inputs`` repeats the analysis with one
-  point per distinct (manifold, feature vector), which asks whether the network
-  itself put different inputs of one manifold together.
+  neighbours at distance 0 (up to rounding).  ``distinct_inputs`` repeats the
+  analysis with one point per distinct (manifold, feature vector), which asks
+  whether the network itself put different inputs of one manifold together.
 """
 
 from __future__ import annotations
@@ -305,10 +305,12 @@ def run(config: CicyConfig, *, progress: bool = True, n_threads: int | None = No
             if np.isfinite(point_acc[sel]).any() else float("nan")}
     # How many "same manifold" sets are nothing but exact copies of the query's features
     # (permutations of one matrix)?  Those points are right without the network's help.
+    # Copies are found by their features, not by distance 0, which rounding can miss.
+    fid = _feature_ids(X)
     scored = np.isfinite(point_acc)
-    last = D[np.arange(D.shape[0]), np.maximum(n_same, 1) - 1]
-    duplicates_only = float(np.mean(last[scored] == 0.0)) if scored.any() else float("nan")
-    distinct = _distinct_inputs(X, E, owner, both, config, n_threads)
+    copies_only = _copies_only(fid, I, n_same)
+    duplicates_only = float(copies_only[scored].mean()) if scored.any() else float("nan")
+    distinct = _distinct_inputs(fid, E, owner, both, config, n_threads)
     pairs = L.h11[ids] * 1000 + L.h21[ids]
     vals, counts = np.unique(pairs, return_counts=True)
     top = vals[np.argmax(counts)]
@@ -374,27 +376,51 @@ def _neighbour_accuracy(E: np.ndarray, owner: np.ndarray, scored: np.ndarray,
         search = {"k": kk, "method": "FAISS IndexIVFFlat, nprobe tuned to recall 0.99", **info}
     search["seconds"] = time.perf_counter() - t0
     n_same = largest_jump(D)
-    same = (owner[I] == owner[:, None]) & (I >= 0)
-    hits = np.cumsum(same, axis=1)[np.arange(len(n_same)), n_same - 1]
+    hits = np.empty(len(n_same), dtype=np.int64)
+    rank = np.arange(I.shape[1])
+    for s in range(0, len(n_same), 65_536):       # blocks: (n, k) temporaries reach GBs
+        blk = slice(s, s + 65_536)
+        Ib = I[blk]
+        same = (owner[Ib] == owner[blk, None]) & (Ib >= 0) & (rank < n_same[blk, None])
+        hits[blk] = same.sum(axis=1)
     point_acc = np.where(scored, hits / n_same, np.nan)
     return D, I, n_same, point_acc, search
 
 
-def _distinct_inputs(X: np.ndarray, E: np.ndarray, owner: np.ndarray, scored: np.ndarray,
-                     config: CicyConfig, n_threads: int | None) -> dict[str, Any]:
+def _feature_ids(X: np.ndarray) -> np.ndarray:
+    """Index of each row's distinct value: (n,) int64; equal rows share an index."""
+    rows = np.ascontiguousarray(X)
+    _, inverse = np.unique(rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))),
+                           return_inverse=True)
+    return inverse.ravel().astype(np.int64)
+
+
+def _copies_only(feature_id: np.ndarray, I: np.ndarray, n_same: np.ndarray) -> np.ndarray:
+    """Whether every neighbour before the largest jump has the query's own features: (n,)."""
+    out = np.zeros(len(n_same), dtype=bool)
+    rank = np.arange(I.shape[1])
+    for s in range(0, len(n_same), 65_536):
+        blk = slice(s, s + 65_536)
+        before = rank < n_same[blk, None]
+        out[blk] = ((feature_id[I[blk]] == feature_id[blk, None]) | ~before).all(axis=1)
+    return out
+
+
+def _distinct_inputs(feature_id: np.ndarray, E: np.ndarray, owner: np.ndarray,
+                     scored: np.ndarray, config: CicyConfig,
+                     n_threads: int | None) -> dict[str, Any]:
     """The neighbour analysis again, on one point per distinct (manifold, feature vector).
 
     Graph features do not change under row and column permutations, so many matrices
-    of a manifold share one feature vector and sit at distance 0 from each other.  With
-    those copies merged, a point's "same manifold" neighbours can only be matrices that
-    differ from it by hyperplane identities: this asks whether the network itself put
-    different inputs of one manifold together.  Manifolds with a single distinct vector
-    have no such neighbour and are left out.
+    of a manifold share one feature vector (one ``feature_id``, see :func:`_feature_ids`)
+    and sit at distance 0 (up to rounding) from each other.  With those copies merged,
+    a point's "same manifold" neighbours can only be matrices that differ from it by
+    hyperplane identities: this asks whether the network itself put different inputs
+    of one manifold together.  Manifolds with a single distinct vector have no such neighbour
+    and are left out.
     """
-    key = np.ascontiguousarray(np.concatenate(
-        [owner[:, None].astype(np.float64), X.astype(np.float64)], axis=1))
-    _, first = np.unique(key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))),
-                         return_index=True)
+    key = owner.astype(np.int64) * (int(feature_id.max()) + 1) + feature_id
+    _, first = np.unique(key, return_index=True)
     first = np.sort(first)
     o = owner[first]
     per = np.bincount(o, minlength=owner.max() + 1)
