@@ -178,6 +178,7 @@ def test_cicy_cli_quick_subset(tmp_path):
     assert data["train_accuracy"]["h11"] > 0.5
     assert set(data["fraction_manifolds_above_95_by_split"]) == {"train", "test"}
     # the default applies at most one hyperplane identity to a matrix
+    assert data["config"]["max_extra"] == 1
     assert set(data["point_accuracy_by_identities"]) <= {"0", "1"}
     assert 0.0 <= data["distinct_inputs"]["fraction_manifolds_above_95"] <= 1.0
     assert 0.0 <= data["same_sets_of_exact_duplicates_only"] <= 1.0
@@ -229,6 +230,16 @@ def test_neighbour_analysis_on_an_embedding_worked_by_hand():
     d = _distinct_inputs(fid, E2, owner2, np.ones(11, dtype=bool), config, 1)
     assert d["points"] == 8 and d["manifolds"] == 3 and d["manifolds_with_one_vector"] == 1
     assert 0.0 <= d["fraction_manifolds_above_95"] <= 1.0
+
+
+def test_max_extra_option_reaches_the_config():
+    from symfast.cli import build_parser
+    from symfast.experiments.cicy import CicyConfig
+
+    args = build_parser().parse_args(["cicy", "--quick", "--max-extra", "3"])
+    assert args.max_extra == 3
+    assert CicyConfig.quick(max_extra=args.max_extra).max_extra == 3
+    assert CicyConfig.paper().max_extra == 1
 
 
 def test_padded_matrix_features_and_the_features_option():
