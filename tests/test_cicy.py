@@ -226,6 +226,7 @@ def test_neighbour_analysis_on_an_embedding_worked_by_hand():
     fid9 = np.arange(9)
     assert not _copies_only(fid9, I, n_same).any()
     fid9[4] = fid9[3]
+    fid9[1] = fid9[0]          # (0, 0) and (0, .1) are copies, but their sets hold others too
     assert np.flatnonzero(_copies_only(fid9, I, n_same)).tolist() == [3, 4]
     d = _distinct_inputs(fid, E2, owner2, np.ones(11, dtype=bool), config, 1)
     assert d["points"] == 8 and d["manifolds"] == 3 and d["manifolds_with_one_vector"] == 1

@@ -376,15 +376,22 @@ def _neighbour_accuracy(E: np.ndarray, owner: np.ndarray, scored: np.ndarray,
         search = {"k": kk, "method": "FAISS IndexIVFFlat, nprobe tuned to recall 0.99", **info}
     search["seconds"] = time.perf_counter() - t0
     n_same = largest_jump(D)
+    hits = _matches_before_jump(owner, I, n_same)
+    point_acc = np.where(scored, hits / n_same, np.nan)
+    return D, I, n_same, point_acc, search
+
+
+def _matches_before_jump(labels: np.ndarray, I: np.ndarray, n_same: np.ndarray) -> np.ndarray:
+    """For each query, how many of its first ``n_same`` neighbours (``I``, -1 = missing)
+    carry the query's own label: (n,) int64."""
     hits = np.empty(len(n_same), dtype=np.int64)
     rank = np.arange(I.shape[1])
     for s in range(0, len(n_same), 65_536):       # blocks: (n, k) temporaries reach GBs
         blk = slice(s, s + 65_536)
         Ib = I[blk]
-        same = (owner[Ib] == owner[blk, None]) & (Ib >= 0) & (rank < n_same[blk, None])
+        same = (labels[Ib] == labels[blk, None]) & (Ib >= 0) & (rank < n_same[blk, None])
         hits[blk] = same.sum(axis=1)
-    point_acc = np.where(scored, hits / n_same, np.nan)
-    return D, I, n_same, point_acc, search
+    return hits
 
 
 def _feature_ids(X: np.ndarray) -> np.ndarray:
@@ -397,13 +404,7 @@ def _feature_ids(X: np.ndarray) -> np.ndarray:
 
 def _copies_only(feature_id: np.ndarray, I: np.ndarray, n_same: np.ndarray) -> np.ndarray:
     """Whether every neighbour before the largest jump has the query's own features: (n,)."""
-    out = np.zeros(len(n_same), dtype=bool)
-    rank = np.arange(I.shape[1])
-    for s in range(0, len(n_same), 65_536):
-        blk = slice(s, s + 65_536)
-        before = rank < n_same[blk, None]
-        out[blk] = ((feature_id[I[blk]] == feature_id[blk, None]) | ~before).all(axis=1)
-    return out
+    return _matches_before_jump(feature_id, I, n_same) == n_same
 
 
 def _distinct_inputs(feature_id: np.ndarray, E: np.ndarray, owner: np.ndarray,
