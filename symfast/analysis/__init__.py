@@ -5,8 +5,9 @@ FAISS and scikit-learn are imported when a function first needs them.
 
 from symfast.analysis._algebra import (algebra_similarity, identify_algebra,
                                        orthonormal_basis, structure_constants)
-from symfast.analysis._generators import (SymmetryResult, find_generators, intrinsic_dimension,
-                                          plane_candidates, random_planes)
+from symfast.analysis._generators import (SymmetryResult, affine_matrices, find_generators,
+                                          intrinsic_dimension, plane_candidates, random_planes)
+from symfast.analysis._realforms import AlgebraDescription, describe_algebra
 from symfast.analysis._jumps import knn_within_groups, largest_jump
 from symfast.analysis._neighbors import knn, knn_ivf, neighbor_purity, recall_at_k
 from symfast.analysis._orbits import (count_orbit_groups, minimum_spanning_edges,
@@ -14,7 +15,8 @@ from symfast.analysis._orbits import (count_orbit_groups, minimum_spanning_edges
 from symfast.analysis._plots import (plot_embedding_tsne, plot_generators, plot_input_classes,
                                      plot_spectrum, tsne_2d)
 
-__all__ = ["SymmetryResult", "algebra_similarity", "count_orbit_groups", "find_generators",
+__all__ = ["AlgebraDescription", "SymmetryResult", "affine_matrices", "algebra_similarity",
+           "describe_algebra", "count_orbit_groups", "find_generators",
            "identify_algebra", "intrinsic_dimension", "knn", "knn_ivf", "knn_within_groups",
            "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",
            "orbit_groups", "orthonormal_basis", "plane_candidates", "plot_embedding_tsne",

@@ -47,8 +47,7 @@ import numpy as np
 
 from symfast._validation import (check_array, check_float, check_int, check_n_threads,
                                  check_seed)
-from symfast.analysis._algebra import (algebra_similarity, identify_algebra,
-                                       orthonormal_basis, structure_constants)
+from symfast.analysis._algebra import algebra_similarity, structure_constants
 
 METHODS = ("auto", "pairs", "tangent")
 
@@ -76,12 +75,23 @@ class SymmetryResult:
         fits (pairs, the same value for every generator).
     noise_level : float or None
         tangent: the estimated noise of the local normals, sigma.
+    translations : ndarray of shape (k, d)
+        Translation part of each generator: symmetry j is the affine field
+        x -> generators[j] @ x + translations[j]; a pure translation has a zero
+        linear part.  For fields about a common fixed point c this is -T c.
+    isomorphic : list of str
+        Other common names of the algebra (so(1,3) <-> sl(2,C), ...).
+    compact_part : str
+        Name of a maximal compact subalgebra.
+    is_compact : bool
     structure_constants : ndarray of shape (k, k, k)
-        [T_a, T_b] = sum_c f_abc T_c.
+        [A_a, A_b] = sum_c f_abc A_c for the affine fields A = (T, b).
     closure_error : float
         How far the span is from closing under the bracket.
     algebra : str
-        A readable name: "so(3)", "u(1)+u(1)", "so(3)+u(1)", "so(4)", "trivial", ...
+        The algebra named by its structure (:func:`describe_algebra`): "so(3)",
+        "u(1)+u(1)", "so(3)+u(1)", "so(4)", "sl(2,R)", "so(1,3)", "so(4,C)", "r",
+        "so(2)⋉r^2", "trivial", ...
     center : ndarray of shape (d,)
         The fixed point the generators act around (cloud mean for pairs).
     diagnostics : dict
@@ -98,13 +108,40 @@ class SymmetryResult:
     noise_level: float | None = None
     diagnostics: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+    translations: np.ndarray | None = None
     structure_constants: np.ndarray = field(init=False)
     closure_error: float = field(init=False)
     algebra: str = field(init=False)
+    isomorphic: list[str] = field(init=False)
+    compact_part: str = field(init=False)
+    is_compact: bool = field(init=False)
+    description: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.structure_constants, self.closure_error = structure_constants(self.generators)
-        self.algebra = identify_algebra(self.generators)
+        from symfast.analysis._realforms import describe_algebra
+
+        k, d = self.generators.shape[0], self.generators.shape[1]
+        if self.translations is None:
+            self.translations = np.zeros((k, d))
+        self.translations = np.asarray(self.translations, dtype=np.float64).reshape(k, d)
+        self.structure_constants, self.closure_error = structure_constants(self.affine)
+        desc = describe_algebra(self.generators, self.translations)
+        self.algebra = desc.name
+        self.isomorphic = desc.isomorphic
+        self.compact_part = desc.compact_part
+        self.is_compact = desc.is_compact
+        self.description = desc
+
+    @property
+    def affine(self) -> np.ndarray:
+        """The fields as (d+1) x (d+1) matrices [[T, b], [0, 0]], shape (k, d+1, d+1)."""
+        return affine_matrices(self.generators, self.translations)
+
+    @property
+    def n_translations(self) -> int:
+        """How many generators are pure translations (zero linear part)."""
+        lin = np.linalg.norm(self.generators.reshape(self.n_generators, -1), axis=1)
+        return int(np.sum(lin == 0.0))
 
     @property
     def n_generators(self) -> int:
@@ -115,14 +152,40 @@ class SymmetryResult:
         """Alias of ``generators`` (shape (k, d, d)), as equivariant-network libraries name it."""
         return self.generators
 
-    def similarity(self, reference: np.ndarray) -> float:
-        """:func:`algebra_similarity` of the generators with ``reference`` (k', d, d)."""
-        return algebra_similarity(self.generators, reference)
+    def similarity(self, reference: np.ndarray,
+                   reference_translations: np.ndarray | None = None) -> float:
+        """:func:`algebra_similarity` of the fields with ``reference`` (k', d, d).
+
+        The linear parts are compared, unless either side has translations
+        (``reference_translations`` of shape (k', d), or translations of this
+        result beyond those of fields about a common fixed point); then the
+        affine fields are compared as (d+1) x (d+1) matrices about the origin.
+        """
+        ref = np.asarray(reference, dtype=np.float64)
+        if ref.ndim == 2:
+            ref = ref[None]
+        own_shift = self._has_free_translations()
+        if reference_translations is None and not own_shift:
+            return algebra_similarity(self.generators, ref)
+        rb = (np.zeros((ref.shape[0], ref.shape[1])) if reference_translations is None
+              else np.asarray(reference_translations, dtype=np.float64))
+        return algebra_similarity(self.affine, affine_matrices(ref, rb))
+
+    def _has_free_translations(self) -> bool:
+        """Translations not explained as -T c by the common fixed point ``center``."""
+        if self.n_generators == 0:
+            return False
+        about = -np.einsum("kij,j->ki", self.generators, self.center)
+        scale = max(1.0, float(np.linalg.norm(self.center)))
+        return bool(np.abs(self.translations - about).max() > 1e-3 * scale)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method, "n_generators": self.n_generators, "algebra": self.algebra,
+            "isomorphic": list(self.isomorphic), "compact_part": self.compact_part,
+            "is_compact": self.is_compact, "n_translations": self.n_translations,
             "generators": self.generators.tolist(),
+            "translations": self.translations.tolist(),
             "explained_variance_ratio": self.explained_variance_ratio.tolist(),
             "residuals": self.residuals.tolist(), "noise_level": self.noise_level,
             "structure_constants": self.structure_constants.tolist(),
@@ -140,6 +203,28 @@ class SymmetryResult:
         extra = f", reason={self.reason!r}" if self.reason else ""
         return (f"SymmetryResult(algebra={self.algebra!r}, n_generators={self.n_generators}, "
                 f"method={self.method!r}{extra})")
+
+
+def affine_matrices(generators: np.ndarray, translations: np.ndarray) -> np.ndarray:
+    """Stack fields x -> T x + b as (d+1) x (d+1) matrices [[T, b], [0, 0]].
+
+    Parameters
+    ----------
+    generators : ndarray of shape (k, d, d)
+    translations : ndarray of shape (k, d)
+
+    Returns
+    -------
+    ndarray of shape (k, d + 1, d + 1)
+        The matrix commutator of two such matrices is (minus) the Lie bracket
+        of the vector fields, so the algebra is the same.
+    """
+    G = np.asarray(generators, dtype=np.float64)
+    k, d = G.shape[0], G.shape[1]
+    A = np.zeros((k, d + 1, d + 1))
+    A[:, :d, :d] = G
+    A[:, :d, d] = np.asarray(translations, dtype=np.float64).reshape(k, d)
+    return A
 
 
 # -- the pair-regression kernel and its defaults ---------------------------------------------
@@ -353,12 +438,32 @@ def _dimension_from_eigs(w: np.ndarray) -> int:
     return int(np.median(m))
 
 
-def _tangent_rows(Y: np.ndarray, k: int, threads: int
+def _constraint_rows(Y: np.ndarray, N: np.ndarray) -> np.ndarray:
+    """Rows of N(x)^T (T y + b) = 0 for points Y (n, d) with normal frames N (n, d, m).
+
+    Each row is divided by |y|, so that a row's residual reads as the sine of the
+    angle between the field and the tangent space.
+    """
+    d = Y.shape[1]
+    nn = N.shape[2]
+    Nt = N.transpose(0, 2, 1)                                    # (n, nn, d)
+    lin = (Nt[:, :, :, None] * Y[:, None, None, :]).reshape(-1, d * d)
+    aff = Nt.reshape(-1, d)
+    rows = np.concatenate([lin, aff], axis=1)
+    rows /= np.repeat(np.maximum(np.linalg.norm(Y, axis=1), 1e-12), nn)[:, None]
+    return rows
+
+
+def _tangent_rows(Y: np.ndarray, k: int, threads: int, codim: int | None = None
                   ) -> tuple[np.ndarray | None, int, np.ndarray | None]:
-    """Constraint rows of one cloud (already centred and scaled), its dimension, normal noise."""
+    """Constraint rows of one cloud (already centred and scaled), its dimension, normal noise.
+
+    ``codim`` fixes the dimension of the normal space (m for a joint level set of m
+    functions) instead of reading it off the local PCA spectrum.
+    """
     n, d = Y.shape
     w, V, I = _local_pca(Y, k, threads)
-    m = _dimension_from_eigs(w)
+    m = _dimension_from_eigs(w) if codim is None else d - codim
     if m >= d or m < 1:
         return None, m, None
     nn = d - m
@@ -378,38 +483,45 @@ def _tangent_rows(Y: np.ndarray, k: int, threads: int
     Yk, Nk = Y[keep], N[keep]
     if Yk.shape[0] == 0:
         return None, m, None
-    Nt = Nk.transpose(0, 2, 1)                                    # (n, nn, d)
-    lin = (Nt[:, :, :, None] * Yk[:, None, None, :]).reshape(-1, d * d)
-    aff = Nt.reshape(-1, d)
-    rows = np.concatenate([lin, aff], axis=1)
-    rows /= np.repeat(np.linalg.norm(Yk, axis=1), nn)[:, None]
-    return rows, m, sines
+    return _constraint_rows(Yk, Nk), m, sines
 
 
 def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.Generator,
                     threads: int, max_points: int, tol_ratio: float,
-                    forced: int | None) -> dict:
+                    forced: int | None, codim: int | None = None,
+                    normals: list[np.ndarray] | None = None,
+                    normal_tol: float = 0.05) -> dict:
     d = clouds[0].shape[1]
     allpts = np.concatenate(clouds)
     center0 = allpts.mean(axis=0)
     scale = float(np.median(np.linalg.norm(allpts - center0, axis=1)))
     kk = k if k is not None else max(2 * d, 12)
     rows, sines, dims = [], [], []
-    for cloud in clouds:
+    for i, cloud in enumerate(clouds):
+        Nc = None if normals is None else normals[i]
         if cloud.shape[0] > max_points:
-            cloud = cloud[rng.choice(cloud.shape[0], max_points, replace=False)]
+            sel = rng.choice(cloud.shape[0], max_points, replace=False)
+            cloud = cloud[sel]
+            Nc = None if Nc is None else Nc[sel]
+        if Nc is not None:
+            # given normals (gradients of a fitted level function): no local PCA
+            rows.append(_constraint_rows((cloud - center0) / scale, Nc))
+            dims.append(d - Nc.shape[2])
+            continue
         if cloud.shape[0] < kk + 2:
             dims.append(None)
             continue
-        R, m, s = _tangent_rows((cloud - center0) / scale, kk, threads)
+        R, m, s = _tangent_rows((cloud - center0) / scale, kk, threads, codim)
         dims.append(m)
         if R is not None:
             rows.append(R)
             sines.append(s)
-    diag = {"intrinsic_dimensions": dims, "k": kk, "rows": 0}
+    diag = {"intrinsic_dimensions": dims, "k": kk, "rows": 0,
+            "normals": "given" if normals is not None else "local PCA"}
     if not rows:
-        return {"generators": np.zeros((0, d, d)), "spectrum": np.zeros(0),
-                "residuals": np.zeros(0), "center": center0, "noise": None, "diag": diag,
+        return {"generators": np.zeros((0, d, d)), "translations": np.zeros((0, d)),
+                "spectrum": np.zeros(0), "residuals": np.zeros(0), "center": center0,
+                "noise": None, "diag": diag,
                 "reason": "no cloud had a usable tangent space (too few points, or the "
                           "points fill the space)"}
     M = np.concatenate(rows)
@@ -424,33 +536,88 @@ def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.G
     _, s, Vt = np.linalg.svd(M[keep], full_matrices=False)
     s, Vt = s[::-1] / np.sqrt(keep.sum()), Vt[::-1]
     diag["rows_kept"] = int(keep.sum())
-    sig = np.concatenate(sines)
-    noise = float(np.sqrt(np.mean(sig**2)) / 2.0) if sig.size else float("nan")
+    if normals is not None:
+        noise = None
+        threshold = normal_tol
+    else:
+        sig = np.concatenate(sines)
+        noise = float(np.sqrt(np.mean(sig**2)) / 2.0) if sig.size else float("nan")
+        threshold = tol_ratio * noise
     reason = ""
     if forced is not None:
         count = forced
     else:
-        J = int(np.sum(s <= tol_ratio * noise))
+        J = int(np.sum(s <= threshold))
         if J == 0:
             count = 0
-            reason = (f"no direction fits the tangent spaces within tol_ratio={tol_ratio:g} "
-                      f"of the normal noise {noise:.3g} (best residual {s[0]:.3g})")
+            what = (f"normal_tol={normal_tol:g}" if normals is not None else
+                    f"tol_ratio={tol_ratio:g} of the normal noise {noise:.3g}")
+            reason = (f"no direction fits the tangent spaces within {what} "
+                      f"(best residual {s[0]:.3g})")
         else:
             top = s[:J + 1]
             jumps = top[1:] / np.maximum(top[:-1], 1e-300)
             count = int(np.argmax(jumps)) + 1 if jumps.size else J
     null = Vt[:count]
-    lin = null[:, :d * d].reshape(count, d, d)
-    b = null[:, d * d:]
-    center = center0
-    if count:
-        # the common fixed point c of the affine fields: T_j c + b_j = 0
-        c, *_ = np.linalg.lstsq(lin.reshape(count * d, d), -b.reshape(-1), rcond=None)
-        center = center0 + scale * c
-    gens = orthonormal_basis(lin) if count else np.zeros((0, d, d))
+    gens, trans, center = _affine_basis(null[:, :d * d].reshape(count, d, d), null[:, d * d:],
+                                        center0, scale)
     spec = s**2 / np.sum(s**2) if np.sum(s**2) > 0 else s
-    return {"generators": gens, "spectrum": spec, "residuals": s[:gens.shape[0]],
-            "center": center, "noise": noise, "diag": diag, "reason": reason}
+    return {"generators": gens, "translations": trans, "spectrum": spec,
+            "residuals": s[:gens.shape[0]], "center": center, "noise": noise, "diag": diag,
+            "reason": reason}
+
+
+def _affine_basis(lin: np.ndarray, b: np.ndarray, center0: np.ndarray, scale: float,
+                  translation_tol: float = 0.05
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Canonical basis of a span of affine fields found in scaled coordinates.
+
+    The null vectors (T, b_y) act on y = (x - center0) / scale; in x they read
+    x -> T x + (scale b_y - T center0).  Directions whose linear part vanishes
+    (singular value of the stacked T below ``translation_tol``; each null vector
+    has unit norm) are pure translations and come last, with T = 0; the others have
+    Frobenius-orthonormal linear parts, with their translations made orthogonal to
+    the pure ones.  The centre is the least-squares common fixed point.
+
+    Returns
+    -------
+    generators : (k, d, d), translations : (k, d), center : (d,)
+    """
+    count, d = lin.shape[0], center0.shape[0]
+    if count == 0:
+        return np.zeros((0, d, d)), np.zeros((0, d)), center0
+    L = lin.reshape(count, d * d)
+    U, sv, Vt = np.linalg.svd(L, full_matrices=True)
+    sv = np.concatenate([sv, np.zeros(count - sv.size)])
+    r = int(np.sum(sv > translation_tol))
+    coef = U.T                                        # rows: combinations of null vectors
+    T_lin = Vt[:r].reshape(r, d, d)                   # orthonormal linear parts
+    b_lin = (coef[:r] @ b) / sv[:r, None]
+    b_pure = coef[r:] @ b
+    # pure translations: orthonormal directions of their b parts
+    if b_pure.shape[0]:
+        _, _, Wt = np.linalg.svd(b_pure, full_matrices=False)
+        P = Wt[:b_pure.shape[0]]
+        b_lin = b_lin - (b_lin @ P.T) @ P
+    else:
+        P = np.zeros((0, d))
+    # back to x: b_x = scale * b_y - T center0 (pure translations keep their direction)
+    b_x = scale * b_lin - np.einsum("kij,j->ki", T_lin, center0)
+    # sign convention: the largest entry of each linear part is positive
+    for i in range(r):
+        flat = T_lin[i].ravel()
+        if flat[np.argmax(np.abs(flat))] < 0:
+            T_lin[i], b_x[i] = -T_lin[i], -b_x[i]
+    for i in range(P.shape[0]):
+        if P[i][np.argmax(np.abs(P[i]))] < 0:
+            P[i] = -P[i]
+    gens = np.concatenate([T_lin, np.zeros((P.shape[0], d, d))])
+    trans = np.concatenate([b_x, P])
+    center = center0
+    if r:
+        c, *_ = np.linalg.lstsq(T_lin.reshape(r * d, d), -b_x.reshape(-1), rcond=None)
+        center = c
+    return gens, trans, center
 
 
 # -- the public entry point ------------------------------------------------------------------
@@ -460,8 +627,10 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
                     n_generators: int | None = None, k: int | None = None,
                     max_points: int = 20_000, tol_ratio: float = 0.75,
                     gap_ratio: float = 5.0, max_residual: float = 0.1, seed: int = 0,
-                    n_threads: int | None = None) -> SymmetryResult:
-    """Find the generators of the continuous symmetry of a point cloud.
+                    n_threads: int | None = None, codim: int | None = None,
+                    normals: np.ndarray | None = None,
+                    normal_tol: float = 0.05) -> SymmetryResult:
+    """Find the generators of the continuous (linear or affine) symmetry of a point cloud.
 
     Parameters
     ----------
@@ -496,6 +665,18 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         The count rules' thresholds (module documentation).
     seed : int, default=0
     n_threads : int, optional
+    codim : int, optional
+        tangent: dimension of the normal space of every level set (m for the
+        joint level set of m functions); read off the local PCA spectrum when None.
+    normals : array_like of shape (n_samples, m, n_features), optional
+        tangent: the normal space at each point, given instead of estimated (for
+        example the gradients of the m functions whose joint level sets the
+        clouds are, or of a fitted surrogate of them).  Rows need not be
+        orthonormal; they are orthonormalised per point.  Implies
+        ``method="tangent"``.
+    normal_tol : float, default=0.05
+        With ``normals``: a generator's residual (RMS sine of the angle between
+        T x + b and the tangent space) must lie below this.
 
     Returns
     -------
@@ -540,6 +721,32 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
     max_residual = check_float(max_residual, "max_residual", positive=True)
     rng = np.random.default_rng(check_seed(seed))
     threads = check_n_threads(n_threads)
+    if codim is not None:
+        codim = check_int(codim, "codim", minimum=1, maximum=d - 1)
+    normal_tol = check_float(normal_tol, "normal_tol", positive=True)
+    Nrm = None
+    if normals is not None:
+        Nrm = check_array(normals, "normals", dtype=np.float64)
+        if Nrm.ndim == 2:
+            Nrm = Nrm[:, None, :]
+        if Nrm.ndim != 3 or Nrm.shape[0] != n or Nrm.shape[2] != d:
+            raise ValueError(f"normals must have shape ({n}, m, {d}) to match X, got "
+                             f"{np.shape(normals)}")
+        if n_components is not None:
+            raise ValueError("normals cannot be combined with n_components")
+        if method == "pairs":
+            raise ValueError("normals are used by method='tangent' only, got method='pairs'")
+        # an orthonormal frame of each point's normal space
+        Q, Rr = np.linalg.qr(Nrm.transpose(0, 2, 1))          # (n, d, m)
+        bad = np.abs(np.diagonal(Rr, axis1=1, axis2=2)).min(axis=1) <= 1e-12 * max(
+            float(np.abs(Nrm).max()), 1e-300)
+        if bad.all():
+            raise ValueError("normals are zero or degenerate at every point")
+        Nrm = Q
+        keep_pts = ~bad
+        Xa, lab, Nrm = Xa[keep_pts], lab[keep_pts], Nrm[keep_pts]
+        n = Xa.shape[0]
+        method = "tangent"
 
     def empty(reason: str, used: str) -> SymmetryResult:
         return SymmetryResult(np.zeros((0, d, d)), used, np.zeros(0), np.zeros(0),
@@ -559,8 +766,9 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         _, _, Vt = np.linalg.svd(Xa - mean, full_matrices=False)
         P = Vt[:n_components].T                       # (d, n_components)
         Z = (Xa - mean) @ P
-    clouds = [Z[lab == c] for c in np.unique(lab)]
-    clouds = [c for c in clouds if c.shape[0] >= 2]
+    ids = [c for c in np.unique(lab) if np.count_nonzero(lab == c) >= 2]
+    clouds = [Z[lab == c] for c in ids]
+    cloud_normals = None if Nrm is None else [Nrm[lab == c] for c in ids]
     dz = Z.shape[1]
     if n_generators is not None and n_generators > dz * dz:
         raise ValueError(f"n_generators={n_generators} exceeds the {dz * dz} entries of a "
@@ -578,15 +786,22 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         used = "tangent" if usable else "pairs"
     if used == "tangent":
         out = _tangent_method(clouds, k=k, rng=rng, threads=threads, max_points=max_points,
-                              tol_ratio=tol_ratio, forced=n_generators)
+                              tol_ratio=tol_ratio, forced=n_generators, codim=codim,
+                              normals=cloud_normals, normal_tol=normal_tol)
     else:
         out = _pairs_method(clouds, n_planes=n_planes, delta=delta, eps=eps, rng=rng,
                             threads=threads, gap_ratio=gap_ratio, max_residual=max_residual,
                             forced=n_generators)
     gens, center = out["generators"], out["center"]
+    trans = out.get("translations")
+    if trans is None:                         # fields about the common centre
+        trans = -np.einsum("kij,j->ki", gens, center)
     if P is not None:
-        gens = orthonormal_basis(np.einsum("ia,kab,jb->kij", P, gens, P))
+        # z = P^T (x - mean):  x -> P T P^T x + P b - P T P^T mean
+        gens = np.einsum("ia,kab,jb->kij", P, gens, P)
+        trans = trans @ P.T - np.einsum("kij,j->ki", gens, mean)
         center = mean + P @ center
     diag = dict(out["diag"], n_points=n, n_clouds=len(clouds))
     return SymmetryResult(gens, used, out["spectrum"], out["residuals"], center,
-                          noise_level=out.get("noise"), diagnostics=diag, reason=out["reason"])
+                          noise_level=out.get("noise"), diagnostics=diag, reason=out["reason"],
+                          translations=trans)

@@ -1,0 +1,630 @@
+"""Naming a real Lie algebra by its structure: Levi decomposition and real forms.
+
+A discovered symmetry algebra is a real Lie algebra of affine vector fields
+x -> T x + b.  Its name is read off structural invariants, never its dimension
+alone:
+
+1. **Levi decomposition.**  The solvable radical is the orthogonal complement
+   of the derived algebra [g, g] under the Killing form; the quotient by it is
+   the semisimple (Levi) part.
+2. **Simple ideals.**  The operators that commute with every ad(x) on the
+   semisimple part act on each simple ideal as a real scalar (an absolutely
+   simple ideal) or as a + bJ with J^2 = -1 (the realification of a complex
+   simple algebra); the eigenspaces of a generic such operator are the ideals.
+3. **Each simple ideal** is named from its dimension, its rank (the dimension
+   of the centraliser of a generic element, a Cartan subalgebra), root lengths
+   where B_r and C_r share both (rank >= 3), and the number of negative
+   eigenvalues of its Killing form, which is the dimension of a maximal compact
+   subalgebra k (the Killing form is negative definite on k and positive on the
+   rest of a Cartan decomposition).  That number tells the real forms of one
+   complex type apart: so(4) from so(1,3) from so(2,2), so(3) from sl(2,R).
+4. **The radical.**  Its central part gives u(1) per compact direction (an
+   element whose flow is bounded: purely imaginary eigenvalues, no nilpotent
+   part) and r per non-compact one.  A non-central radical is written
+   ``A⋉N``: N the ad-nilpotent part (the radical of the Killing form), A the
+   rest (so(2) for a rotation, r otherwise), as in ``so(2)⋉r^2`` for the
+   Euclidean group of the plane or ``so(3)⋉r^3`` for that of space.
+
+Limits: a radical element whose adjoint eigenvalues are complex with equal
+real and imaginary parts (a 45-degree spiral) is counted in N; exceptional real
+forms are named by Cartan's labels (``e6(6)``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+import numpy as np
+
+from symfast.analysis._algebra import check_generators, orthonormal_basis
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def _dim_so(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def _so_name(n: int) -> str:
+    return {0: "", 1: "", 2: "u(1)"}.get(n, f"so({n})")
+
+
+def _simple_types(n: int, r: int) -> list[tuple[str, int]]:
+    """Complex simple types (letter, rank) of dimension n and rank r."""
+    out = []
+    if r >= 1 and r * (r + 2) == n:
+        out.append(("A", r))
+    if r >= 2 and r * (2 * r + 1) == n:
+        out.append(("B", r))
+        if r >= 3:
+            out.append(("C", r))
+    if r >= 4 and r * (2 * r - 1) == n:
+        out.append(("D", r))
+    exceptional = {(14, 2): "G", (52, 4): "F", (78, 6): "E", (133, 7): "E", (248, 8): "E"}
+    if (n, r) in exceptional:
+        out.append((exceptional[(n, r)], r))
+    return out
+
+
+@dataclass(frozen=True)
+class _Form:
+    name: str
+    k_dim: int
+    compact: tuple[str, ...]          # simple/abelian parts of a maximal compact subalgebra
+    aliases: tuple[str, ...] = ()
+
+
+def _compact_name(letter: str, r: int) -> _Form:
+    if letter == "A":
+        n = r + 1
+        if n == 2:
+            return _Form("so(3)", 3, ("so(3)",), ("su(2)", "sp(1)"))
+        if n == 4:
+            return _Form("so(6)", 15, ("so(6)",), ("su(4)",))
+        return _Form(f"su({n})", n * n - 1, (f"su({n})",))
+    if letter == "B":
+        n = 2 * r + 1
+        al = ("sp(2)",) if r == 2 else ()
+        return _Form(f"so({n})", _dim_so(n), (f"so({n})",), al)
+    if letter == "C":
+        return _Form(f"sp({r})", r * (2 * r + 1), (f"sp({r})",))
+    if letter == "D":
+        return _Form(f"so({2 * r})", _dim_so(2 * r), (f"so({2 * r})",))
+    exc = {"G": "g2", "F": "f4"}.get(letter, f"e{r}")
+    dims = {"g2": 14, "f4": 52, "e6": 78, "e7": 133, "e8": 248}
+    return _Form(exc, dims[exc], (exc,))
+
+
+def _real_forms(letter: str, r: int) -> list[_Form]:
+    """The real forms of one complex simple type, compact one first."""
+    forms = [_compact_name(letter, r)]
+    if letter == "A":
+        n = r + 1
+        if n == 2:
+            forms.append(_Form("sl(2,R)", 1, ("u(1)",),
+                               ("so(1,2)", "so(2,1)", "su(1,1)", "sp(2,R)")))
+            return forms
+        special = {(4, "sl"): ("sl(4,R)", ("so(3,3)",)), (4, "su22"): ("su(2,2)", ("so(2,4)",)),
+                   (4, "su31"): ("su(3,1)", ("so*(6)",)), (4, "slH"): ("sl(2,H)", ("so(1,5)",))}
+        forms.append(_Form(f"sl({n},R)", _dim_so(n), (_so_name(n),),
+                           special[(4, "sl")][1] if n == 4 else ()))
+        for q in range(1, n // 2 + 1):
+            p = n - q
+            parts = tuple(x for x in (_su_name(p), _su_name(q), "u(1)") if x)
+            al = ()
+            if n == 4:
+                al = special[(4, "su22" if q == 2 else "su31")][1]
+            forms.append(_Form(f"su({p},{q})", p * p + q * q - 1, parts, al))
+        if n % 2 == 0:
+            m = n // 2
+            al = special[(4, "slH")][1] if n == 4 else ()
+            forms.append(_Form(f"sl({m},H)", m * (2 * m + 1), (f"sp({m})",), al))
+        return forms
+    if letter in "BD":
+        n = 2 * r + 1 if letter == "B" else 2 * r
+        for q in range(1, n // 2 + 1):
+            p = n - q
+            parts = tuple(x for x in (_so_name(p), _so_name(q)) if x)
+            al = ()
+            if (p, q) == (4, 1):
+                al = ("sp(1,1)",)
+            elif (p, q) == (3, 2):
+                al = ("sp(4,R)",)
+            elif (p, q) == (6, 2):
+                al = ("so*(8)",)
+            forms.append(_Form(f"so({p},{q})", _dim_so(p) + _dim_so(q), parts, al))
+        if letter == "D" and r != 4:      # so*(8) = so(6,2)
+            forms.append(_Form(f"so*({n})", r * r, (_su_name(r), "u(1)")))
+        return forms
+    if letter == "C":
+        forms.append(_Form(f"sp({2 * r},R)", r * r, (_su_name(r), "u(1)")))
+        for q in range(1, r // 2 + 1):
+            p = r - q
+            forms.append(_Form(f"sp({p},{q})", p * (2 * p + 1) + q * (2 * q + 1),
+                               (f"sp({p})", f"sp({q})")))
+        return forms
+    if letter == "G":
+        return forms + [_Form("g2(2)", 6, ("so(4)",))]
+    if letter == "F":
+        return forms + [_Form("f4(4)", 24, ("sp(3)", "so(3)")), _Form("f4(-20)", 36, ("so(9)",))]
+    table = {6: [("e6(6)", 36, ("sp(4)",)), ("e6(2)", 38, ("su(6)", "so(3)")),
+                 ("e6(-14)", 46, ("so(10)", "u(1)")), ("e6(-26)", 52, ("f4",))],
+             7: [("e7(7)", 63, ("su(8)",)), ("e7(-5)", 69, ("so(12)", "so(3)")),
+                 ("e7(-25)", 79, ("e6", "u(1)"))],
+             8: [("e8(8)", 120, ("so(16)",)), ("e8(-24)", 136, ("e7", "so(3)"))]}
+    return forms + [_Form(nm, k, c) for nm, k, c in table[r]]
+
+
+def _su_name(n: int) -> str:
+    return {0: "", 1: "", 2: "so(3)"}.get(n, f"su({n})")
+
+
+def _complex_form(letter: str, r: int) -> _Form:
+    """The realification of the complex simple algebra of type (letter, r)."""
+    compact = _compact_name(letter, r)
+    if letter == "A":
+        n = r + 1
+        if n == 2:
+            return _Form("so(1,3)", 3, ("so(3)",), ("sl(2,C)", "so(3,C)"))
+        al = ("so(6,C)",) if n == 4 else ()
+        return _Form(f"sl({n},C)", n * n - 1, compact.compact, al)
+    if letter == "B":
+        n = 2 * r + 1
+        al = ("sp(4,C)",) if r == 2 else ()
+        return _Form(f"so({n},C)", _dim_so(n), compact.compact, al)
+    if letter == "C":
+        return _Form(f"sp({2 * r},C)", r * (2 * r + 1), compact.compact)
+    if letter == "D":
+        return _Form(f"so({2 * r},C)", _dim_so(2 * r), compact.compact)
+    return _Form(f"{compact.name}(C)", compact.k_dim, compact.compact)
+
+
+#: Sums of two equal simple ideals that have a name of their own.
+_PAIRS = {"so(3)": ("so(4)", "su(2)+su(2)"), "sl(2,R)": ("so(2,2)", "sl(2,R)+sl(2,R)"),
+          "so(1,3)": ("so(4,C)", "sl(2,C)+sl(2,C)")}
+_PART_DIMS = {"u(1)": 1, "r": 1, "so(2)": 1}
+
+
+# -- linear algebra helpers ------------------------------------------------------------------
+#: Structure constants of an orthonormal basis are O(1); below this they are noise.
+_ABS_FLOOR = 1e-2
+
+
+def _numerical_rank(s: np.ndarray, tol: float, min_gap: float = 10.0,
+                    floor: float = 0.0) -> int:
+    """Rank from descending singular values ``s``: the cut is the first gap (a ratio of
+    at least ``min_gap``) into values under ``tol * s[0]``; values under ``floor`` are
+    zero whatever the gaps.
+
+    A gap rule instead of a fixed threshold, because a basis that is far from
+    orthogonal spreads the genuine values while noise stays decades below them.
+    """
+    if s.size == 0 or s[0] <= max(floor, 1e-300):
+        return 0
+    sv = np.maximum(s, 1e-13 * s[0])
+    ratios = sv[:-1] / sv[1:]
+    small = sv[1:] < tol * s[0]
+    cut = np.flatnonzero(small & (ratios >= min_gap))
+    above_floor = int((s > floor).sum())
+    if cut.size:
+        return min(int(cut[0]) + 1, above_floor)
+    if not small.any():
+        return above_floor
+    # no clear gap: everything under tol counts as noise
+    return min(int((s >= tol * s[0]).sum()), above_floor)
+
+
+def _null(A: np.ndarray, tol: float, floor: float = 0.0) -> np.ndarray:
+    """Orthonormal basis (columns) of the approximate null space of A (relative ``tol``)."""
+    ncol = A.shape[1]
+    if A.size == 0 or ncol == 0:
+        return np.eye(ncol)
+    _, s, Vt = np.linalg.svd(A, full_matrices=A.shape[0] < ncol)
+    sv = np.concatenate([s, np.zeros(max(0, ncol - s.size))])
+    rank = _numerical_rank(sv, tol, floor=floor)
+    return Vt[rank:].T
+
+
+def _range(A: np.ndarray, tol: float, floor: float = 0.0) -> np.ndarray:
+    """Orthonormal basis (columns) of the approximate column space of A (relative ``tol``)."""
+    if A.size == 0:
+        return np.zeros((A.shape[0], 0))
+    U, s, _ = np.linalg.svd(A, full_matrices=False)
+    return U[:, :_numerical_rank(s, tol, floor=floor)]
+
+
+def _complement(B: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the part of span(B) orthogonal to span(P) (columns)."""
+    if B.shape[1] == 0:
+        return B
+    if P.shape[1]:
+        B = B - P @ (P.T @ B)
+    return _range(B, 1e-6, 1e-8)
+
+
+def _bracket_tensor(T: np.ndarray) -> tuple[np.ndarray, float]:
+    """f_abc with [T_a, T_b] = sum_c f_abc T_c for an orthonormal basis, and the closure error."""
+    k = T.shape[0]
+    C = np.einsum("aij,bjk->abik", T, T)
+    C = C - C.transpose(1, 0, 2, 3)
+    flat = T.reshape(k, -1)
+    f = np.einsum("abn,cn->abc", C.reshape(k, k, -1), flat)
+    resid = C.reshape(k, k, -1) - np.einsum("abc,cn->abn", f, flat)
+    return f, float(np.abs(resid).max()) if k else 0.0
+
+
+def _sub_bracket(f: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """Structure constants of the span of the columns of P (orthonormal), closed or quotient.
+
+    Brackets are projected orthogonally onto span(P): exact for a subalgebra, and the
+    bracket of the quotient when the complement of span(P) is an ideal.
+    """
+    return np.einsum("ia,jb,ijk,kc->abc", P, P, f, P, optimize=True)
+
+
+def _killing(f: np.ndarray) -> np.ndarray:
+    ad = np.transpose(f, (0, 2, 1))
+    return np.einsum("aij,bji->ab", ad, ad)
+
+
+def _scale(f: np.ndarray) -> float:
+    return max(float(np.abs(f).max()) if f.size else 0.0, 1e-12)
+
+
+def _balance(A: np.ndarray, iters: int = 300, max_cond: float = 20.0) -> np.ndarray:
+    """Conjugate the stack A (k, d, d) towards the basis that minimises sum ||P A_i P^-1||^2.
+
+    Gradient descent on P = exp(S) with S symmetric, whose gradient is the moment map
+    sum [A_i, A_i^T] (Kempf-Ness).  A reductive algebra ends up closed under
+    transposition, so its structure constants in a Frobenius-orthonormal basis are as
+    well conditioned as for a hand-built basis; the name cannot change (conjugation is
+    an isomorphism), only the numerical ranks become reliable.  A non-reductive algebra
+    has no minimum (its nilpotent part shrinks away), so the descent stops once the
+    accumulated conjugation would exceed a condition number of ``max_cond``.
+    """
+    from scipy.linalg import expm
+
+    B = A / max(float(np.linalg.norm(A)), 1e-300)
+    P = np.eye(A.shape[1])
+    for _ in range(iters):
+        mu = np.einsum("kij,klj->il", B, B) - np.einsum("kji,kjl->il", B, B)
+        g = float(np.linalg.norm(mu))
+        if g < 1e-10:
+            break
+        E = expm(-0.5 * mu / max(g, 1.0) * min(1.0, g * 10))
+        if np.linalg.cond(E @ P) > max_cond:
+            break
+        P = E @ P
+        B = np.einsum("ij,kjl,lm->kim", E, B, np.linalg.inv(E))
+        B /= max(float(np.linalg.norm(B)), 1e-300)
+    return B
+
+
+# -- simple ideals ---------------------------------------------------------------------------
+def _ideals(f: np.ndarray, tol: float, rng: np.random.Generator
+            ) -> list[tuple[np.ndarray, bool]]:
+    """Bases (columns) of the simple ideals of a semisimple algebra, each with is_complex."""
+    s = f.shape[0]
+    ad = np.transpose(f, (0, 2, 1))
+    eye = np.eye(s)
+    # commuting with two generic elements means commuting with all (they generate g)
+    els = [np.einsum("a,aij->ij", rng.normal(size=s), ad) for _ in range(2)] + list(ad[:4])
+    rows = np.concatenate([np.kron(a, eye) - np.kron(eye, a.T) for a in els])
+    N = _null(rows, tol)
+    C = (N @ rng.normal(size=N.shape[1])).reshape(s, s)
+    w, V = np.linalg.eig(C)
+    spread = max(float(np.abs(w).max()), 1e-12)
+    key = np.stack([w.real, np.abs(w.imag)], axis=1) / spread
+    used = np.zeros(s, dtype=bool)
+    out = []
+    for i in np.argsort(key[:, 0] + 1e-3 * key[:, 1]):
+        if used[i]:
+            continue
+        same = np.linalg.norm(key - key[i], axis=1) < 0.02
+        used |= same
+        cols = V[:, same]
+        basis = _range(np.concatenate([cols.real, cols.imag], axis=1), 1e-6, 1e-8)
+        out.append((basis, bool(key[i, 1] > 0.01)))
+    return out
+
+
+def _rank(f: np.ndarray, tol: float, rng: np.random.Generator) -> int:
+    ad = np.transpose(f, (0, 2, 1))
+    best = f.shape[0]
+    for _ in range(6):
+        x = rng.normal(size=f.shape[0])
+        sv = np.linalg.svd(np.einsum("a,aij->ij", x / np.linalg.norm(x), ad), compute_uv=False)
+        best = min(best, int((sv < tol * max(sv.max(), 1e-12)).sum()))
+    return best
+
+
+def _short_root_count(f: np.ndarray, r: int, rng: np.random.Generator) -> int | None:
+    """Number of short roots of the complexification (None if all roots have one length)."""
+    ad = np.transpose(f, (0, 2, 1))
+    n = f.shape[0]
+    x = rng.normal(size=n)
+    H = _null(np.einsum("a,aij->ij", x, ad), 1e-6)[:, :r]   # Cartan subalgebra
+    adH = np.einsum("ah,aij->hij", H, ad)
+    w, V = np.linalg.eig(np.einsum("h,hij->ij", rng.normal(size=r), adH))
+    nz = np.abs(w) > 1e-6 * np.abs(w).max()
+    V = V[:, nz]
+    roots = np.einsum("ir,hij,jr->rh", V.conj(), adH, V) / np.einsum("ir,ir->r", V.conj(), V)[:, None]
+    KH = H.T @ _killing(f) @ H
+    lengths = np.real(np.einsum("rh,hg,rg->r", roots, np.linalg.inv(KH), roots))
+    ratio = lengths.max() / max(lengths.min(), 1e-12)
+    if ratio < 1.5:
+        return None
+    return int((lengths < lengths.min() * 1.5).sum())
+
+
+def _name_simple(f: np.ndarray, is_complex: bool, tol: float, rng: np.random.Generator
+                 ) -> _Form:
+    n = f.shape[0]
+    w = np.linalg.eigvalsh(_killing(f))
+    k_dim = int((w < 0).sum())
+    rank = _rank(f, tol * 0.2, rng)
+    if is_complex:
+        types = _simple_types(n // 2, rank // 2) if n % 2 == 0 and rank % 2 == 0 else []
+        if types:
+            return _complex_form(*types[0])
+        return _Form(f"simple(dim={n},complex)", n // 2, (f"compact(dim={n // 2})",))
+    types = _simple_types(n, rank)
+    if len(types) > 1 and {t[0] for t in types} == {"B", "C"}:
+        short = _short_root_count(f, rank, rng)
+        types = [t for t in types if (t[0] == "B") == (short == 2 * rank)]
+    if not types:
+        return _Form(f"simple(dim={n})", k_dim, (f"compact(dim={k_dim})",) if k_dim else ())
+    forms = _real_forms(*types[0])
+    match = [fm for fm in forms if fm.k_dim == k_dim]
+    if not match:
+        return _Form(f"{forms[0].name}-form(k={k_dim})", k_dim, ())
+    return match[0]
+
+
+# -- the radical -----------------------------------------------------------------------------
+def _is_elliptic(M: np.ndarray, tol: float) -> bool:
+    """Does the flow exp(t M) stay bounded (a compact one-parameter group)?
+
+    Purely imaginary eigenvalues are not enough (a nilpotent part, as in a screw
+    motion, grows linearly), so the flow itself is followed over 50 radians of its
+    fastest rotation: bounded flows stay within a factor 3 of their first turn.
+    """
+    from scipy.linalg import expm
+
+    lam = np.linalg.eigvals(M)
+    top = float(np.abs(lam).max())
+    if top <= 1e-9 * max(float(np.abs(M).max()), 1e-300):
+        return False                                  # nilpotent
+    if np.abs(lam.real).max() > tol * top:
+        return False
+    norms = [np.linalg.norm(expm(t * M), 2) for t in np.linspace(0.0, 50.0 / top, 26)]
+    return max(norms) <= 3.0 * max(norms[:4])
+
+
+def _compact_count(P: np.ndarray, mats: np.ndarray, tol: float) -> int:
+    """How many independent directions of span(P) (coefficients of ``mats``) are elliptic."""
+    if P.shape[1] == 0:
+        return 0
+    Ms = np.einsum("ap,aij->pij", P, mats)
+    if P.shape[1] == 1:
+        return int(_is_elliptic(Ms[0], tol))
+    B = np.einsum("pij,qji->pq", Ms, Ms)
+    w, U = np.linalg.eigh(B)
+    count = 0
+    for j in np.flatnonzero(w < -tol * max(np.abs(w).max(), 1e-300)):
+        count += int(_is_elliptic(np.einsum("p,pij->ij", U[:, j], Ms), tol))
+    return count
+
+
+def _power(name: str, k: int) -> str:
+    return "" if k == 0 else (name if k == 1 else f"{name}^{k}")
+
+
+# -- the public description ------------------------------------------------------------------
+@dataclass
+class AlgebraDescription:
+    """A real Lie algebra named by its structure.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name: ``so(3)``, ``sl(2,R)``, ``so(1,3)``, ``so(4,C)``,
+        ``so(3)+u(1)``, ``r``, ``so(2)⋉r^2``, ``trivial``, ...
+    isomorphic : list of str
+        Other common names of the same algebra.
+    compact_part : str
+        Name of a maximal compact subalgebra.
+    is_compact : bool
+        True when the algebra is compact (its group can be closed and bounded).
+    dim : int
+    levi : list of str
+        Names of the simple ideals of the semisimple (Levi) part.
+    radical_dim : int
+        Dimension of the solvable radical.
+    details : dict
+        Per simple ideal: dimension, rank, compact dimension, complex type.
+    """
+
+    name: str
+    isomorphic: list[str]
+    compact_part: str
+    is_compact: bool
+    dim: int
+    levi: list[str] = field(default_factory=list)
+    radical_dim: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "isomorphic": list(self.isomorphic),
+                "compact_part": self.compact_part, "is_compact": self.is_compact,
+                "dim": self.dim, "levi": list(self.levi), "radical_dim": self.radical_dim,
+                "details": self.details}
+
+
+def _join(parts: list[tuple[int, str]]) -> tuple[str, list[str]]:
+    """Canonical sum of named parts, with the pair isomorphisms and the alias list."""
+    simple = [p for p in parts if p[1] not in _PART_DIMS]
+    abel = [p for p in parts if p[1] in _PART_DIMS]
+    out: list[tuple[int, str, tuple[str, ...]]] = []
+    names = [p[1] for p in simple]
+    for nm in sorted(set(names), key=lambda x: (-dict((b, a) for a, b in simple)[x], x)):
+        cnt = names.count(nm)
+        dim = dict((b, a) for a, b in simple)[nm]
+        if nm in _PAIRS:
+            pair, alias = _PAIRS[nm]
+            out += [(2 * dim, pair, (alias,))] * (cnt // 2)
+            cnt %= 2
+        out += [(dim, nm, ())] * cnt
+    out.sort(key=lambda t: -t[0])
+    nu = sum(1 for p in abel if p[1] == "u(1)")
+    rest = [nm for _, nm, _ in out] + ["u(1)"] * nu
+    name = "+".join(rest) if rest else "trivial"
+    return name, [a for _, _, als in out for a in als]
+
+
+def describe_algebra(generators: np.ndarray, translations: np.ndarray | None = None, *,
+                     tol: float = 0.1, seed: int = 1) -> AlgebraDescription:
+    """Name the real Lie algebra spanned by affine fields x -> T x + b by its structure.
+
+    Parameters
+    ----------
+    generators : array_like of shape (k, d, d)
+        Linear parts T.
+    translations : array_like of shape (k, d), optional
+        Translation parts b (zero when omitted).
+    tol : float, default=0.1
+        Relative tolerance on structure constants, for data-derived generators
+        that close only approximately.
+    seed : int, default=1
+        Seed of the generic elements drawn inside (the name does not depend on it
+        for an algebra that closes within ``tol``).
+
+    Returns
+    -------
+    AlgebraDescription
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symfast.analysis import describe_algebra
+    >>> K = np.array([[[0, 1, 0], [1, 0, 0], [0, 0, 0]],      # boosts and a rotation
+    ...               [[0, 0, 1], [0, 0, 0], [1, 0, 0]],      # of x^2 - y^2 - z^2
+    ...               [[0, 0, 0], [0, 0, -1], [0, 1, 0]]], float)
+    >>> d = describe_algebra(K)
+    >>> d.name, d.compact_part, d.is_compact
+    ('sl(2,R)', 'u(1)', False)
+    """
+    G = check_generators(generators)
+    k, d, _ = G.shape
+    if translations is not None:
+        b = np.asarray(translations, dtype=np.float64)
+        if b.shape != (k, d):
+            raise ValueError(f"translations must have shape ({k}, {d}) to match generators, "
+                             f"got {b.shape}")
+        A = np.zeros((k, d + 1, d + 1))
+        A[:, :d, :d] = G
+        A[:, :d, d] = b
+    else:
+        A = G
+    T = orthonormal_basis(A)
+    n = T.shape[0]
+    if n == 0:
+        return AlgebraDescription("trivial", [], "trivial", True, 0)
+    T = orthonormal_basis(_balance(T))
+    rng = np.random.default_rng(seed)
+    f, _ = _bracket_tensor(T)
+    sc = _scale(f)
+    K = _killing(f)
+    ksc = max(float(np.abs(K).max()), sc * sc)
+    # derived algebra and the radical (its Killing complement)
+    D = _range(f.reshape(n * n, n).T, tol, _ABS_FLOOR)
+    R = _null((K @ D).T, tol, _ABS_FLOOR ** 2) if D.shape[1] else np.eye(n)
+    adm = np.transpose(f, (0, 2, 1))
+    Z = _null(f.transpose(1, 2, 0).reshape(n * n, n), tol, _ABS_FLOOR)          # the centre
+    S = _complement(np.eye(n), R)                                        # Levi quotient
+    parts: list[tuple[int, str]] = []
+    compact_parts: list[tuple[int, str]] = []
+    levi, details = [], {"ideals": []}
+    aliases_simple: list[list[str]] = []
+    if S.shape[1]:
+        fS = _sub_bracket(f, S)
+        for basis, is_complex in _ideals(fS, tol, rng):
+            fI = _sub_bracket(fS, basis)
+            form = _name_simple(fI, is_complex, tol, rng)
+            dimI = basis.shape[1]
+            parts.append((dimI, form.name))
+            levi.append(form.name)
+            aliases_simple.append([form.name, *form.aliases])
+            for c in form.compact:
+                compact_parts.append((_compact_dim(c), c))
+            details["ideals"].append({"name": form.name, "dim": dimI,
+                                      "compact_dim": form.k_dim, "complex": is_complex})
+    name_levi, pair_aliases = _join(parts)
+    # the radical
+    r_dim = R.shape[1]
+    z_dim = Z.shape[1]
+    nc_z = _compact_count(Z, T, tol)
+    central = ["u(1)"] * nc_z + ([_power("r", z_dim - nc_z)] if z_dim > nc_z else [])
+    compact_parts += [(1, "u(1)")] * nc_z
+    if r_dim > z_dim:
+        Nil = _null(K, tol, _ABS_FLOOR ** 2)                     # ad-nilpotent ideal (contains the centre)
+        Np = _complement(Nil, Z)
+        Ap = _complement(R, Nil)
+        nc_a = _compact_count(Ap, T, tol)
+        a_names = ((["so(2)"] if nc_a == 1 else ["u(1)"] * nc_a)
+                   + ([_power("r", Ap.shape[1] - nc_a)] if Ap.shape[1] > nc_a else []))
+        compact_parts += [(1, "u(1)")] * nc_a
+        fN = _sub_bracket(f, Np) if Np.shape[1] else np.zeros((0, 0, 0))
+        if Np.shape[1] == 0:
+            n_name = ""
+        elif np.abs(fN).max() < _ABS_FLOOR:
+            n_name = _power("r", Np.shape[1])
+        else:
+            n_name = f"nil({Np.shape[1]})"
+        left = [x for x in ([name_levi] if parts else []) + a_names if x]
+        left_s = "+".join(left)
+        if len(left) > 1 and n_name:
+            left_s = f"({left_s})"
+        body = f"{left_s}⋉{n_name}" if left_s and n_name else (left_s or n_name)
+    else:
+        body = name_levi if parts else ""
+    name = "+".join(x for x in [body, *central] if x) or "trivial"
+    compact_name, _ = _join(compact_parts)
+    is_compact = (r_dim == z_dim and nc_z == z_dim
+                  and all(f_["compact_dim"] == f_["dim"] for f_ in details["ideals"]))
+    iso = _isomorphic(name, aliases_simple, pair_aliases, central, r_dim == z_dim)
+    return AlgebraDescription(name, iso, compact_name, bool(is_compact), n, levi, r_dim,
+                              details)
+
+
+def _compact_dim(name: str) -> int:
+    import re
+
+    if name in ("u(1)", "so(2)"):
+        return 1
+    m = re.fullmatch(r"(so|su|sp)\((\d+)\)", name)
+    if not m:
+        return {"g2": 14, "f4": 52, "e6": 78, "e7": 133, "e8": 248}.get(name, 0)
+    kind, n = m.group(1), int(m.group(2))
+    return {"so": _dim_so(n), "su": n * n - 1, "sp": n * (2 * n + 1)}[kind]
+
+
+def _isomorphic(name: str, aliases: list[list[str]], pair_aliases: list[str],
+                central: list[str], reductive: bool) -> list[str]:
+    """Other names: each simple ideal under its aliases, pairs written out."""
+    out: list[str] = []
+    for a in pair_aliases:
+        rest = "+".join(central)
+        out.append(a.replace(" ", "") + (f"+{rest}" if rest else ""))
+    if reductive and aliases and len(aliases) <= 3:
+        for combo in product(*aliases):
+            cand = "+".join([*sorted(combo, key=lambda x: x), *central])
+            out.append(cand)
+    seen, res = {name}, []
+    for x in out:
+        if x not in seen:
+            seen.add(x)
+            res.append(x)
+    return res[:12]
