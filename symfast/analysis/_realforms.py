@@ -529,24 +529,34 @@ def describe_algebra(generators: np.ndarray, translations: np.ndarray | None = N
     else:
         A = G
     T = orthonormal_basis(A)
-    n = T.shape[0]
-    if n == 0:
+    if T.shape[0] == 0:
         return AlgebraDescription("trivial", [], "trivial", True, 0)
-    T = orthonormal_basis(_balance(T))
+    # A reductive algebra is read in its balanced basis (well conditioned however skewed
+    # the input coordinates); balancing a non-reductive one only shrinks its nilpotent
+    # part into the noise, so that one is read as given.
+    balanced = _describe_basis(orthonormal_basis(_balance(T)), tol, seed)
+    if balanced.radical_dim == balanced.details["center_dim"]:
+        return balanced
+    return _describe_basis(T, tol, seed)
+
+
+def _describe_basis(T: np.ndarray, tol: float, seed: int) -> AlgebraDescription:
+    n = T.shape[0]
     rng = np.random.default_rng(seed)
     f, _ = _bracket_tensor(T)
     sc = _scale(f)
     K = _killing(f)
-    ksc = max(float(np.abs(K).max()), sc * sc)
+    ksc = float(np.abs(K).max())
     # derived algebra and the radical (its Killing complement)
     D = _range(f.reshape(n * n, n).T, tol, _ABS_FLOOR)
-    R = _null((K @ D).T, tol, _ABS_FLOOR ** 2) if D.shape[1] else np.eye(n)
+    R = _null((K @ D).T, tol, _ABS_FLOOR * ksc) if D.shape[1] else np.eye(n)
     adm = np.transpose(f, (0, 2, 1))
     Z = _null(f.transpose(1, 2, 0).reshape(n * n, n), tol, _ABS_FLOOR)          # the centre
     S = _complement(np.eye(n), R)                                        # Levi quotient
     parts: list[tuple[int, str]] = []
     compact_parts: list[tuple[int, str]] = []
-    levi, details = [], {"ideals": []}
+    levi: list[str] = []
+    details: dict[str, Any] = {"ideals": [], "center_dim": int(Z.shape[1])}
     aliases_simple: list[list[str]] = []
     if S.shape[1]:
         fS = _sub_bracket(f, S)
@@ -569,7 +579,7 @@ def describe_algebra(generators: np.ndarray, translations: np.ndarray | None = N
     central = ["u(1)"] * nc_z + ([_power("r", z_dim - nc_z)] if z_dim > nc_z else [])
     compact_parts += [(1, "u(1)")] * nc_z
     if r_dim > z_dim:
-        Nil = _null(K, tol, _ABS_FLOOR ** 2)                     # ad-nilpotent ideal (contains the centre)
+        Nil = _null(K, tol, _ABS_FLOOR * ksc)                     # ad-nilpotent ideal (contains the centre)
         Np = _complement(Nil, Z)
         Ap = _complement(R, Nil)
         nc_a = _compact_count(Ap, T, tol)
