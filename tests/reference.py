@@ -151,3 +151,74 @@ def ising_checkerboard(spins: np.ndarray, T: float, n_sweeps: int, J: float = 1.
             sub[rng.random(sub.shape) < p] *= -1
             s[:, mask] = sub
     return s
+
+
+# -- the superpotential W = u + u^2 / 2, u = x1 y2 - x2 y1 (Krippendorf & Syvaeri, eq. 3) --
+def u_quadratic_form() -> np.ndarray:
+    """Q with u = z^T Q z for z = (x1, x2, y1, y2) in C^4, written down from the formula."""
+    Q = np.zeros((4, 4))
+    Q[0, 3] = Q[3, 0] = 0.5
+    Q[1, 2] = Q[2, 1] = -0.5
+    return Q
+
+
+def so4c_real_generators() -> np.ndarray:
+    """The real Lie algebra of complex-linear maps of C^4 that preserve u: (12, 8, 8).
+
+    Solves A^T Q + Q A = 0 for complex A (6 complex dimensions), then takes A and iA
+    as real maps of R^8 = (Re z, Im z): [[Re A, -Im A], [Im A, Re A]].
+    """
+    Q = u_quadratic_form()
+    rows = []
+    for k in range(16):
+        E = np.zeros(16)
+        E[k] = 1.0
+        E = E.reshape(4, 4)
+        rows.append((E.T @ Q + Q @ E).ravel())
+    _, s, Vt = np.linalg.svd(np.array(rows).T)
+    out = []
+    for v in Vt[int(np.sum(s > 1e-10)):]:
+        A = v.reshape(4, 4)
+        for Ac in (A, 1j * A):
+            out.append(np.block([[Ac.real, -Ac.imag], [Ac.imag, Ac.real]]))
+    return np.array(out)
+
+
+def superpotential_level_set(w: complex, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n points lying exactly on {W = w} in R^8, half on each branch u = -1 +- sqrt(1 + 2w).
+
+    A Gaussian z in C^4 is scaled by the complex number sqrt(u0 / u(z)), which is
+    complex-linear, so u becomes exactly u0.
+    """
+    root = np.sqrt(1.0 + 2.0 * w + 0j)
+    u_targets = np.where(rng.random(n) < 0.5, -1.0 + root, -1.0 - root)
+    z = rng.standard_normal((n, 4)) + 1j * rng.standard_normal((n, 4))
+    u = z[:, 0] * z[:, 3] - z[:, 1] * z[:, 2]
+    z = z * np.sqrt(u_targets / u)[:, None]
+    return np.concatenate([z.real, z.imag], axis=1)
+
+
+def tangent_generators(X: np.ndarray, labels: np.ndarray, codim: int, k: int,
+                       count: int) -> np.ndarray:
+    """The tangent method in plain NumPy + scikit-learn: local PCA normals from a k-d tree,
+    the stacked conditions N^T (T x + b) = 0, their ``count`` smallest singular vectors.
+
+    Returns the linear parts, shape (count, d, d).
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    d = X.shape[1]
+    c0 = X.mean(axis=0)
+    rows = []
+    for lab in np.unique(labels):
+        Y = X[labels == lab] - c0
+        _, idx = NearestNeighbors(n_neighbors=k).fit(Y).kneighbors(Y)
+        nb = Y[idx] - Y[idx].mean(axis=1, keepdims=True)
+        _, V = np.linalg.eigh(np.einsum("nki,nkj->nij", nb, nb))
+        N = V[:, :, :codim]                              # smallest-variance directions
+        for j in range(codim):
+            nj = N[:, :, j]
+            rows.append(np.concatenate([(nj[:, :, None] * Y[:, None, :]).reshape(-1, d * d),
+                                        nj], axis=1) / np.linalg.norm(Y, axis=1)[:, None])
+    _, _, Vt = np.linalg.svd(np.concatenate(rows), full_matrices=False)
+    return Vt[::-1][:count, :d * d].reshape(count, d, d)

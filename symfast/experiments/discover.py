@@ -23,6 +23,12 @@ from symfast.experiments.invariance import run as run_invariance
 
 NAME = "discover"
 
+#: Where the tangent method takes the normals of the level sets from: "pca" (local PCA
+#: of the neighbours), "surrogate" (gradients of a polynomial fit of the class levels,
+#: symfast.analysis.level_normals) or "auto" (surrogate for a potential with several
+#: outputs, whose joint level sets are too sparse for local PCA; pca otherwise).
+NORMALS = ("auto", "pca", "surrogate")
+
 
 @dataclass(frozen=True)
 class DiscoverConfig:
@@ -32,13 +38,24 @@ class DiscoverConfig:
     method: str = "auto"
     n_planes: int = 1000
     n_generators: int | None = None
+    normals: str = "auto"
 
     @classmethod
     def quick(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
-        """1000 points per class (local PCA needs them in 4 to 6 dimensions), 200 epochs."""
+        """1000 points per class (local PCA needs them in 4 to 6 dimensions), 200 epochs.
+
+        A potential with several outputs keeps its own quick size (its normals come
+        from a fitted surrogate, which needs no dense sampling).
+        """
         inv = {k: overrides.pop(k) for k in list(overrides)
                if k in InvarianceConfig.__dataclass_fields__}
-        base = cls(invariance=InvarianceConfig.quick(potential, **{"per_class": 1000, **inv}))
+        from symfast.potentials import get
+
+        try:
+            dense = {} if get(potential).n_outputs > 1 else {"per_class": 1000}
+        except (ValueError, TypeError):
+            dense = {"per_class": 1000}
+        base = cls(invariance=InvarianceConfig.quick(potential, **{**dense, **inv}))
         return replace_config(base, **overrides)
 
     @classmethod
@@ -55,6 +72,9 @@ class DiscoverConfig:
 
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if self.normals not in NORMALS:
+            raise ValueError(f"normals must be one of {', '.join(NORMALS)}, got "
+                             f"{self.normals!r}")
         check_int(self.n_planes, "n_planes", minimum=1)
 
 
@@ -77,10 +97,15 @@ class DiscoverResult:
             "experiment": NAME,
             "config": config_dict(self.config),
             "algebra": sym.algebra,
+            "isomorphic": sym.isomorphic,
+            "compact_part": sym.compact_part,
+            "is_compact": sym.is_compact,
             "n_generators": sym.n_generators,
+            "translations": sym.translations.tolist(),
             "similarity": self.similarity,
             "truth": self.truth,
             "accuracy": inv["accuracy"],
+            "accuracy_per_output": inv["accuracy_per_output"],
             "neighbor_purity": inv["neighbor_purity"],
             "orbit_groups": inv["orbit_groups"],
             "expected_orbit_groups": inv["expected_orbit_groups"],
@@ -124,18 +149,38 @@ def run(config: DiscoverConfig, *, progress: bool = True,
         print(f"[+] discover[{config.invariance.potential}]: generators ...",
               file=sys.stderr, flush=True)
     t1 = time.perf_counter()
+    pot = get(config.invariance.potential)
     # one cloud per (level, orbit group): the groups the embedding told apart
-    clouds = inv.y * (int(inv.groups.max()) + 1) + inv.groups
+    joint = inv.joint_classes
+    clouds = joint * (int(inv.groups.max()) + 1) + inv.groups
+    use_surrogate = (config.normals == "surrogate"
+                     or (config.normals == "auto" and pot.n_outputs > 1))
+    normals, surrogate = None, None
+    if use_surrogate:
+        from symfast.analysis import level_normals
+
+        values = np.asarray(config.invariance.levels)[inv.y]
+        normals, sur = level_normals(inv.X, values, seed=config.invariance.seed)
+        surrogate = {"degree": sur.degree_, "r2": sur.r2_.tolist(),
+                     "r2_by_degree": sur.r2_by_degree_}
     sym = find_generators(inv.X, clouds, method=config.method, n_planes=config.n_planes,
                           n_generators=config.n_generators, seed=config.invariance.seed,
-                          n_threads=n_threads)
-    pot = get(config.invariance.potential)
-    similarity = sym.similarity(pot.generators) if pot.n_generators else (
-        1.0 if sym.n_generators == 0 else 0.0)
-    from symfast.analysis import identify_algebra
+                          n_threads=n_threads, normals=normals,
+                          codim=pot.n_outputs if pot.n_outputs > 1 else None)
+    if surrogate is not None:
+        sym.diagnostics["surrogate"] = surrogate
+    if pot.n_generators:
+        has_b = bool(np.abs(pot.affine_translations).max() > 0)
+        similarity = sym.similarity(pot.generators,
+                                    pot.affine_translations if has_b else None)
+    else:
+        similarity = 1.0 if sym.n_generators == 0 else 0.0
+    from symfast.analysis import describe_algebra
 
-    truth = {"group": pot.group, "n_generators": pot.n_generators,
-             "algebra": identify_algebra(pot.generators)}
+    desc = describe_algebra(pot.generators, pot.affine_translations)
+    truth = {"group": pot.group, "n_generators": pot.n_generators, "algebra": desc.name,
+             "isomorphic": desc.isomorphic, "compact_part": desc.compact_part,
+             "is_compact": desc.is_compact}
     timings = dict(inv.timings, generators=time.perf_counter() - t1,
                    total=time.perf_counter() - t0)
     return DiscoverResult(config=config, invariance=inv, symmetry=sym,

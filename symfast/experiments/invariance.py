@@ -53,14 +53,17 @@ class InvarianceConfig:
 
     @classmethod
     def quick(cls, potential: str = "higgs", **overrides: Any) -> "InvarianceConfig":
-        """300 points per class, at most 200 epochs."""
-        base = cls(potential=potential, per_class=300, max_epochs=200, tsne_points=1500)
+        """300 points per class, at most 200 epochs (the potential's own levels and layout)."""
+        base = cls(**{"potential": potential, "per_class": 300, "max_epochs": 200,
+                      "tsne_points": 1500, **_potential_defaults(potential, paper=False)})
         return replace_config(base, **overrides)
 
     @classmethod
     def paper(cls, potential: str = "higgs", **overrides: Any) -> "InvarianceConfig":
-        """2000 points per class, at most 1000 epochs."""
-        base = cls(potential=potential, per_class=2000, max_epochs=1000)
+        """2000 points per class, at most 1000 epochs (1000 per joint class for a
+        potential with several outputs, as the paper's superpotential)."""
+        base = cls(**{"potential": potential, "per_class": 2000, "max_epochs": 1000,
+                      **_potential_defaults(potential, paper=True)})
         return replace_config(base, **overrides)
 
     def validate(self) -> None:
@@ -73,6 +76,35 @@ class InvarianceConfig:
         check_float(self.test_fraction, "test_fraction", minimum=0.05, maximum=0.5)
         check_int(self.n_neighbors, "n_neighbors", minimum=1)
         check_seed(self.seed)
+
+
+def _potential_defaults(name: str, *, paper: bool) -> dict[str, Any]:
+    """Levels, width and network a potential asks for (empty for the paper's potentials)."""
+    try:
+        pot = get(name)
+    except (ValueError, TypeError):
+        return {}                       # validate() names the bad potential
+    out: dict[str, Any] = {}
+    if pot.default_levels is not None:
+        out["levels"] = tuple(pot.default_levels)
+    if pot.default_width is not None:
+        out["width"] = float(pot.default_width)
+    for key in ("hidden", "embed_dim"):
+        if key in pot.study_defaults:
+            out[key] = pot.study_defaults[key]
+    if pot.n_outputs > 1:
+        # 11 x 11 joint classes: the paper's ~1000 points per class, 150 at quick scale
+        out["per_class"] = 1000 if paper else 150
+    return out
+
+
+def class_names(levels: tuple[float, ...], n_outputs: int) -> list[str]:
+    """Readable class keys: "0.2" for one output, "-5,3" for a joint bin of two."""
+    if n_outputs == 1:
+        return [f"{lv:g}" for lv in levels]
+    idx = np.stack(np.meshgrid(*[np.arange(len(levels))] * n_outputs, indexing="ij"),
+                   axis=-1).reshape(-1, n_outputs)
+    return [",".join(f"{levels[i]:g}" for i in row) for row in idx]
 
 
 @dataclass
@@ -89,10 +121,16 @@ class InvarianceResult:
     neighbor_purity_per_class : dict
         Level (as a string) -> purity.
     orbit_groups : dict
-        Level (as a string) -> number of orbit groups found in the embedding.
+        Level (as a string; "a,b" for a joint bin of two outputs) -> number of
+        orbit groups found in the embedding.
     expected_orbit_groups : dict or None
         Level -> exact number of separate shells of the window, for radial
-        potentials (see :meth:`Potential.orbit_count`); None otherwise.
+        potentials (see :meth:`Potential.orbit_count`), or of exact orbit
+        families present in the class for potentials that know them
+        (``Potential.components``, the superpotential's two branches); None otherwise.
+    accuracy_per_output : list of float
+        Held-out accuracy of each head (one per output); ``accuracy`` is their
+        minimum.
     """
 
     config: InvarianceConfig
@@ -106,17 +144,32 @@ class InvarianceResult:
     potential: dict[str, Any]
     timings: dict[str, float]
     versions: dict[str, str] = field(default_factory=software_versions)
+    accuracy_per_output: list[float] = field(default_factory=list)
+    n_outputs: int = 1
     X: np.ndarray | None = field(default=None, repr=False)
     y: np.ndarray | None = field(default=None, repr=False)
     embedding: np.ndarray | None = field(default=None, repr=False)
     is_test: np.ndarray | None = field(default=None, repr=False)
     groups: np.ndarray | None = field(default=None, repr=False)
 
+    @property
+    def joint_classes(self) -> np.ndarray | None:
+        """One class id per point, shape (n,): the level, or the joint bin for m outputs."""
+        if self.y is None:
+            return None
+        return _joint(self.y, len(self.config.levels))
+
     def to_dict(self) -> dict[str, Any]:
+        hist: dict[str, int] = {}
+        for v in self.orbit_groups.values():
+            hist[str(v)] = hist.get(str(v), 0) + 1
         return {
             "experiment": NAME,
             "config": config_dict(self.config),
             "accuracy": self.accuracy,
+            "accuracy_per_output": self.accuracy_per_output,
+            "n_outputs": self.n_outputs,
+            "orbit_group_histogram": dict(sorted(hist.items())),
             "val_accuracy": self.val_accuracy,
             "neighbor_purity": self.neighbor_purity,
             "neighbor_purity_per_class": self.neighbor_purity_per_class,
@@ -154,14 +207,18 @@ class InvarianceResult:
         from symfast.analysis import plot_embedding_tsne, plot_input_classes
 
         out = Path(out_dir)
-        names = [f"V={lv:+.1f}" for lv in self.config.levels]
         pot = self.config.potential
+        if self.n_outputs == 1:
+            names = [f"V={lv:+.1f}" for lv in self.config.levels]
+        else:
+            names = [f"({k})" for k in class_names(self.config.levels, self.n_outputs)]
+        labels = self.joint_classes
         return [
-            plot_embedding_tsne(self.embedding, self.y, out / "embedding_tsne.png",
+            plot_embedding_tsne(self.embedding, labels, out / "embedding_tsne.png",
                                 class_names=names, max_points=self.config.tsne_points,
                                 seed=self.config.seed,
                                 title=f"{pot}: t-SNE of the embedding layer"),
-            plot_input_classes(self.X, self.y, out / "input_classes.png", class_names=names,
+            plot_input_classes(self.X, labels, out / "input_classes.png", class_names=names,
                                title=f"{pot}: level-set samples (x1, x2)",
                                seed=self.config.seed),
         ]
@@ -198,11 +255,14 @@ def run(config: InvarianceConfig, *, progress: bool = True,
                     title=f"invariance[{pot.name}]")
 
     stages.start("sampling")
-    X, y = sample_level_sets(pot, config.levels, width=config.width,
+    m = pot.n_outputs
+    levels = config.levels if m == 1 else [config.levels] * m
+    X, y = sample_level_sets(pot, levels, width=config.width,
                              per_class=config.per_class, seed=config.seed,
                              n_threads=n_threads)
-    idx_tr, idx_te = train_test_split(np.arange(y.size), test_size=config.test_fraction,
-                                      random_state=config.seed, stratify=y)
+    joint = _joint(y, len(config.levels))
+    idx_tr, idx_te = train_test_split(np.arange(joint.size), test_size=config.test_fraction,
+                                      random_state=config.seed, stratify=joint)
 
     stages.start("training")
     clf = EmbeddingClassifier(
@@ -211,30 +271,51 @@ def run(config: InvarianceConfig, *, progress: bool = True,
         target_accuracy=config.target_accuracy, seed=config.seed, progress=progress,
         n_threads=n_threads)
     clf.fit(X[idx_tr], y[idx_tr])
-    accuracy = clf.score(X[idx_te], y[idx_te])
+    pred = clf.predict(X[idx_te]).reshape(idx_te.size, m)
+    per_output = [float(np.mean(pred[:, j] == y[idx_te].reshape(-1, m)[:, j]))
+                  for j in range(m)]
+    accuracy = min(per_output)
 
     stages.start("analysis")
     E = clf.embed(X)
-    purity, per_class = neighbor_purity(E, y, k=config.n_neighbors, n_threads=n_threads)
+    purity, per_class = neighbor_purity(E, joint, k=config.n_neighbors, n_threads=n_threads)
     kw = dict(k=config.n_neighbors, jump_ratio=config.jump_ratio,
               min_group_fraction=config.min_group_fraction, n_threads=n_threads)
-    point_groups = orbit_group_labels(E, y, **kw)
-    groups = {int(c): int(point_groups[y == c].max()) + 1 for c in np.unique(y)}
-    expected = [pot.orbit_count(lv, config.width) for lv in config.levels]
+    point_groups = orbit_group_labels(E, joint, **kw)
+    groups = {int(c): int(point_groups[joint == c].max()) + 1 for c in np.unique(joint)}
+    keys = class_names(tuple(config.levels), m)
+    if m == 1:
+        counts = [pot.orbit_count(lv, config.width) for lv in config.levels]
+        expected = None if counts[0] is None else dict(enumerate(counts))
+    elif pot.components is not None:
+        values = np.asarray(config.levels)[y]
+        comp = pot.components(X, values)
+        expected = {int(c): int(np.unique(comp[joint == c]).size) for c in np.unique(joint)}
+    else:
+        expected = None
     timings = stages.done()
 
     def by_level(d: dict) -> dict[str, Any]:
-        return {f"{config.levels[int(k)]:g}": v for k, v in d.items()}
+        return {keys[int(k)]: v for k, v in d.items()}
 
-    is_test = np.zeros(y.size, dtype=bool)
+    is_test = np.zeros(joint.size, dtype=bool)
     is_test[idx_te] = True
     return InvarianceResult(
         config=config, accuracy=accuracy, val_accuracy=clf.val_accuracy_,
         neighbor_purity=purity, neighbor_purity_per_class=by_level(per_class),
         orbit_groups=by_level(groups),
-        expected_orbit_groups=(None if expected[0] is None
-                               else by_level(dict(enumerate(expected)))),
+        expected_orbit_groups=None if expected is None else by_level(expected),
         n_epochs=clf.n_epochs_,
         potential={"name": pot.name, "dim": pot.dim, "group": pot.group,
-                   "n_generators": pot.n_generators, "description": pot.description},
-        timings=timings, X=X, y=y, embedding=E, is_test=is_test, groups=point_groups)
+                   "n_generators": pot.n_generators, "description": pot.description,
+                   "n_outputs": m, "algebra": pot.algebra},
+        timings=timings, accuracy_per_output=per_output, n_outputs=m,
+        X=X, y=y, embedding=E, is_test=is_test, groups=point_groups)
+
+
+def _joint(y: np.ndarray, n_levels: int) -> np.ndarray:
+    """Class ids (n,) from labels (n,) or per-output labels (n, m): the joint bin."""
+    y = np.asarray(y)
+    if y.ndim == 1:
+        return y.astype(np.int64)
+    return np.ravel_multi_index(tuple(y.T), (n_levels,) * y.shape[1]).astype(np.int64)
