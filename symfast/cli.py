@@ -112,7 +112,7 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
 
 def _cmd_discover(args: argparse.Namespace) -> int:
     return _potential_study(args, "discover", _summary_discover, method=args.method,
-                            n_planes=args.n_planes)
+                            n_planes=args.n_planes, normals=args.normals)
 
 
 def _cmd_mnist(args: argparse.Namespace) -> int:
@@ -282,11 +282,19 @@ def _summary_chain(data: dict, out: Path) -> str:
 
 
 def _summary_invariance(data: dict, out: Path) -> str:
-    groups = " ".join(f"{k}:{v}" for k, v in data["orbit_groups"].items())
+    if len(data["orbit_groups"]) > 20:
+        hist = data.get("orbit_group_histogram", {})
+        groups = ("classes by number of groups " + " ".join(f"{k}:{v}" for k, v in
+                                                            hist.items()))
+    else:
+        groups = "orbit groups per level  " + " ".join(
+            f"{k}:{v}" for k, v in data["orbit_groups"].items())
+    per = data.get("accuracy_per_output", [])
+    heads = (" (per output " + ", ".join(f"{a:.4f}" for a in per) + ")") if len(per) > 1 else ""
     return (f"potential {data['potential']['name']} ({data['potential']['group']}): "
-            f"held-out accuracy {data['accuracy']:.4f} after {data['n_epochs']} epochs, "
+            f"held-out accuracy {data['accuracy']:.4f}{heads} after {data['n_epochs']} epochs, "
             f"neighbour purity {data['neighbor_purity']:.4f}\n"
-            f"orbit groups per level  {groups}\n"
+            f"{groups}\n"
             f"time {data['timings']['total']:.1f} s; results in {out}/")
 
 
@@ -297,7 +305,9 @@ def _summary_discover(data: dict, out: Path) -> str:
              f"{data['accuracy']:.4f}, neighbour purity {data['neighbor_purity']:.4f}",
              f"discovered algebra {data['algebra']} with {data['n_generators']} generator(s) "
              f"({data['symmetry']['method']} method); truth {data['truth']['algebra']} "
-             f"({data['truth']['group']}), similarity {data['similarity']:.4f}"]
+             f"({data['truth']['group']}), similarity {data['similarity']:.4f}",
+             f"maximal compact part {data['compact_part']}; also known as "
+             f"{', '.join(data['isomorphic']) or '-'}"]
     G = np.asarray(data["generators"])
     with np.printoptions(precision=3, suppress=True):
         for a, T in enumerate(G[:3]):
@@ -360,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="generator method (default: auto)")
     p.add_argument("--n-planes", type=int, default=None,
                    help="planes of the pairs method (default 1000)")
+    p.add_argument("--normals", choices=["auto", "pca", "surrogate"], default=None,
+                   help="normals of the level sets for the tangent method: local PCA, or "
+                        "gradients of a polynomial fitted to the class levels (default auto: "
+                        "surrogate for a potential with several outputs)")
     p.set_defaults(func=_cmd_discover)
 
     p = sub.add_parser("cicy", help="CICY threefolds: Hodge-number network and telling "

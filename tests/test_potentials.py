@@ -33,12 +33,16 @@ def test_generators_leave_potential_invariant(name, rng):
     p = get(name)
     X = rng.uniform(-1.5, 1.5, size=(200, p.dim))
     V0 = p(X)
-    for T in p.generators:
-        assert np.allclose(T, -T.T)  # compact: antisymmetric
+    compact = "radial" in p.tags or "product" in p.tags
+    for T, b in zip(p.generators, p.affine_translations):
+        if compact:
+            assert np.allclose(T, -T.T) and not b.any()  # compact: antisymmetric, linear
+        A = np.zeros((p.dim + 1, p.dim + 1))
+        A[:-1, :-1], A[:-1, -1] = T, b
         for theta in (0.3, 1.7, -2.9):
-            g = expm(theta * T)
-            err = np.abs(p(X @ g.T) - V0) / (np.abs(V0) + 1.0)
-            assert err.max() < 1e-12, (name, theta)
+            g = expm(theta * A)
+            err = np.abs(p(X @ g[:-1, :-1].T + g[:-1, -1]) - V0) / (np.abs(V0) + 1.0)
+            assert err.max() < 1e-9, (name, theta)
 
 
 @pytest.mark.parametrize("name", ["z4", "generic"])
@@ -59,8 +63,16 @@ def test_z4_has_its_discrete_symmetry(rng):
 
 @pytest.mark.parametrize("name", ALL)
 def test_every_sample_inside_its_window(name):
-    X, y = sample_level_sets(name, PAPER_LEVELS, per_class=200, seed=3)
     p = get(name)
+    if p.n_outputs > 1:                  # joint bins: one level sequence per output
+        levels = [p.default_levels[4:7]] * p.n_outputs
+        X, y = sample_level_sets(name, levels, per_class=20, seed=3, width=1e-3)
+        assert X.shape == (9 * 20, p.dim) and y.shape == (9 * 20, 2)
+        dev = np.abs(p(X) - np.asarray(levels[0])[y])
+        assert dev.max() <= 1e-3
+        assert np.linalg.norm(X, axis=1).max() <= p.radius
+        return
+    X, y = sample_level_sets(name, PAPER_LEVELS, per_class=200, seed=3)
     assert X.shape == (11 * 200, p.dim) and X.dtype == np.float64
     assert y.dtype == np.int64 and np.array_equal(np.bincount(y), np.full(11, 200))
     dev = np.abs(p(X) - np.asarray(PAPER_LEVELS)[y])
