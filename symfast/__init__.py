@@ -23,7 +23,8 @@ _SUBMODULES = {"potentials", "nn", "analysis", "experiments", "cli", "chain", "c
                "images", "fourier", "batch"}
 
 #: Functions re-exported at the top level, loaded on first use.
-_FUNCTIONS = {"find_generators": "symfast.analysis"}
+_FUNCTIONS = {"find_generators": "symfast.analysis",
+              "find_discrete_symmetries": "symfast.analysis"}
 
 __all__ = ["__version__", *sorted(_SUBMODULES), *sorted(_FUNCTIONS)]
 

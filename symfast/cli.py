@@ -316,6 +316,14 @@ def _summary_discover(data: dict, out: Path) -> str:
         lines.append(f"... and {G.shape[0] - 3} more in {out}/result.json")
     if data["symmetry"]["reason"]:
         lines.append(f"no generator: {data['symmetry']['reason']}")
+    disc = data.get("discrete_group") or {}
+    if disc.get("name"):
+        iso = f" (= {', '.join(disc['isomorphic'])})" if disc.get("isomorphic") else ""
+        what = "component group" if disc.get("continuous_dim") else "finite group"
+        lines.append(f"{what} {disc['name']}{iso}, order {disc['order']}"
+                     + (f": {disc['reason']}" if disc.get("reason") else ""))
+    elif disc.get("reason"):
+        lines.append(f"discrete group {disc['reason']}")
     lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
     return "\n".join(lines)
 

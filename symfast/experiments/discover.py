@@ -39,6 +39,8 @@ class DiscoverConfig:
     n_planes: int = 1000
     n_generators: int | None = None
     normals: str = "auto"
+    discrete: bool = True
+    discrete_max_dim: int = 3
 
     @classmethod
     def quick(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
@@ -76,6 +78,7 @@ class DiscoverConfig:
             raise ValueError(f"normals must be one of {', '.join(NORMALS)}, got "
                              f"{self.normals!r}")
         check_int(self.n_planes, "n_planes", minimum=1)
+        check_int(self.discrete_max_dim, "discrete_max_dim", minimum=2)
 
 
 @dataclass
@@ -89,6 +92,8 @@ class DiscoverResult:
     truth: dict[str, Any]
     timings: dict[str, float]
     versions: dict[str, str] = field(default_factory=software_versions)
+    discrete: Any = None              # symfast.analysis.DiscreteSymmetryResult or None
+    discrete_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         inv = self.invariance.to_dict()
@@ -102,6 +107,7 @@ class DiscoverResult:
             "is_compact": sym.is_compact,
             "n_generators": sym.n_generators,
             "translations": sym.translations.tolist(),
+            "discrete_group": self._discrete_dict(),
             "similarity": self.similarity,
             "truth": self.truth,
             "accuracy": inv["accuracy"],
@@ -114,6 +120,16 @@ class DiscoverResult:
             "timings": self.timings,
             "versions": self.versions,
         }
+
+    def _discrete_dict(self) -> dict[str, Any]:
+        g = self.discrete
+        if g is None:
+            return {"name": None, "order": None, "generators": [],
+                    "reason": self.discrete_reason}
+        return {"name": g.name, "order": g.order, "generators": g.generators.tolist(),
+                "isomorphic": g.isomorphic, "continuous_dim": g.continuous_dim,
+                "max_residual": float(g.residuals.max()),
+                "reason": g.diagnostics.get("reason", ""), "details": g.to_dict()}
 
     def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
         """Write ``result.json``, ``samples.npz``, the step-1 figures, ``generators.png`` and
@@ -181,7 +197,28 @@ def run(config: DiscoverConfig, *, progress: bool = True,
     truth = {"group": pot.group, "n_generators": pot.n_generators, "algebra": desc.name,
              "isomorphic": desc.isomorphic, "compact_part": desc.compact_part,
              "is_compact": desc.is_compact}
-    timings = dict(inv.timings, generators=time.perf_counter() - t1,
+    truth["discrete_group"] = pot.discrete_group or None
+    t2 = time.perf_counter()
+    discrete, why = None, ""
+    if not config.discrete:
+        why = "not computed (discrete=False)"
+    elif pot.dim > config.discrete_max_dim:
+        why = (f"not computed: in {pot.dim} dimensions the samples per level set are far "
+               f"too sparse for the finite-cloud test (discrete_max_dim="
+               f"{config.discrete_max_dim})")
+    else:
+        from symfast.analysis import find_discrete_symmetries
+
+        if progress:
+            import sys
+
+            print(f"[+] discover[{config.invariance.potential}]: discrete symmetries ...",
+                  file=sys.stderr, flush=True)
+        # the level sets (not the orbit groups: a symmetry may swap the orbits of a level)
+        discrete = find_discrete_symmetries(inv.X, joint, seed=config.invariance.seed,
+                                            continuous=sym, n_threads=n_threads)
+    timings = dict(inv.timings, generators=t2 - t1, discrete=time.perf_counter() - t2,
                    total=time.perf_counter() - t0)
     return DiscoverResult(config=config, invariance=inv, symmetry=sym,
-                          similarity=float(similarity), truth=truth, timings=timings)
+                          similarity=float(similarity), truth=truth, timings=timings,
+                          discrete=discrete, discrete_reason=why)

@@ -58,6 +58,10 @@ class Potential:
         studies use for this potential instead of the paper's eleven levels.
     study_defaults : mapping
         Settings the studies use for this potential (network layout, ...).
+    discrete_group : str
+        The finite group of linear maps preserving every level set, modulo the
+        identity component of the continuous symmetry (the component group), by
+        its name in :func:`symfast.analysis.find_discrete_symmetries`, worked out by hand.
     components : callable, optional
         ``components(X, values)`` -> int labels of the exact connected pieces of
         each joint level set (values of shape (n, m): the level each point's class
@@ -80,6 +84,7 @@ class Potential:
     default_width: float | None = None
     study_defaults: Mapping[str, Any] = field(default_factory=dict)
     components: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    discrete_group: str = ""
 
     @property
     def polynomials(self) -> tuple[Polynomial, ...]:
@@ -180,7 +185,8 @@ def _radial(name: str, dim: int) -> Potential:
         name=name, dim=dim, radius=2.0, polynomial=_quartic_well(r2),
         generators=so_generators(dim), group=f"SO({dim})",
         description=f"V = r^4 - {HIGGS_A} r^2 in {dim}D",
-        tags=("radial",), algebra={2: "u(1)"}.get(dim, f"so({dim})"))
+        tags=("radial",), algebra={2: "u(1)"}.get(dim, f"so({dim})"),
+        discrete_group="Z2")        # O(d) / SO(d)
 
 
 def _block(name: str, dims: tuple[int, int]) -> Potential:
@@ -197,6 +203,7 @@ def _block(name: str, dims: tuple[int, int]) -> Potential:
         name=name, dim=d, radius=2.0, polynomial=V, generators=gens,
         group=f"SO({dims[0]})xSO({dims[1]})",
         algebra={(2, 2): "u(1)+u(1)", (3, 2): "so(3)+u(1)"}[dims],
+        discrete_group="Z2xZ2",     # O(m) x O(n) / SO(m) x SO(n)
         description=(f"V = f(x1^2+..+x{dims[0]}^2) + g(x{dims[0] + 1}^2+..+x{d}^2), "
                      "f(s) = s^2 - 2.3 s, g(s) = 2 s^2 - s"),
         tags=("product",))
@@ -211,7 +218,7 @@ def _z4() -> Potential:
     return Potential(
         name="z4", dim=2, radius=2.0, polynomial=V, generators=np.zeros((0, 2, 2)),
         group="none", discrete="Z4 rotations by pi/2 (and the reflections of D4)",
-        algebra="trivial",
+        algebra="trivial", discrete_group="D4",
         description=f"V = r^4 - {HIGGS_A} r^2 + {c} r^4 cos(4 theta)",
         tags=("negative-control",))
 
@@ -226,7 +233,7 @@ def _generic() -> Potential:
          + 0.3 * x * y + 0.2 * x)
     return Potential(
         name="generic", dim=2, radius=2.0, polynomial=V, generators=np.zeros((0, 2, 2)),
-        group="none", discrete="none", algebra="trivial",
+        group="none", discrete="none", algebra="trivial", discrete_group="trivial",
         description=(f"V = r^4 - {HIGGS_A} r^2 + 0.15 x^3 - 0.1 x^2 y + 0.1 y^3 "
                      "+ 0.3 x y + 0.2 x"),
         tags=("negative-control",))
@@ -258,7 +265,10 @@ def _quadratic_form(name: str, signs: tuple[int, ...], algebra: str, group: str)
     terms = " ".join(f"{'+' if s > 0 else '-'} x{i}^2" for i, s in enumerate(signs)).lstrip("+ ")
     return Potential(name=name, dim=d, radius=2.0, polynomial=V, generators=G, group=group,
                      description=f"V = {terms} (a quadratic form of signature "
-                                 f"({p}, {d - p}))", tags=("non-compact",), algebra=algebra)
+                                 f"({p}, {d - p}))", tags=("non-compact",), algebra=algebra,
+                     # O(p, q) has four components; the maps that keep the sampled ball,
+                     # O(p) x O(q), meet all four: Z2 x Z2
+                     discrete_group="Z2xZ2")
 
 
 def _squeeze() -> Potential:
@@ -266,7 +276,9 @@ def _squeeze() -> Potential:
     return Potential(name="squeeze", dim=2, radius=2.0, polynomial=x * y,
                      generators=np.diag([1.0, -1.0])[None], group="SO(1,1) (squeezes)",
                      description="V = x y: hyperbolas, preserved by (x, y) -> (e^t x, e^-t y)",
-                     tags=("non-compact",), algebra="r")
+                     tags=("non-compact",), algebra="r",
+                     # the orthogonal maps that keep x y: +-1 and +-(x, y) -> (y, x)
+                     discrete_group="Z2xZ2")
 
 
 def _translation_function(X: np.ndarray) -> np.ndarray:
@@ -292,7 +304,9 @@ def _translation() -> Potential:
                      "every affine field (a . x + beta)(1, 1, 0) preserves its level sets, "
                      "so the exact affine algebra is r⋉r^3 (translation and shears as r^3, "
                      "the dilation along the axis acting on them)"),
-        tags=("non-compact", "affine"), algebra="r⋉r^3", function=_translation_function)
+        tags=("non-compact", "affine"), algebra="r⋉r^3", function=_translation_function,
+        # z -> -z and (x, y) -> (-y, -x) (which keeps x - y), inside the ball
+        discrete_group="Z2xZ2")
 
 
 def superpotential_generators() -> np.ndarray:
@@ -363,13 +377,79 @@ def _superpotential() -> Potential:
         components=superpotential_branches)
 
 
+def _rotated(dim: int, angles: tuple[float, ...]) -> list[Polynomial]:
+    """Coordinates u = Q x as polynomials, Q a product of plane rotations by ``angles``.
+
+    The built-ins with finite groups are stated in rotated coordinates, so that a
+    method cannot find their mirrors and rotations along the axes by accident.
+    """
+    Q = np.eye(dim)
+    planes = [(i, j) for i in range(dim) for j in range(i + 1, dim)]
+    for (i, j), a in zip(planes, angles):
+        R = np.eye(dim)
+        R[i, i] = R[j, j] = np.cos(a)
+        R[i, j], R[j, i] = -np.sin(a), np.sin(a)
+        Q = R @ Q
+    xs = [Polynomial.variable(k, dim) for k in range(dim)]
+    out = []
+    for i in range(dim):
+        u = Polynomial.constant(0.0, dim)
+        for k in range(dim):
+            u = u + float(Q[i, k]) * xs[k]
+        out.append(u)
+    return out
+
+
+def _dihedral3() -> Potential:
+    u, v = _rotated(2, (0.35,))
+    r2 = u * u + v * v
+    V = _quartic_well(r2) + 0.3 * (u * u * u - 3.0 * u * v * v)      # r^3 cos 3 theta
+    return Potential(
+        name="d3", dim=2, radius=2.0, polynomial=V, generators=np.zeros((0, 2, 2)),
+        group="none", discrete="D3: rotations by 2 pi / 3 and three reflections",
+        description=f"V = r^4 - {HIGGS_A} r^2 + 0.3 r^3 cos 3 theta, in axes rotated by 0.35 rad",
+        tags=("discrete",), algebra="trivial", discrete_group="D3")
+
+
+def _chiral3() -> Potential:
+    u, v = _rotated(2, (-0.6,))
+    r2 = u * u + v * v
+    cos3 = u * u * u - 3.0 * u * v * v                               # r^3 cos 3 theta
+    u2, v2 = u * u, v * v
+    sin6 = 6.0 * u2 * u2 * u * v - 20.0 * u2 * u * v2 * v + 6.0 * u * v2 * v2 * v   # r^6 sin 6t
+    V = _quartic_well(r2) + 0.3 * cos3 + 0.05 * sin6
+    return Potential(
+        name="z3", dim=2, radius=2.0, polynomial=V, generators=np.zeros((0, 2, 2)),
+        group="none", discrete="Z3: rotations by 2 pi / 3 only (sin 6 theta breaks every "
+                              "reflection)",
+        description=(f"V = r^4 - {HIGGS_A} r^2 + 0.3 r^3 cos 3 theta + 0.05 r^6 sin 6 theta, "
+                     "in axes rotated by -0.6 rad"),
+        tags=("discrete",), algebra="trivial", discrete_group="Z3")
+
+
+def _permutations3() -> Potential:
+    u = _rotated(3, (0.3, -0.5, 0.8))
+    p2 = u[0] * u[0] + u[1] * u[1] + u[2] * u[2]
+    p3 = u[0] * u[0] * u[0] + u[1] * u[1] * u[1] + u[2] * u[2] * u[2]
+    e1 = u[0] + u[1] + u[2]
+    V = _quartic_well(p2) + 0.5 * p3 + 0.2 * e1
+    return Potential(
+        name="s3", dim=3, radius=2.0, polynomial=V, generators=np.zeros((0, 3, 3)),
+        group="none", discrete="S3: the permutations of the three (rotated) coordinates",
+        description=(f"V = p2^2 - {HIGGS_A} p2 + 0.5 p3 + 0.2 e1 with p_k = sum u_i^k, "
+                     "e1 = sum u_i, u = Q x for a fixed rotation Q: symmetric polynomials, "
+                     "and e1 and p3 break the sign flips and the rotations about (1, 1, 1)"),
+        tags=("discrete",), algebra="trivial", discrete_group="D3")
+
+
 def _builtins() -> dict[str, Potential]:
     pots = [_radial("higgs", 2)]
     pots += [_radial(f"so{n}", n) for n in (3, 4, 5, 6)]
     pots += [_block("so2xso2", (2, 2)), _block("so3xso2", (3, 2)), _z4(), _generic()]
     pots += [_quadratic_form("lorentz", (1, -1, -1, -1), "so(1,3)", "SO(1,3)"),
              _quadratic_form("sl2r", (1, 1, -1), "sl(2,R)", "SO(2,1)"),
-             _squeeze(), _translation(), _superpotential()]
+             _squeeze(), _translation(), _superpotential(),
+             _dihedral3(), _chiral3(), _permutations3()]
     return {p.name: p for p in pots}
 
 

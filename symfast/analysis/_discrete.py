@@ -1,0 +1,761 @@
+"""Discrete symmetries of sampled level sets: the step the paper leaves open (its Sec. 3.4).
+
+A finite group of affine maps g(x) = c + A (x - c) that sends every sampled level
+set onto itself is found in five steps:
+
+1. **Centring.**  A symmetry of the sampled distribution fixes its mean c; the
+   maps sought are orthogonal in the input's metric about it (rotations,
+   reflections, permutations of coordinates in any orthonormal frame), written in
+   y = (x - c) / s for the cloud's RMS radius s.
+2. **Candidates from matched points.**  A map is fixed by where it sends d - 1
+   independent points (up to the sign of the last direction).  Anchor points a_i
+   are drawn from the cloud; their possible images are points q_i of the same
+   level set with |q_i| = |a_i| and <q_i, q_j> = <a_i, a_j> within the sampling
+   spacing.  Each consistent tuple gives two orthogonal candidates (det +1 and
+   det -1).
+3. **Refinement and acceptance.**  Candidates close to the cloud (median distance
+   to the nearest sample under 6 spacings) are refined by ICP: rigid Procrustes on
+   nearest-sample matches, then rigid point-to-plane Gauss-Newton steps.  A map is
+   scored by the median offset of the mapped samples from the local plane of their
+   nearest samples of the same level set, in units of the samples' own offsets
+   (the same estimator): about 1 for a symmetry, however sparse the samples.  Maps
+   scoring under ``accept`` are kept, up to the first jump by 1.6x in the sorted
+   scores (maps that only come close to a symmetry sit above it).
+4. **Continuous part.**  When the level sets also have a continuous symmetry,
+   its compact generators (antisymmetric in these coordinates) span the
+   identity component G0, and accepted maps are grouped into cosets of G0: the
+   result is the component group (O(2) -> Z2).
+5. **Closure and polish.**  Products of accepted elements are added while they
+   pass the same test and duplicates are merged; the Cayley table, a minimal
+   generating set and the name follow from the table.  The elements are then
+   refined on every sample, averaged into an exact representation
+   (g_i <- mean_j g_(ij) g_j^-1, then the nearest orthogonal matrix) and given
+   their common fixed point.
+
+Limits.  Maps that are not orthogonal in the input's metric (a symmetry seen in a
+skewed linear frame) are not sought: whitening the sample covariance would make them
+orthogonal, but its sampling error (a fraction of a percent) already moves a thin
+band off itself, and the affine refinement that would absorb it also fits
+non-symmetries (measured: a D4 cloud in a skewed frame came out as Z2xZ2).  A
+finite cloud cannot tell a large finite group from a continuous one
+(the paper's footnote 9): once the rotation angle 2 pi / n of a cyclic factor
+falls below about the angular spacing of the samples on a level set (roughly
+2 pi / (points per level set) in 2D), neighbouring rotations pass the test too, the
+closure grows past ``max_order`` and the result says so.  Maps that are
+symmetries only within the sampling width (a perturbation smaller than the
+spacing) are accepted: the resolution is the sampling spacing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from symfast._validation import check_array, check_float, check_int, check_n_threads, check_seed
+from symfast.analysis._finite_groups import (centre_size, commutator_subgroup_size,
+                                             element_orders, minimal_generators, name_group)
+
+
+@dataclass
+class DiscreteSymmetryResult:
+    """The finite group of maps that send the sampled level sets onto themselves.
+
+    Attributes
+    ----------
+    elements : ndarray of shape (order, d, d)
+        Linear parts A of the maps x -> c + A (x - c), identity first; with a
+        continuous symmetry, one representative per component.
+    translations : ndarray of shape (order, d)
+        c - A c: the map is x -> A x + translations[i].
+    generators : ndarray of shape (k, d, d)
+        A minimal generating set (``generator_indices`` into ``elements``).
+    name : str
+        "trivial", "Z2", "Z3", "Z4", "Z2xZ2", "D3", "D4", "D6", "A4", "S4",
+        "Z2^3", "B3", ... or "order-N" for a group not in the table; "unresolved"
+        when the accepted maps do not close into a group within ``max_order``
+        elements (or the search budget): the samples are too sparse to tell
+        symmetries from near-symmetries, and ``diagnostics["reason"]`` says so.
+    isomorphic : list of str
+        Other names (D3 <-> S3, ...).
+    cayley_table : ndarray of shape (order, order), int64
+        ``cayley_table[i, j]`` is the index of elements[i] @ elements[j].
+    residuals : ndarray of shape (order,)
+        Per element: the median offset of g x from the level set (the local plane
+        of its nearest samples), in units of the samples' own offsets.
+    element_orders : ndarray of shape (order,)
+    continuous_dim : int
+        Dimension of the compact continuous symmetry quotiented out (0 when
+        none): with it, the group is the component group.
+    center : ndarray of shape (d,)
+    diagnostics : dict
+    """
+
+    elements: np.ndarray
+    translations: np.ndarray
+    generator_indices: list[int]
+    name: str
+    isomorphic: list[str]
+    cayley_table: np.ndarray
+    residuals: np.ndarray
+    continuous_dim: int
+    center: np.ndarray
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def order(self) -> int:
+        return int(self.elements.shape[0])
+
+    @property
+    def generators(self) -> np.ndarray:
+        return self.elements[self.generator_indices]
+
+    @property
+    def element_orders(self) -> np.ndarray:
+        return element_orders(self.cayley_table)
+
+    @property
+    def is_abelian(self) -> bool:
+        return bool(np.array_equal(self.cayley_table, self.cayley_table.T))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "order": self.order, "isomorphic": list(self.isomorphic),
+                "elements": self.elements.tolist(), "translations": self.translations.tolist(),
+                "generators": self.generators.tolist(),
+                "generator_indices": list(self.generator_indices),
+                "cayley_table": self.cayley_table.tolist(),
+                "residuals": self.residuals.tolist(),
+                "element_orders": self.element_orders.tolist(),
+                "abelian": self.is_abelian, "centre_size": centre_size(self.cayley_table),
+                "commutator_subgroup_size": commutator_subgroup_size(self.cayley_table),
+                "continuous_dim": self.continuous_dim, "center": self.center.tolist(),
+                "diagnostics": self.diagnostics}
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The result as a JSON string."""
+        from symfast._io import _json_default
+
+        return json.dumps(self.to_dict(), default=_json_default, **kwargs)
+
+    def __repr__(self) -> str:
+        cont = f", continuous_dim={self.continuous_dim}" if self.continuous_dim else ""
+        return f"DiscreteSymmetryResult(name={self.name!r}, order={self.order}{cont})"
+
+
+#: The quantile of the offsets that scores a map (the median: robust to the few
+#: samples that sit across a gap in the sampling).
+QUANTILE = 0.5
+
+
+class _Scorer:
+    """How far a map moves the samples off their own level set.
+
+    A mapped point Q is compared with the level set near it: the offset of Q from the
+    local PCA plane (mean and tangent space) of its k nearest samples of the same
+    set.  The samples themselves, each against its k nearest other samples, give the
+    reference distribution of that offset (the band's thickness plus the curvature
+    bias of the estimate), so a symmetry, which moves samples along their set,
+    scores about 1 whatever the sampling density; a map that moves points across
+    the band scores in proportion.
+    """
+
+    def __init__(self, Y: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
+                 n_probe: int, n_final: int, threads: int = 1):
+        from scipy.spatial import cKDTree
+
+        from symfast.analysis._generators import _dimension_from_eigs
+
+        d = Y.shape[1]
+        self.ids = np.unique(lab)
+        self.trees = {c: cKDTree(Y[lab == c]) for c in self.ids}
+        self.clouds = {c: Y[lab == c] for c in self.ids}
+        self.codim = {}
+        sp = []
+        for c in self.ids:
+            P = self.clouds[c]
+            kk = min(max(2 * d, 8) + 1, P.shape[0])
+            dd, I = self.trees[c].query(P, k=kk)
+            sp.append(dd[:, 1])
+            nb = P[I[:, 1:]] - P[I[:, 1:]].mean(axis=1, keepdims=True)
+            w, _ = np.linalg.eigh(np.einsum("nki,nkj->nij", nb, nb))
+            m = _dimension_from_eigs(w) if kk > d + 1 else d - 1
+            self.codim[c] = d - int(min(max(m, 1), d - 1))
+        # the local plane needs a few more points than its dimension; more would
+        # only add the bias of the level set's curvature
+        self.k = {c: 2 * (d - self.codim[c]) + 2 for c in self.ids}
+        self.spacing = float(np.median(np.concatenate(sp)))
+
+        def subset(m: int) -> list[tuple[Any, np.ndarray]]:
+            per = max(4, m // len(self.ids))
+            out = []
+            for c in self.ids:
+                P = self.clouds[c]
+                out.append((c, P[rng.choice(P.shape[0], min(per, P.shape[0]), replace=False)]))
+            return out
+
+        self.probe = subset(n_probe)
+        self.final = subset(n_final)
+        ref = np.concatenate([self._offsets(c, P, skip_self=True) for c, P in self.final])
+        self.thickness = max(float(np.quantile(ref, QUANTILE)), 1e-6 * self.spacing)
+
+    def _planes(self, c: Any, Q: np.ndarray, skip_self: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean (n, d) and normal frame (n, d, codim) of the k samples nearest to each Q."""
+        P = self.clouds[c]
+        k = min(self.k[c] + int(skip_self), P.shape[0])
+        _, I = self.trees[c].query(Q, k=k)
+        if skip_self:
+            I = I[:, 1:]
+        nb = P[I]
+        mu = nb.mean(axis=1)
+        C = np.einsum("nki,nkj->nij", nb - mu[:, None], nb - mu[:, None])
+        _, V = np.linalg.eigh(C)
+        return mu, V[:, :, :self.codim[c]]
+
+    def _offsets(self, c: Any, Q: np.ndarray, skip_self: bool = False) -> np.ndarray:
+        mu, N = self._planes(c, Q, skip_self)
+        return np.linalg.norm(np.einsum("nic,ni->nc", N, Q - mu), axis=1)
+
+    def offsets(self, M: np.ndarray, final: bool = False) -> np.ndarray:
+        """Offsets from the level set of the mapped samples; M is (d+1) x (d+1) affine."""
+        d = M.shape[0] - 1
+        return np.concatenate([self._offsets(c, P @ M[:d, :d].T + M[:d, d])
+                               for c, P in (self.final if final else self.probe)])
+
+    def score(self, M: np.ndarray, final: bool = False) -> float:
+        """A quantile of the offsets, in units of the samples' own (same estimator)."""
+        return float(np.quantile(self.offsets(M, final), QUANTILE) / self.thickness)
+
+    def coarse(self, M: np.ndarray) -> float:
+        """Median distance to the nearest sample, in sample spacings (a cheap first test,
+        tolerant of a centre that is still slightly off)."""
+        d = M.shape[0] - 1
+        dist = []
+        for c, P in self.probe:
+            dd, _ = self.trees[c].query(P @ M[:d, :d].T + M[:d, d], k=1)
+            dist.append(dd)
+        return float(np.median(np.concatenate(dist)) / self.spacing)
+
+    def refine(self, M: np.ndarray, iters: int = 4, plane_iters: int = 6) -> np.ndarray:
+        """ICP: a few rigid point-to-point Procrustes steps on nearest-sample matches, then
+        Gauss-Newton point-to-plane steps (offsets from the local planes, linearised in
+        a small rotation and a shift), which also pin down the fixed point."""
+        d = M.shape[0] - 1
+        M = M.copy()
+        for _ in range(iters):
+            src, dst = [], []
+            for c, P in self.final:
+                _, idx = self.trees[c].query(P @ M[:d, :d].T + M[:d, d], k=1)
+                src.append(P)
+                dst.append(self.clouds[c][idx])
+            A, B = np.concatenate(src), np.concatenate(dst)
+            ma, mb = A.mean(axis=0), B.mean(axis=0)
+            U, _, Vt = np.linalg.svd((B - mb).T @ (A - ma))
+            O = U @ Vt
+            M[:d, :d] = O
+            M[:d, d] = mb - O @ ma
+        # point-to-plane Gauss-Newton over rigid maps (a small rotation and a shift),
+        # which converges along the level sets where point-to-point matching slides
+        from scipy.linalg import expm
+
+        pairs = [(a, b) for a in range(d) for b in range(a + 1, d)]
+        rot = np.zeros((len(pairs), d, d))
+        for i, (a, b) in enumerate(pairs):
+            rot[i, a, b], rot[i, b, a] = -1.0, 1.0
+        for _ in range(plane_iters):
+            rows, res = [], []
+            for c, P in self.final:
+                Q = P @ M[:d, :d].T + M[:d, d]
+                mu, N = self._planes(c, Q)
+                r = np.einsum("nic,ni->nc", N, Q - mu)                      # (n, codim)
+                Jw = np.einsum("nic,kij,nj->nck", N, rot, Q)
+                Jt = N.transpose(0, 2, 1)
+                rows.append(np.concatenate([Jw, Jt], axis=2).reshape(-1, len(pairs) + d))
+                res.append(r.reshape(-1))
+            J, r = np.concatenate(rows), np.concatenate(res)
+            step = np.linalg.lstsq(J, -r, rcond=None)[0]
+            U = np.eye(d + 1)
+            U[:d, :d] = expm(np.einsum("k,kij->ij", step[:len(pairs)], rot))
+            U[:d, d] = step[len(pairs):]
+            M = U @ M
+        return M
+
+
+def _frame_map(a: np.ndarray, q: np.ndarray) -> list[np.ndarray]:
+    """Orthogonal maps sending the d - 1 rows of a to those of q (both signs of the rest)."""
+    d = a.shape[1]
+    Qa, _ = np.linalg.qr(np.concatenate([a, np.eye(d)]).T)     # a's span first
+    Qq, _ = np.linalg.qr(np.concatenate([q, np.eye(d)]).T)
+    Fa, Fq = Qa[:, :d], Qq[:, :d]
+    # the QR signs of the first d - 1 columns follow a and q; the last is free
+    sa = np.sign(np.einsum("ij,ji->i", a, Fa[:, :d - 1]))
+    sq = np.sign(np.einsum("ij,ji->i", q, Fq[:, :d - 1]))
+    Fa[:, :d - 1] *= sa
+    Fq[:, :d - 1] *= sq
+    out = []
+    for s in (1.0, -1.0):
+        G = Fq.copy()
+        G[:, -1] *= s
+        M = G @ Fa.T
+        U, _, Vt = np.linalg.svd(M)
+        out.append(U @ Vt)
+    return out
+
+
+def _candidates(Y: np.ndarray, lab: np.ndarray, spacing: float, rng: np.random.Generator,
+                max_tuples: int, n_anchor_sets: int) -> list[np.ndarray]:
+    """Orthogonal candidates from tuples of points matching anchors' norms and angles."""
+    n, d = Y.shape
+    norms = np.linalg.norm(Y, axis=1)
+    tol = 2.0 * spacing
+    out: list[np.ndarray] = []
+    for _ in range(n_anchor_sets):
+        # anchors: d - 1 points, well away from the centre and from each other's span
+        anchors: list[int] = []
+        for _ in range(200):
+            if len(anchors) == d - 1:
+                break
+            i = int(rng.integers(n))
+            if norms[i] < 0.3 * np.median(norms):
+                continue
+            if anchors:
+                A = Y[anchors]
+                resid = Y[i] - A.T @ np.linalg.lstsq(A.T, Y[i], rcond=None)[0]
+                if np.linalg.norm(resid) < 0.3 * norms[i]:
+                    continue
+            anchors.append(i)
+        if len(anchors) < d - 1:
+            continue
+        pools = [np.flatnonzero((lab == lab[a]) & (np.abs(norms - norms[a]) <= tol))
+                 for a in anchors]
+        if d == 2:
+            tuples = [[q] for q in pools[0]]
+        else:
+            tuples = []
+            order = rng.permutation(pools[0])
+            for q0 in order:
+                partial = [[q0]]
+                for j in range(1, d - 1):
+                    nxt = []
+                    for t in partial:
+                        ok = pools[j]
+                        for i, qi in enumerate(t):
+                            target = Y[anchors[i]] @ Y[anchors[j]]
+                            ok = ok[np.abs(Y[ok] @ Y[qi] - target)
+                                    <= tol * (norms[anchors[i]] + norms[anchors[j]])]
+                        if ok.size > 8:
+                            ok = rng.choice(ok, 8, replace=False)
+                        nxt += [t + [int(q)] for q in ok]
+                    partial = nxt
+                tuples += partial
+                if len(tuples) >= max_tuples:
+                    break
+        if len(tuples) > max_tuples:
+            tuples = [tuples[i] for i in rng.choice(len(tuples), max_tuples, replace=False)]
+        a = Y[anchors]
+        for t in tuples:
+            out += _frame_map(a, Y[t])
+    return out
+
+
+def _compact_generators(G: np.ndarray, W: np.ndarray, Winv: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the antisymmetric part of span(W T W^-1) (scaled coordinates)."""
+    if G.shape[0] == 0:
+        return G
+    d = G.shape[1]
+    Ty = np.einsum("ij,kjl,lm->kim", W, G, Winv)
+    k = Ty.shape[0]
+    # combinations c with (sum c T)^T = -(sum c T): null space of the symmetric part
+    S = (Ty + Ty.transpose(0, 2, 1)).reshape(k, -1).T
+    scale = max(float(np.linalg.norm(Ty.reshape(k, -1), axis=1).max()), 1e-300)
+    _, s, Vt = np.linalg.svd(S, full_matrices=True)
+    s = np.concatenate([s, np.zeros(k - s.size)])
+    null = Vt[s <= 0.05 * scale]
+    if null.shape[0] == 0:
+        return np.zeros((0, d, d))
+    A = np.einsum("ck,kij->cij", null, Ty)
+    A = 0.5 * (A - A.transpose(0, 2, 1))
+    flat = A.reshape(A.shape[0], -1)
+    _, sv, Vt2 = np.linalg.svd(flat, full_matrices=False)
+    return Vt2[sv > 1e-8 * sv.max()].reshape(-1, d, d)
+
+
+def _in_identity_component(M: np.ndarray, K: np.ndarray, rng: np.random.Generator,
+                           tol: float = 0.05) -> bool:
+    """Is M (nearly orthogonal) in exp(span K) (K antisymmetric, orthonormal)?"""
+    d = M.shape[0]
+    if np.linalg.det(M) < 0:
+        return False
+    if K.shape[0] == 0:
+        return bool(np.linalg.norm(M - np.eye(d)) < tol)
+    if K.shape[0] == d * (d - 1) // 2:
+        return True                     # G0 = SO(d): the determinant decides
+    from scipy.linalg import expm, logm
+    from scipy.optimize import least_squares
+
+    def resid(t: np.ndarray) -> np.ndarray:
+        return (expm(np.einsum("k,kij->ij", t, K)) - M).ravel()
+
+    # the principal logarithm of an element of G0 lies in span K unless a rotation angle
+    # is near pi, where the logarithm jumps: only then is a search needed
+    L = np.real(logm(M))
+    t_proj = np.einsum("kij,ij->k", K, L)
+    if np.linalg.norm(resid(t_proj)) < tol:
+        return True
+    if not np.any(np.abs(np.abs(np.angle(np.linalg.eigvals(M))) - np.pi) < 0.3):
+        return False
+    for t0 in (t_proj, rng.uniform(-np.pi, np.pi, size=K.shape[0])):
+        sol = least_squares(resid, t0, xtol=1e-8, ftol=1e-8, max_nfev=60)
+        if np.linalg.norm(resid(sol.x)) < tol:
+            return True
+    return False
+
+
+def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
+                             seed: int = 0, n_threads: int | None = None,
+                             continuous: Any = None, accept: float = 3.0,
+                             max_order: int = 48, max_tuples: int = 400,
+                             n_anchor_sets: int = 3, patience: int = 60
+                             ) -> DiscreteSymmetryResult:
+    """The finite group of affine maps that send the sampled level sets onto themselves.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        Points on level sets.
+    labels : array_like of shape (n_samples,), optional
+        The level set of each point: a map must send each labelled set onto
+        itself.  One set when omitted.
+    seed : int, default=0
+    n_threads : int, optional
+        Threads for the continuous-symmetry search (when ``continuous`` is None).
+    continuous : SymmetryResult or array_like of shape (k, d, d), optional
+        The continuous symmetry, if known; found with
+        :func:`symfast.analysis.find_generators` when None.  Its compact part is
+        quotiented out, so the result is the component group.  Pass an empty
+        array of shape (0, d, d) to skip the search.
+    accept : float, default=3.0
+        A map is a symmetry when the median offset of the mapped samples from
+        their level set is at most ``accept`` times the samples' own.
+    max_order : int, default=48
+        Closure stops here (a finite cloud cannot tell a large cyclic group
+        from a continuous one: see the module documentation).
+    max_tuples : int, default=400
+        Matched point tuples tried per anchor set.
+    n_anchor_sets : int, default=3
+    patience : int, default=60
+        Candidate search stops after this many candidates in a row brought no
+        new element (closure then completes the group).
+
+    Returns
+    -------
+    DiscreteSymmetryResult
+
+    Examples
+    --------
+    >>> from symfast.potentials import sample_level_sets
+    >>> from symfast import find_discrete_symmetries
+    >>> X, y = sample_level_sets("z4", [-1.0, 0.0, 0.6], per_class=1500)
+    >>> find_discrete_symmetries(X, y).name
+    'D4'
+    """
+    from symfast.analysis._generators import SymmetryResult, find_generators
+
+    Xa = check_array(X, "X", ndim=2, min_rows=10)
+    n, d = Xa.shape
+    if d < 2:
+        raise ValueError(f"X must have at least 2 columns, got shape {Xa.shape}")
+    if labels is None:
+        lab = np.zeros(n, dtype=np.int64)
+    else:
+        lab = np.asarray(labels)
+        if lab.shape != (n,):
+            raise ValueError(f"labels must have shape ({n},) to match X, got {lab.shape}")
+    accept = check_float(accept, "accept", positive=True)
+    max_order = check_int(max_order, "max_order", minimum=1)
+    max_tuples = check_int(max_tuples, "max_tuples", minimum=1)
+    n_anchor_sets = check_int(n_anchor_sets, "n_anchor_sets", minimum=1)
+    rng = np.random.default_rng(check_seed(seed))
+    threads = check_n_threads(n_threads)
+    counts = np.unique(lab, return_counts=True)[1]
+    if counts.min() < 3:
+        raise ValueError("every level set (label) needs at least 3 points, got a label with "
+                         f"{int(counts.min())}")
+
+    # 1. centre and scale: the symmetries sought are orthogonal in the input's metric
+    center = Xa.mean(axis=0)
+    C = np.cov((Xa - center).T)
+    w = np.maximum(np.linalg.eigvalsh(C), 1e-300)
+    scale = float(np.sqrt(w.mean()))
+    W, Winv = np.eye(d) / scale, np.eye(d) * scale
+    Y = (Xa - center) @ W.T
+
+    # the continuous part, as compact generators in y
+    if continuous is None:
+        cont = find_generators(Xa, lab, seed=seed, n_threads=threads).generators
+    elif isinstance(continuous, SymmetryResult):
+        cont = continuous.generators
+    else:
+        cont = check_array(continuous, "continuous", dtype=np.float64).reshape(-1, d, d)
+    K = _compact_generators(np.asarray(cont, dtype=np.float64).reshape(-1, d, d), W, Winv)
+
+    scorer = _Scorer(Y, lab, rng, n_probe=96, n_final=600)
+    # 2-3. candidates, a coarse test, refinement, the strict test
+    cands = _candidates(Y, lab, scorer.spacing, rng, max_tuples, n_anchor_sets)
+    found: list[np.ndarray] = [np.eye(d + 1)]
+    best: list[float] = [0.0]
+    budget = [0]
+    idle = 0
+    tried = 0
+    for i in rng.permutation(len(cands)):
+        if idle >= patience:
+            break                     # the recent candidates only repeat known elements
+        tried += 1
+        M = _affine(cands[i])
+        if scorer.coarse(M) > 6.0:
+            continue
+        idle += 1
+        try:
+            if _index(M, found, K, rng, loose=True, budget=budget) is not None:
+                continue
+        except _Budget:
+            break
+        M = scorer.refine(M)
+        sc = scorer.score(M, final=True)
+        if sc > accept:
+            continue
+        try:
+            j = _index(M, found, K, rng, budget=budget)
+        except _Budget:
+            break
+        if j is None:
+            found.append(M)
+            best.append(sc)
+            idle = 0
+        elif j > 0 and sc < best[j]:
+            # the same element, pinned down better: keep the better representative
+            found[j], best[j] = M, sc
+    n_candidates = len(cands)
+    # scores of true elements cluster (about the samples' own offsets); maps that only
+    # come close to a symmetry on sparse samples sit apart, above a gap in the scores
+    cut = _score_gap(np.array(best[1:]), accept)
+    keep = [0] + [i for i in range(1, len(found)) if best[i] <= cut]
+    found = _common_centre([found[i] for i in keep])
+    accept_products = min(accept, 1.5 * cut) if len(keep) > 1 else accept
+
+    # 5. closure under products (of coset representatives)
+    try:
+        found, truncated = _close(found, scorer, K, rng, accept_products, max_order, budget)
+        table, consistent = _table(found, K, rng, budget)
+    except _Budget:
+        truncated, consistent = True, False
+        table = np.zeros((len(found), len(found)), dtype=np.int64)
+    m = len(found)
+    if consistent and K.shape[0] == 0 and m > 1:
+        # polish on (up to) every sample, then make the maps an exact representation
+        fine = _Scorer(Y, lab, rng, n_probe=8, n_final=min(n, 6000))
+        found = [found[0]] + [fine.refine(M, iters=0, plane_iters=3)
+                              for M in found[1:]]
+        found = _symmetrise(found, table)
+        found = _refine_centre(found, fine)
+    residuals = np.array([scorer.score(M, final=True) for M in found])
+    if truncated or not consistent:
+        # the samples do not pin down a finite group (see the module's limits)
+        name, iso = "unresolved", []
+        gens = list(range(1, m))
+    else:
+        name, iso = name_group(table)
+        gens = minimal_generators(table)
+    F = np.array(found)
+    # back to x: y = W (x - center), so A = W^-1 O W and the shift W^-1 t
+    lin = np.einsum("ij,kjl,lm->kim", Winv, F[:, :d, :d], W)
+    shift = np.einsum("ij,kj->ki", Winv, F[:, :d, d])
+    elements = lin
+    translations = center[None, :] + shift - np.einsum("kij,j->ki", lin, center)
+    fixed = center + Winv @ _fixed_point(F)
+    reason = ""
+    if name == "unresolved":
+        reason = (f"the {m} accepted maps do not close into a group (closure past "
+                  f"max_order={max_order} or the search budget): at this sampling density "
+                  "near-symmetries pass the test; sample more points per level set")
+    diag = {"reason": reason, "candidates": n_candidates, "candidates_tried": tried, "score_cut": cut,
+            "spacing": scorer.spacing,
+            "thickness": scorer.thickness, "accept": accept,
+            "closed": consistent and not truncated,
+            "covariance_condition": float(np.sqrt(w.max() / w.min()))}
+    return DiscreteSymmetryResult(elements, translations, gens, name, iso, table, residuals,
+                                  int(K.shape[0]), fixed, diag)
+
+
+def _close(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
+           rng: np.random.Generator, accept: float, max_order: int,
+           budget: list[int]) -> tuple[list[np.ndarray], bool]:
+    """Add products of known elements that pass the test, until nothing changes."""
+    changed = True
+    while changed:
+        changed = False
+        for A in list(found):
+            for B in list(found):
+                P = A @ B
+                if _index(P, found, K, rng, budget=budget) is not None:
+                    continue
+                # a product of symmetries is one: refine it rigidly, keep it if it passes
+                P = scorer.refine(P, iters=0)
+                if scorer.score(P, final=True) <= accept:
+                    found.append(P)
+                    changed = True
+                    if len(found) > max_order:
+                        return _common_centre(found), True
+        found = _common_centre(found)
+    return found, False
+
+
+def _table(found: list[np.ndarray], K: np.ndarray, rng: np.random.Generator,
+           budget: list[int]) -> tuple[np.ndarray, bool]:
+    """Cayley table of the found elements (cosets); False when a product is missing."""
+    m = len(found)
+    table = np.zeros((m, m), dtype=np.int64)
+    consistent = True
+    for i in range(m):
+        for j in range(m):
+            k = _index(found[i] @ found[j], found, K, rng, budget=budget)
+            if k is None:
+                consistent = False
+                k = 0
+            table[i, j] = k
+    return table, consistent
+
+
+def _score_gap(scores: np.ndarray, accept: float, ratio: float = 1.6) -> float:
+    """The largest accepted score: below the first jump by ``ratio`` in the sorted
+    scores (measured from 1, the samples' own offset level), else ``accept``."""
+    if scores.size == 0:
+        return accept
+    v = np.sort(scores)
+    prev = max(1.0, float(v[0]))
+    for x in v:
+        if x >= ratio * prev:
+            return prev
+        prev = max(prev, float(x))
+    return accept
+
+
+def _symmetrise(found: list[np.ndarray], table: np.ndarray, rounds: int = 3
+               ) -> list[np.ndarray]:
+    """Average an approximate representation towards an exact one.
+
+    g_i <- (1/m) sum_j g_(i j) g_j^-1 has the exact representation as a fixed point and
+    shrinks errors at every round (each term is an independent estimate of g_i);
+    each map is then replaced by its nearest orthogonal one (polar factor).  The maps fix the common centre, so the linear parts are averaged.
+    """
+    G = np.array(found)
+    d = G.shape[1] - 1
+    L = G[:, :d, :d]
+    m = L.shape[0]
+    for _ in range(rounds):
+        inv = np.linalg.inv(L)
+        L = np.einsum("ijab,jbc->iac", L[table], inv) / m
+        U, _, Vt = np.linalg.svd(L)
+        L = U @ Vt
+    out = []
+    for i in range(m):
+        M = G[i].copy()
+        M[:d, :d] = L[i]
+        out.append(M)
+    return _common_centre(out)
+
+
+def _refine_centre(found: list[np.ndarray], scorer: _Scorer, iters: int = 4
+                   ) -> list[np.ndarray]:
+    """Pin down the common fixed point c with the linear parts held: Gauss-Newton on the
+    point-to-plane offsets of every element at once (x -> A (x - c) + c)."""
+    d = found[0].shape[0] - 1
+    A = np.array([M[:d, :d] for M in found])
+    c = _fixed_point(found)
+    for _ in range(iters):
+        rows, res = [], []
+        for L in A[1:]:
+            for cl, P in scorer.final:
+                Q = (P - c) @ L.T + c
+                mu, N = scorer._planes(cl, Q)
+                res.append(np.einsum("nic,ni->nc", N, Q - mu).reshape(-1))
+                rows.append(np.einsum("nic,ij->ncj", N, np.eye(d) - L).reshape(-1, d))
+        if not rows:
+            break
+        step = np.linalg.lstsq(np.concatenate(rows), -np.concatenate(res), rcond=None)[0]
+        c = c + step
+    out = []
+    for L in A:
+        M = np.eye(d + 1)
+        M[:d, :d] = L
+        M[:d, d] = c - L @ c
+        out.append(M)
+    return out
+
+
+def _affine(O: np.ndarray) -> np.ndarray:
+    d = O.shape[0]
+    M = np.eye(d + 1)
+    M[:d, :d] = O
+    return M
+
+
+def _fixed_point(found: list[np.ndarray] | np.ndarray) -> np.ndarray:
+    """Least-squares common fixed point c of the maps: (O_i - I) c + t_i = 0."""
+    F = np.asarray(found)
+    d = F.shape[1] - 1
+    A = (F[:, :d, :d] - np.eye(d)).reshape(-1, d)
+    b = -F[:, :d, d].reshape(-1)
+    if not np.any(A):
+        return np.zeros(d)
+    return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def _common_centre(found: list[np.ndarray]) -> list[np.ndarray]:
+    """Make every map fix the common fixed point exactly (a finite group has one)."""
+    c = _fixed_point(found)
+    d = found[0].shape[0] - 1
+    out = []
+    for M in found:
+        M = M.copy()
+        M[:d, d] = c - M[:d, :d] @ c
+        out.append(M)
+    return out
+
+
+class _Budget(Exception):
+    """Raised when the coset tests of a continuous case exceed their budget."""
+
+
+#: Coset tests (a matrix logarithm each, a search at worst) allowed per call: a closure
+#: that keeps growing on an under-sampled cloud would otherwise take hours.
+_COSET_TESTS = 3_000
+
+
+def _index(M: np.ndarray, found: list[np.ndarray], K: np.ndarray,
+           rng: np.random.Generator, loose: bool = False,
+           budget: list[int] | None = None) -> int | None:
+    """Index of the element (or, with a continuous part, the coset) that M belongs to.
+
+    Maps are compared by their linear parts: all of them fix one common point.
+    ``loose`` widens the match for an unrefined candidate.
+    """
+    d = M.shape[0] - 1
+    # elements of a small finite group lie far apart (a rotation by 2 pi / 12 is 0.73
+    # from the identity); maps within 0.35 are one element seen through sampling noise
+    tol = 0.5 if loose else 0.35
+    for i, F in enumerate(found):
+        if K.shape[0] == 0:
+            if np.linalg.norm(M[:d, :d] - F[:d, :d]) < tol:
+                return i
+        else:
+            if budget is not None:
+                budget[0] += 1
+                if budget[0] > _COSET_TESTS:
+                    raise _Budget
+            if _in_identity_component(M[:d, :d] @ np.linalg.inv(F[:d, :d]), K, rng,
+                                      tol=0.3 if loose else 0.05):
+                return i
+    return None
