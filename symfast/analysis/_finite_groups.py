@@ -11,8 +11,6 @@ Anything else is ``order-N``.
 from __future__ import annotations
 
 from itertools import combinations
-from math import gcd
-
 import numpy as np
 
 
@@ -144,10 +142,3 @@ def commutator_subgroup_size(table: np.ndarray) -> int:
     inv = np.array([int(np.flatnonzero(table[g] == 0)[0]) for g in range(n)])
     comms = {int(table[table[a, b], table[inv[a], inv[b]]]) for a in range(n) for b in range(n)}
     return len(generated_subgroup(table, sorted(comms)))
-
-
-def lcm_order(orders: np.ndarray) -> int:
-    out = 1
-    for o in orders:
-        out = out * int(o) // gcd(out, int(o))
-    return out

@@ -269,10 +269,6 @@ def _killing(f: np.ndarray) -> np.ndarray:
     return np.einsum("aij,bji->ab", ad, ad)
 
 
-def _scale(f: np.ndarray) -> float:
-    return max(float(np.abs(f).max()) if f.size else 0.0, 1e-12)
-
-
 def _balance(A: np.ndarray, iters: int = 300, max_cond: float = 20.0) -> np.ndarray:
     """Conjugate the stack A (k, d, d) towards the basis that minimises sum ||P A_i P^-1||^2.
 
@@ -544,13 +540,11 @@ def _describe_basis(T: np.ndarray, tol: float, seed: int) -> AlgebraDescription:
     n = T.shape[0]
     rng = np.random.default_rng(seed)
     f, _ = _bracket_tensor(T)
-    sc = _scale(f)
     K = _killing(f)
     ksc = float(np.abs(K).max())
     # derived algebra and the radical (its Killing complement)
     D = _range(f.reshape(n * n, n).T, tol, _ABS_FLOOR)
     R = _null((K @ D).T, tol, _ABS_FLOOR * ksc) if D.shape[1] else np.eye(n)
-    adm = np.transpose(f, (0, 2, 1))
     Z = _null(f.transpose(1, 2, 0).reshape(n * n, n), tol, _ABS_FLOOR)          # the centre
     S = _complement(np.eye(n), R)                                        # Levi quotient
     parts: list[tuple[int, str]] = []
