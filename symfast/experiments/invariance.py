@@ -21,7 +21,7 @@ from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int, check_seed
 from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
                                          software_versions)
-from symfast.potentials import PAPER_LEVELS, PAPER_WIDTH, get
+from symfast.potentials import PAPER_LEVELS, PAPER_WIDTH, get, joint_bins, joint_class
 
 NAME = "invariance"
 
@@ -102,8 +102,7 @@ def class_names(levels: tuple[float, ...], n_outputs: int) -> list[str]:
     """Readable class keys: "0.2" for one output, "-5,3" for a joint bin of two."""
     if n_outputs == 1:
         return [f"{lv:g}" for lv in levels]
-    idx = np.stack(np.meshgrid(*[np.arange(len(levels))] * n_outputs, indexing="ij"),
-                   axis=-1).reshape(-1, n_outputs)
+    idx = joint_bins([len(levels)] * n_outputs)
     return [",".join(f"{levels[i]:g}" for i in row) for row in idx]
 
 
@@ -157,7 +156,7 @@ class InvarianceResult:
         """One class id per point, shape (n,): the level, or the joint bin for m outputs."""
         if self.y is None:
             return None
-        return _joint(self.y, len(self.config.levels))
+        return joint_class(self.y, [len(self.config.levels)] * self.n_outputs)
 
     def to_dict(self) -> dict[str, Any]:
         hist: dict[str, int] = {}
@@ -260,7 +259,7 @@ def run(config: InvarianceConfig, *, progress: bool = True,
     X, y = sample_level_sets(pot, levels, width=config.width,
                              per_class=config.per_class, seed=config.seed,
                              n_threads=n_threads)
-    joint = _joint(y, len(config.levels))
+    joint = joint_class(y, [len(config.levels)] * m)
     idx_tr, idx_te = train_test_split(np.arange(joint.size), test_size=config.test_fraction,
                                       random_state=config.seed, stratify=joint)
 
@@ -312,10 +311,3 @@ def run(config: InvarianceConfig, *, progress: bool = True,
         timings=timings, accuracy_per_output=per_output, n_outputs=m,
         X=X, y=y, embedding=E, is_test=is_test, groups=point_groups)
 
-
-def _joint(y: np.ndarray, n_levels: int) -> np.ndarray:
-    """Class ids (n,) from labels (n,) or per-output labels (n, m): the joint bin."""
-    y = np.asarray(y)
-    if y.ndim == 1:
-        return y.astype(np.int64)
-    return np.ravel_multi_index(tuple(y.T), (n_levels,) * y.shape[1]).astype(np.int64)

@@ -8,9 +8,10 @@
 from symfast.potentials._polynomial import Polynomial, radial_squared
 from symfast.potentials._registry import (HIGGS_A, PAPER_LEVELS, PAPER_WIDTH, REGISTRY,
                                           Potential, get, names, register, so_generators)
-from symfast.potentials._sampling import sample_level_sets
+from symfast.potentials._sampling import joint_bins, joint_class, sample_level_sets
 
 __all__ = [
     "HIGGS_A", "PAPER_LEVELS", "PAPER_WIDTH", "REGISTRY", "Polynomial", "Potential",
-    "get", "names", "radial_squared", "register", "sample_level_sets", "so_generators",
+    "get", "joint_bins", "joint_class", "names", "radial_squared", "register",
+    "sample_level_sets", "so_generators",
 ]

@@ -186,6 +186,32 @@ def _sample_joint(V: Callable, m: int, dim: int, radius: float, levels: np.ndarr
     return np.concatenate([np.concatenate(f)[:per_class] for f in found])
 
 
+def joint_bins(sizes: Sequence[int]) -> np.ndarray:
+    """The joint classes of several outputs, in the order ``sample_level_sets`` uses.
+
+    Parameters
+    ----------
+    sizes : sequence of int, shape (m,)
+        Number of levels of each output.
+
+    Returns
+    -------
+    ndarray of shape (prod(sizes), m), int64
+        Row c holds the level index of each output in joint class c (C order, the
+        last output fastest), so that c = numpy.ravel_multi_index(row, sizes).
+    """
+    return np.stack(np.meshgrid(*[np.arange(n) for n in sizes], indexing="ij"),
+                    axis=-1).reshape(-1, len(sizes)).astype(np.int64)
+
+
+def joint_class(y: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
+    """Joint class ids, shape (n,), from per-output labels (n, m) (labels (n,) pass through)."""
+    y = np.asarray(y)
+    if y.ndim == 1:
+        return y.astype(np.int64)
+    return np.ravel_multi_index(tuple(y.T), tuple(sizes)).astype(np.int64)
+
+
 def _joint_levels(levels: Any, m: int) -> list[np.ndarray]:
     """Validate per-output levels for an m-output potential: m sequences."""
     if isinstance(levels, np.ndarray) and levels.ndim == 2:
@@ -431,8 +457,7 @@ def _sample_multi(V: Callable, label: str, m: int, d: int, r: float, levels: Any
                     f"levels[{j}][{i}]={level:g} is not reached by output {j} of potential "
                     f"{label!r} within radius {r:g}: it takes values in about "
                     f"[{lo:.6g}, {hi:.6g}] there")
-    idx = np.stack(np.meshgrid(*[np.arange(lv.size) for lv in per], indexing="ij"),
-                   axis=-1).reshape(-1, m)
+    idx = joint_bins([lv.size for lv in per])
     joint = np.stack([per[j][idx[:, j]] for j in range(m)], axis=1)
     X = _sample_joint(V, m, d, r, joint, w, per_class, rng)
     y = np.repeat(idx, per_class, axis=0).astype(np.int64)
