@@ -3,9 +3,9 @@
 FAISS and scikit-learn are imported when a function first needs them.
 """
 
-from symfast.analysis._algebra import (algebra_similarity, identify_algebra,
+from symfast.analysis._algebra import (affine_matrices, algebra_similarity, identify_algebra,
                                        orthonormal_basis, structure_constants)
-from symfast.analysis._generators import (SymmetryResult, affine_matrices, find_generators,
+from symfast.analysis._generators import (SymmetryResult, find_generators,
                                           intrinsic_dimension, plane_candidates, random_planes)
 from symfast.analysis._realforms import AlgebraDescription, describe_algebra
 from symfast.analysis._discrete import DiscreteSymmetryResult, find_discrete_symmetries
@@ -17,7 +17,8 @@ from symfast.analysis._orbits import (count_orbit_groups, minimum_spanning_edges
 from symfast.analysis._plots import (plot_embedding_tsne, plot_generators, plot_input_classes,
                                      plot_spectrum, tsne_2d)
 
-__all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "affine_matrices", "algebra_similarity",
+__all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "affine_matrices",
+           "algebra_similarity",
            "describe_algebra", "find_discrete_symmetries", "level_normals",
            "PolynomialSurrogate", "count_orbit_groups", "find_generators",
            "identify_algebra", "intrinsic_dimension", "knn", "knn_ivf", "knn_within_groups",

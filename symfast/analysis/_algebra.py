@@ -16,6 +16,28 @@ def check_generators(G: np.ndarray, name: str = "generators") -> np.ndarray:
     return arr
 
 
+def affine_matrices(generators: np.ndarray, translations: np.ndarray) -> np.ndarray:
+    """Stack fields x -> T x + b as (d+1) x (d+1) matrices [[T, b], [0, 0]].
+
+    Parameters
+    ----------
+    generators : ndarray of shape (k, d, d)
+    translations : ndarray of shape (k, d)
+
+    Returns
+    -------
+    ndarray of shape (k, d + 1, d + 1)
+        The matrix commutator of two such matrices is (minus) the Lie bracket
+        of the vector fields, so the algebra is the same.
+    """
+    G = np.asarray(generators, dtype=np.float64)
+    k, d = G.shape[0], G.shape[1]
+    A = np.zeros((k, d + 1, d + 1))
+    A[:, :d, :d] = G
+    A[:, :d, d] = np.asarray(translations, dtype=np.float64).reshape(k, d)
+    return A
+
+
 def orthonormal_basis(G: np.ndarray, tol: float = 1e-10) -> np.ndarray:
     """An orthonormal basis (Frobenius inner product) of span(G): shape (rank, d, d)."""
     G = check_generators(G)

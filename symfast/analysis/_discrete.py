@@ -580,7 +580,8 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
         reason = (f"the {m} accepted maps do not close into a group (closure past "
                   f"max_order={max_order} or the search budget): at this sampling density "
                   "near-symmetries pass the test; sample more points per level set")
-    diag = {"reason": reason, "candidates": n_candidates, "candidates_tried": tried, "score_cut": cut,
+    diag = {"reason": reason, "candidates": n_candidates, "candidates_tried": tried,
+            "score_cut": cut,
             "spacing": scorer.spacing,
             "thickness": scorer.thickness, "accept": accept,
             "closed": consistent and not truncated,
@@ -648,7 +649,8 @@ def _symmetrise(found: list[np.ndarray], table: np.ndarray, rounds: int = 3
 
     g_i <- (1/m) sum_j g_(i j) g_j^-1 has the exact representation as a fixed point and
     shrinks errors at every round (each term is an independent estimate of g_i);
-    each map is then replaced by its nearest orthogonal one (polar factor).  The maps fix the common centre, so the linear parts are averaged.
+    each map is then replaced by its nearest orthogonal one (polar factor).  The maps
+    fix the common centre, so the linear parts are averaged.
     """
     G = np.array(found)
     d = G.shape[1] - 1

@@ -47,7 +47,7 @@ import numpy as np
 
 from symfast._validation import (check_array, check_float, check_int, check_n_threads,
                                  check_seed)
-from symfast.analysis._algebra import algebra_similarity, structure_constants
+from symfast.analysis._algebra import affine_matrices, algebra_similarity, structure_constants
 
 METHODS = ("auto", "pairs", "tangent")
 
@@ -205,28 +205,6 @@ class SymmetryResult:
         extra = f", reason={self.reason!r}" if self.reason else ""
         return (f"SymmetryResult(algebra={self.algebra!r}, n_generators={self.n_generators}, "
                 f"method={self.method!r}{extra})")
-
-
-def affine_matrices(generators: np.ndarray, translations: np.ndarray) -> np.ndarray:
-    """Stack fields x -> T x + b as (d+1) x (d+1) matrices [[T, b], [0, 0]].
-
-    Parameters
-    ----------
-    generators : ndarray of shape (k, d, d)
-    translations : ndarray of shape (k, d)
-
-    Returns
-    -------
-    ndarray of shape (k, d + 1, d + 1)
-        The matrix commutator of two such matrices is (minus) the Lie bracket
-        of the vector fields, so the algebra is the same.
-    """
-    G = np.asarray(generators, dtype=np.float64)
-    k, d = G.shape[0], G.shape[1]
-    A = np.zeros((k, d + 1, d + 1))
-    A[:, :d, :d] = G
-    A[:, :d, d] = np.asarray(translations, dtype=np.float64).reshape(k, d)
-    return A
 
 
 # -- the pair-regression kernel and its defaults ---------------------------------------------

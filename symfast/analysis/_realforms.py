@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from symfast.analysis._algebra import check_generators, orthonormal_basis
+from symfast.analysis._algebra import affine_matrices, check_generators, orthonormal_basis
 
 # -- tables ----------------------------------------------------------------------------------
 
@@ -346,7 +346,8 @@ def _short_root_count(f: np.ndarray, r: int, rng: np.random.Generator) -> int | 
     w, V = np.linalg.eig(np.einsum("h,hij->ij", rng.normal(size=r), adH))
     nz = np.abs(w) > 1e-6 * np.abs(w).max()
     V = V[:, nz]
-    roots = np.einsum("ir,hij,jr->rh", V.conj(), adH, V) / np.einsum("ir,ir->r", V.conj(), V)[:, None]
+    norm2 = np.einsum("ir,ir->r", V.conj(), V)
+    roots = np.einsum("ir,hij,jr->rh", V.conj(), adH, V) / norm2[:, None]
     KH = H.T @ _killing(f) @ H
     lengths = np.real(np.einsum("rh,hg,rg->r", roots, np.linalg.inv(KH), roots))
     ratio = lengths.max() / max(lengths.min(), 1e-12)
@@ -519,9 +520,7 @@ def describe_algebra(generators: np.ndarray, translations: np.ndarray | None = N
         if b.shape != (k, d):
             raise ValueError(f"translations must have shape ({k}, {d}) to match generators, "
                              f"got {b.shape}")
-        A = np.zeros((k, d + 1, d + 1))
-        A[:, :d, :d] = G
-        A[:, :d, d] = b
+        A = affine_matrices(G, b)
     else:
         A = G
     T = orthonormal_basis(A)
@@ -573,7 +572,8 @@ def _describe_basis(T: np.ndarray, tol: float, seed: int) -> AlgebraDescription:
     central = ["u(1)"] * nc_z + ([_power("r", z_dim - nc_z)] if z_dim > nc_z else [])
     compact_parts += [(1, "u(1)")] * nc_z
     if r_dim > z_dim:
-        Nil = _null(K, tol, _ABS_FLOOR * ksc)                     # ad-nilpotent ideal (contains the centre)
+        # the ad-nilpotent ideal (it contains the centre)
+        Nil = _null(K, tol, _ABS_FLOOR * ksc)
         Np = _complement(Nil, Z)
         Ap = _complement(R, Nil)
         nc_a = _compact_count(Ap, T, tol)
