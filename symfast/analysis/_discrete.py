@@ -162,7 +162,7 @@ class _Scorer:
     """
 
     def __init__(self, Y: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
-                 n_probe: int, n_final: int, threads: int = 1):
+                 n_probe: int, n_final: int):
         from scipy.spatial import cKDTree
 
         from symfast.analysis._generators import _dimension_from_eigs
@@ -187,18 +187,19 @@ class _Scorer:
         self.k = {c: 2 * (d - self.codim[c]) + 2 for c in self.ids}
         self.spacing = float(np.median(np.concatenate(sp)))
 
-        def subset(m: int) -> list[tuple[Any, np.ndarray]]:
-            per = max(4, m // len(self.ids))
-            out = []
-            for c in self.ids:
-                P = self.clouds[c]
-                out.append((c, P[rng.choice(P.shape[0], min(per, P.shape[0]), replace=False)]))
-            return out
-
-        self.probe = subset(n_probe)
-        self.final = subset(n_final)
+        self.probe = self._subset(n_probe, rng)
+        self.final = self._subset(n_final, rng)
         ref = np.concatenate([self._offsets(c, P, skip_self=True) for c, P in self.final])
         self.thickness = max(float(np.quantile(ref, QUANTILE)), 1e-6 * self.spacing)
+
+    def _subset(self, m: int, rng: np.random.Generator) -> list[tuple[Any, np.ndarray]]:
+        """About m samples, spread evenly over the level sets, as (label, points) pairs."""
+        per = max(4, m // len(self.ids))
+        out = []
+        for c in self.ids:
+            P = self.clouds[c]
+            out.append((c, P[rng.choice(P.shape[0], min(per, P.shape[0]), replace=False)]))
+        return out
 
     def _planes(self, c: Any, Q: np.ndarray, skip_self: bool = False
                 ) -> tuple[np.ndarray, np.ndarray]:

@@ -184,7 +184,8 @@ def _complex_form(letter: str, r: int) -> _Form:
 #: Sums of two equal simple ideals that have a name of their own.
 _PAIRS = {"so(3)": ("so(4)", "su(2)+su(2)"), "sl(2,R)": ("so(2,2)", "sl(2,R)+sl(2,R)"),
           "so(1,3)": ("so(4,C)", "sl(2,C)+sl(2,C)")}
-_PART_DIMS = {"u(1)": 1, "r": 1, "so(2)": 1}
+#: One-dimensional parts, summed after the simple ones.
+_ABELIAN_PARTS = frozenset({"u(1)", "r", "so(2)"})
 
 
 # -- linear algebra helpers ------------------------------------------------------------------
@@ -462,20 +463,19 @@ class AlgebraDescription:
 
 def _join(parts: list[tuple[int, str]]) -> tuple[str, list[str]]:
     """Canonical sum of named parts, with the pair isomorphisms and the alias list."""
-    simple = [p for p in parts if p[1] not in _PART_DIMS]
-    abel = [p for p in parts if p[1] in _PART_DIMS]
+    dims = {nm: dim for dim, nm in parts if nm not in _ABELIAN_PARTS}
+    names = [nm for _, nm in parts if nm in dims]
     out: list[tuple[int, str, tuple[str, ...]]] = []
-    names = [p[1] for p in simple]
-    for nm in sorted(set(names), key=lambda x: (-dict((b, a) for a, b in simple)[x], x)):
+    for nm in sorted(dims, key=lambda x: (-dims[x], x)):
         cnt = names.count(nm)
-        dim = dict((b, a) for a, b in simple)[nm]
+        dim = dims[nm]
         if nm in _PAIRS:
             pair, alias = _PAIRS[nm]
             out += [(2 * dim, pair, (alias,))] * (cnt // 2)
             cnt %= 2
         out += [(dim, nm, ())] * cnt
     out.sort(key=lambda t: -t[0])
-    nu = sum(1 for p in abel if p[1] == "u(1)")
+    nu = sum(1 for _, nm in parts if nm == "u(1)")
     rest = [nm for _, nm, _ in out] + ["u(1)"] * nu
     name = "+".join(rest) if rest else "trivial"
     return name, [a for _, _, als in out for a in als]
