@@ -24,7 +24,8 @@ _SUBMODULES = {"potentials", "nn", "analysis", "experiments", "cli", "chain", "c
 
 #: Functions re-exported at the top level, loaded on first use.
 _FUNCTIONS = {"find_generators": "symfast.analysis",
-              "find_discrete_symmetries": "symfast.analysis"}
+              "find_discrete_symmetries": "symfast.analysis",
+              "discover": "symfast.experiments.data"}
 
 __all__ = ["__version__", *sorted(_SUBMODULES), *sorted(_FUNCTIONS)]
 

@@ -3,6 +3,7 @@
     symfast info
     symfast invariance --potential higgs [--quick|--paper] [--seed S] --out DIR
     symfast discover   --potential so3   [--quick|--paper] [--seed S] --out DIR
+    symfast discover   --data FILE --target COLUMN [--features COL,...] --out DIR
     symfast cicy | mnist | chain | ising2d | fourier  [--quick|--paper] --out DIR
 """
 
@@ -111,8 +112,86 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
+    if args.data is not None:
+        return _discover_data(args)
+    data_only = [f"--{k.replace('_', '-')}" for k in ("target", "features", "levels",
+                                                      "width", "n_bins")
+                 if getattr(args, k) is not None]
+    if data_only:
+        raise ValueError(f"{', '.join(data_only)} need --data FILE")
+    if args.method in DATA_METHODS:
+        raise ValueError(f"--method {args.method} applies to --data; a built-in potential "
+                         "takes auto, pairs or tangent")
+    args.potential = args.potential or "higgs"
     return _potential_study(args, "discover", _summary_discover, method=args.method,
                             n_planes=args.n_planes, normals=args.normals)
+
+
+#: Generator routes of ``symfast discover --data`` (the potential study's are auto, pairs,
+#: tangent).
+DATA_METHODS = ("gradient", "embedding", "both")
+
+
+def _discover_data(args: argparse.Namespace) -> int:
+    """``symfast discover --data FILE --target COLUMN``: the method on the user's table."""
+    from symfast.experiments.data import data_fingerprint, discover, read_table
+
+    if args.potential is not None:
+        raise ValueError("give either --potential or --data, not both")
+    if args.target is None:
+        raise ValueError("--data needs --target COLUMN (the column, or .npz array, of y)")
+    for opt in ("per_class", "n_planes", "normals"):
+        if getattr(args, opt) is not None:
+            raise ValueError(f"--{opt.replace('_', '-')} applies to --potential, not --data")
+    if args.method in ("pairs", "tangent"):
+        raise ValueError(f"--method {args.method} applies to --potential; --data takes "
+                         f"auto, {', '.join(DATA_METHODS)}")
+    feats = [f.strip() for f in args.features.split(",")] if args.features else None
+    X, y, names = read_table(args.data, args.target, feats)
+    stem = Path(args.data).stem
+    out = Path(args.out or f"results/discover-{stem}")
+    kwargs = {"target": "auto", "levels": args.levels, "width": args.width,
+              "n_bins": args.n_bins, "method": args.method or "auto",
+              "seed": args.seed or 0, "max_epochs": args.max_epochs}
+    fingerprint = data_fingerprint(X, y)
+    saved = out / "result.json"
+    if saved.is_file() and not args.force:
+        import json
+
+        old = json.loads(saved.read_text())
+        if (old.get("data", {}).get("sha256") == fingerprint
+                and all(old.get("config", {}).get(k) == (list(map(float, v)) if k == "levels"
+                                                          and v is not None else v)
+                        for k, v in kwargs.items())):
+            print(f"{saved} already holds this data and configuration; not rerun "
+                  "(--force reruns)", file=sys.stderr)
+            print(_summary_data(old, out))
+            return 0
+    res = discover(X, y, feature_names=names, progress=not args.no_progress,
+                   n_threads=args.threads, **kwargs)
+    res.source = {"file": str(args.data), "target": args.target, "sha256": fingerprint}
+    res.save(out)
+    print(_summary_data(res.to_dict(), out))
+    return 0
+
+
+def _summary_data(data: dict, out: Path) -> str:
+    score = ", ".join(f"held-out {k} {data[k]:.4f}" for k in ("r2", "accuracy") if k in data)
+    lines = [f"{data['data']['file']} ({data['config']['n_samples']} points, "
+             f"{data['config']['n_features']} features), target {data['data']['target']} "
+             f"({data['target']}): {score}",
+             f"discovered algebra {data['algebra']} with {data['n_generators']} generator(s) "
+             f"({data['method']} route); maximal compact part {data['compact_part']}; also "
+             f"known as {', '.join(data['isomorphic']) or '-'}"]
+    if data["reason"]:
+        lines.append(f"no generator: {data['reason']}")
+    if data.get("neighbor_purity") is not None:
+        lines.append(f"neighbour purity in the embedding {data['neighbor_purity']:.4f}")
+    disc = data["discrete_group"]
+    lines.append(f"discrete group {disc['name']} (order {disc['order']})" if disc["name"]
+                 else f"discrete group {disc['reason']}")
+    lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
+    return "\n".join(lines)
 
 
 def _cmd_mnist(args: argparse.Namespace) -> int:
@@ -342,10 +421,11 @@ def _add_common_options(p: argparse.ArgumentParser, default_out: str,
     p.add_argument("--no-progress", action="store_true", help="no progress display")
 
 
-def _add_run_options(p: argparse.ArgumentParser, name: str) -> None:
+def _add_run_options(p: argparse.ArgumentParser, name: str,
+                     potential_default: str | None = "higgs") -> None:
     from symfast.potentials import names
 
-    p.add_argument("--potential", default="higgs", choices=names(),
+    p.add_argument("--potential", default=potential_default, choices=names(),
                    help="built-in potential (default: higgs)")
     p.add_argument("--per-class", type=int, default=None, help="points per level")
     p.add_argument("--max-epochs", type=int, default=None, help="training epochs at most")
@@ -372,10 +452,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_invariance)
 
     p = sub.add_parser("discover", help="the whole pipeline: invariance, orbit groups, "
-                                        "generators and their Lie algebra")
-    _add_run_options(p, "discover")
-    p.add_argument("--method", choices=["auto", "pairs", "tangent"], default=None,
-                   help="generator method (default: auto)")
+                                        "generators and their Lie algebra, on a built-in "
+                                        "potential or on your own data (--data)")
+    _add_run_options(p, "discover", potential_default=None)
+    p.add_argument("--method", choices=["auto", "pairs", "tangent", *DATA_METHODS],
+                   default=None,
+                   help="generator method: auto, pairs or tangent with --potential; auto, "
+                        "gradient, embedding or both with --data (default: auto)")
+    p.add_argument("--data", default=None, metavar="FILE",
+                   help="your own data: a .npz (arrays X and y) or .csv (header row) file")
+    p.add_argument("--target", default=None, metavar="COLUMN",
+                   help="with --data: the column holding y (several comma-separated for "
+                        "several outputs; for .npz the array name, or y:J)")
+    p.add_argument("--features", default=None, metavar="COL,...",
+                   help="with --data: the feature columns (default: all but the target)")
+    p.add_argument("--levels", type=float, nargs="+", default=None,
+                   help="with --data: bin y into bands around these values")
+    p.add_argument("--width", type=float, default=None,
+                   help="with --levels: half-width of the bands")
+    p.add_argument("--n-bins", type=int, default=None,
+                   help="with --data: bin y into this many quantile bins")
     p.add_argument("--n-planes", type=int, default=None,
                    help="planes of the pairs method (default 1000)")
     p.add_argument("--normals", choices=["auto", "pca", "surrogate"], default=None,

@@ -98,6 +98,13 @@ class SymmetryResult:
         planes tried / fitted, pairs used, delta, eps, intrinsic dimensions, ...
     reason : str
         Why no generator was found, when none was ("" otherwise).
+    frame : ndarray of shape (d, d), optional
+        Coordinates in which the algebra is named: the fields are conjugated into
+        u = frame @ (x - frame_origin) first (the whitening of the data, from
+        :func:`find_generators`).  A name does not depend on the basis, but its
+        numerical reading does: in a frame skewed by a condition number of 190 the
+        structure constants of so(4) lose their ranks; whitened, they are exact.
+    frame_origin : ndarray of shape (d,), optional
     """
 
     generators: np.ndarray
@@ -109,6 +116,8 @@ class SymmetryResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     translations: np.ndarray | None = None
+    frame: np.ndarray | None = field(default=None, repr=False)
+    frame_origin: np.ndarray | None = field(default=None, repr=False)
     structure_constants: np.ndarray = field(init=False)
     closure_error: float = field(init=False)
     algebra: str = field(init=False)
@@ -125,12 +134,24 @@ class SymmetryResult:
             self.translations = np.zeros((k, d))
         self.translations = np.asarray(self.translations, dtype=np.float64).reshape(k, d)
         self.structure_constants, self.closure_error = structure_constants(self.affine)
-        desc = describe_algebra(self.generators, self.translations)
+        desc = describe_algebra(*self._framed())
         self.algebra = desc.name
         self.isomorphic = desc.isomorphic
         self.compact_part = desc.compact_part
         self.is_compact = desc.is_compact
         self.description = desc
+
+    def _framed(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fields in the naming frame u = F (x - o): F T F^-1 and F (T o + b)."""
+        if self.frame is None:
+            return self.generators, self.translations
+        F = np.asarray(self.frame, dtype=np.float64)
+        o = (np.zeros(F.shape[0]) if self.frame_origin is None
+             else np.asarray(self.frame_origin, dtype=np.float64))
+        Fi = np.linalg.inv(F)
+        T = np.einsum("ij,kjl,lm->kim", F, self.generators, Fi)
+        b = (np.einsum("kij,j->ki", self.generators, o) + self.translations) @ F.T
+        return T, b
 
     @property
     def affine(self) -> np.ndarray:
@@ -418,11 +439,11 @@ def _dimension_from_eigs(w: np.ndarray) -> int:
     return int(np.median(m))
 
 
-def _constraint_rows(Y: np.ndarray, N: np.ndarray) -> np.ndarray:
+def _constraint_rows(Y: np.ndarray, N: np.ndarray, normalize: bool = True) -> np.ndarray:
     """Rows of N(x)^T (T y + b) = 0 for points Y (n, d) with normal frames N (n, d, m).
 
-    Each row is divided by |y|, so that a row's residual reads as the sine of the
-    angle between the field and the tangent space.
+    With ``normalize``, each row is divided by |y|, so that a row's residual reads
+    as the sine of the angle between the field and the tangent space.
     """
     d = Y.shape[1]
     nn = N.shape[2]
@@ -430,8 +451,45 @@ def _constraint_rows(Y: np.ndarray, N: np.ndarray) -> np.ndarray:
     lin = (Nt[:, :, :, None] * Y[:, None, None, :]).reshape(-1, d * d)
     aff = Nt.reshape(-1, d)
     rows = np.concatenate([lin, aff], axis=1)
-    rows /= np.repeat(np.maximum(np.linalg.norm(Y, axis=1), 1e-12), nn)[:, None]
+    if normalize:
+        rows /= np.repeat(np.maximum(np.linalg.norm(Y, axis=1), 1e-12), nn)[:, None]
     return rows
+
+
+def _field_gram(Y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum_x w(x) |T y + b|^2 as a quadratic form on the flattened field (T, b).
+
+    With v_i = sum_j T_ij y_j + b_i, the form is I_d (x) [[C, s], [s^T, W]] in the
+    order (T row i, b_i), with C = sum w y y^T, s = sum w y, W = sum w; returned in
+    the order (T flattened row-major, b), shape (d^2 + d, d^2 + d).
+    """
+    d = Y.shape[1]
+    C = (Y * w[:, None]).T @ Y
+    s = w @ Y
+    G = np.zeros((d * d + d, d * d + d))
+    for i in range(d):
+        t = slice(i * d, (i + 1) * d)
+        G[t, t] = C
+        G[t, d * d + i] = s
+        G[d * d + i, t] = s
+        G[d * d + i, d * d + i] = w.sum()
+    return G
+
+
+def _relative_singular(M: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ascending sqrt of the generalized eigenvalues of (M^T M, G), unit-norm vectors.
+
+    The value for a field is the RMS of its normal component over the RMS of the
+    field itself: a sine of the angle between field and tangent spaces that a small
+    field cannot make small.
+    """
+    from scipy.linalg import eigh
+
+    A = M.T @ M
+    ridge = 1e-12 * np.trace(G) / G.shape[0]
+    w, V = eigh(A, G + ridge * np.eye(G.shape[0]))
+    V = V / np.linalg.norm(V, axis=0, keepdims=True)
+    return np.sqrt(np.clip(w, 0.0, None)), V.T
 
 
 def _tangent_rows(Y: np.ndarray, k: int, threads: int, codim: int | None = None
@@ -477,6 +535,8 @@ def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.G
     scale = float(np.median(np.linalg.norm(allpts - center0, axis=1)))
     kk = k if k is not None else max(2 * d, 12)
     rows, sines, dims = [], [], []
+    row_points: list[np.ndarray] = []      # given normals: the point of each row, its weight
+    row_weights: list[np.ndarray] = []
     for i, cloud in enumerate(clouds):
         Nc = None if normals is None else normals[i]
         if cloud.shape[0] > max_points:
@@ -485,7 +545,10 @@ def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.G
             Nc = None if Nc is None else Nc[sel]
         if Nc is not None:
             # given normals (gradients of a fitted level function): no local PCA
-            rows.append(_constraint_rows((cloud - center0) / scale, Nc))
+            Yc = (cloud - center0) / scale
+            rows.append(_constraint_rows(Yc, Nc, normalize=False))
+            row_points.append(np.repeat(Yc, Nc.shape[2], axis=0))
+            row_weights.append(np.full(Yc.shape[0] * Nc.shape[2], 1.0 / Nc.shape[2]))
             dims.append(d - Nc.shape[2])
             continue
         if cloud.shape[0] < kk + 2:
@@ -507,13 +570,24 @@ def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.G
     M = np.concatenate(rows)
     diag["rows"] = int(M.shape[0])
     keep = np.ones(M.shape[0], dtype=bool)
+    if normals is not None:
+        # residuals relative to the field's own size (an almost vanishing field is
+        # not almost tangent)
+        P, Wr = np.concatenate(row_points), np.concatenate(row_weights)
+
+        def spectrum(sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return _relative_singular(M[sel], _field_gram(P[sel], Wr[sel]))
+    else:
+        def spectrum(sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return _ascending_singular(M[sel])
     for _ in range(3):
-        s, Vt = _ascending_singular(M[keep])
+        s, Vt = spectrum(keep)
         j = max(1, int(np.sum(s <= 3.0 * s[0])))
         res = np.linalg.norm(M @ Vt[:j].T, axis=1)
         keep = res <= np.quantile(res, 0.9)
-    s, Vt = _ascending_singular(M[keep])
+    s, Vt = spectrum(keep)
     diag["rows_kept"] = int(keep.sum())
+    diag["singular_values"] = s[:min(s.size, 12)].tolist()
     if normals is not None:
         noise = None
         threshold = normal_tol
@@ -538,7 +612,8 @@ def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.G
             top = np.maximum(s[:J + 1], 1e-9)
             jumps = top[1:] / top[:-1]
             count = int(np.argmax(jumps)) + 1 if jumps.size else J
-    null = Vt[:count]
+    # an orthonormal basis of the span (generalized eigenvectors are not orthogonal)
+    null = np.linalg.qr(Vt[:count].T)[0].T if count else Vt[:0]
     gens, trans, center = _affine_basis(null[:, :d * d].reshape(count, d, d), null[:, d * d:],
                                         center0, scale)
     spec = s**2 / np.sum(s**2) if np.sum(s**2) > 0 else s
@@ -799,6 +874,22 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         trans = trans @ P.T - np.einsum("kij,j->ki", gens, mean)
         center = mean + P @ center
     diag = dict(out["diag"], n_points=n, n_clouds=len(clouds))
+    frame, origin = _whitening_frame(Xa)
     return SymmetryResult(gens, used, out["spectrum"], out["residuals"], center,
                           noise_level=out.get("noise"), diagnostics=diag, reason=out["reason"],
-                          translations=trans)
+                          translations=trans, frame=frame, frame_origin=origin)
+
+
+def _whitening_frame(X: np.ndarray, max_cond: float = 1e4
+                     ) -> tuple[np.ndarray | None, np.ndarray]:
+    """The map F = C^(-1/2) (C the covariance of X) and the mean, to name the algebra in.
+
+    None when the data are already nearly isotropic (nothing to gain) or degenerate
+    (a covariance with condition number above max_cond^2: whitening would blow up
+    directions the data do not explore).
+    """
+    mean = X.mean(axis=0)
+    w, V = np.linalg.eigh(np.cov(X, rowvar=False).reshape(X.shape[1], X.shape[1]))
+    if w[0] <= 0 or w[-1] / w[0] > max_cond ** 2 or w[-1] / w[0] < 4.0:
+        return None, mean
+    return (V / np.sqrt(w)) @ V.T, mean

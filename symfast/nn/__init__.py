@@ -5,8 +5,9 @@ Importing this subpackage imports torch.
 
 from symfast.nn._autoencoder import TaskAutoencoder, sensitivity
 from symfast.nn._classifier import EmbeddingClassifier
+from symfast.nn._regressor import GradientRegressor
 from symfast.nn._feature_sep import FeatureSeparation, separation_loss
 from symfast.nn._scored import LatticeCNN, ScoredTraining, mlp, train_and_score
 
-__all__ = ["EmbeddingClassifier", "FeatureSeparation", "LatticeCNN", "ScoredTraining",
+__all__ = ["EmbeddingClassifier", "FeatureSeparation", "GradientRegressor", "LatticeCNN", "ScoredTraining",
            "TaskAutoencoder", "mlp", "sensitivity", "separation_loss", "train_and_score"]

@@ -5,6 +5,7 @@
 (1, 2, 2)
 """
 
+from symfast.potentials._dynamics import oscillator_generators, simulate_oscillator
 from symfast.potentials._polynomial import Polynomial, radial_squared
 from symfast.potentials._registry import (HIGGS_A, PAPER_LEVELS, PAPER_WIDTH, REGISTRY,
                                           Potential, get, names, register, so_generators)
@@ -12,6 +13,6 @@ from symfast.potentials._sampling import joint_bins, joint_class, sample_level_s
 
 __all__ = [
     "HIGGS_A", "PAPER_LEVELS", "PAPER_WIDTH", "REGISTRY", "Polynomial", "Potential",
-    "get", "joint_bins", "joint_class", "names", "radial_squared", "register",
-    "sample_level_sets", "so_generators",
+    "get", "joint_bins", "joint_class", "names", "oscillator_generators", "radial_squared",
+    "register", "sample_level_sets", "simulate_oscillator", "so_generators",
 ]
