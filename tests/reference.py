@@ -222,3 +222,44 @@ def tangent_generators(X: np.ndarray, labels: np.ndarray, codim: int, k: int,
                                         nj], axis=1) / np.linalg.norm(Y, axis=1)[:, None])
     _, _, Vt = np.linalg.svd(np.concatenate(rows), full_matrices=False)
     return Vt[::-1][:count, :d * d].reshape(count, d, d)
+
+
+def gradient_route_generators(X: np.ndarray, y: np.ndarray, count: int,
+                              hidden: tuple[int, ...], epochs: int, n_models: int = 2,
+                              h: float = 1e-3) -> np.ndarray:
+    """The gradient route in scikit-learn + NumPy, as a user would assemble it.
+
+    ``n_models`` MLPRegressors (tanh, Adam, batch 256, inputs whitened by PCA), their
+    mean gradient by central finite differences through ``predict``, the stacked
+    conditions n(x)^T (T x + b) = 0 (unit normals, rows divided by |x - mean|), and
+    the ``count`` smallest right singular vectors.  Returns the linear parts,
+    shape (count, d, d).
+    """
+    import warnings
+
+    from sklearn.decomposition import PCA
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+
+    n, d = X.shape
+    ys = (y - y.mean()) / y.std()
+    G = np.zeros((n, d))
+    for seed in range(n_models):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = make_pipeline(PCA(whiten=True), MLPRegressor(
+                hidden_layer_sizes=hidden, activation="tanh", batch_size=256, max_iter=epochs,
+                learning_rate_init=3e-3, tol=0.0, n_iter_no_change=epochs + 1,
+                random_state=seed)).fit(X, ys)
+        step = h * X.std(axis=0)
+        for j in range(d):
+            e = np.zeros(d)
+            e[j] = step[j]
+            G[:, j] += (model.predict(X + e) - model.predict(X - e)) / (2 * step[j])
+    N = G / np.linalg.norm(G, axis=1, keepdims=True)
+    Y = X - X.mean(axis=0)
+    rows = np.concatenate([(N[:, :, None] * Y[:, None, :]).reshape(n, d * d), N], axis=1)
+    rows /= np.linalg.norm(Y, axis=1)[:, None]
+    _, _, Vt = np.linalg.svd(rows, full_matrices=False)
+    return Vt[::-1][:count, :d * d].reshape(count, d, d)

@@ -253,9 +253,8 @@ def _normal_noise(grads: list[np.ndarray]) -> float:
     points are trimmed (near a critical point the gradient vanishes and its
     direction is noise, which the generator fit trims as well).
     """
-    def frames(G):
-        Q, R = np.linalg.qr(G.transpose(0, 2, 1))
-        return Q
+    def frames(G: np.ndarray) -> np.ndarray:
+        return np.linalg.qr(G.transpose(0, 2, 1))[0]
 
     sines = []
     for i in range(len(grads)):
@@ -270,7 +269,8 @@ def _normal_noise(grads: list[np.ndarray]) -> float:
 
 def _gradient_route(X: np.ndarray, values: np.ndarray, *, sel: np.ndarray, hidden, epochs,
                     n_models: int, tol_ratio: float, seed: int, threads: int,
-                    torch_threads: int | None, progress: bool, chunk: int) -> tuple[Any, list, dict]:
+                    torch_threads: int | None, progress: bool, chunk: int
+                    ) -> tuple[Any, list, dict]:
     from symfast.analysis import find_generators
     from symfast.nn import GradientRegressor
 
@@ -430,7 +430,8 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     sel = np.sort(rng.choice(n, max_points, replace=False)) if n > max_points else np.arange(n)
     steps_per_epoch = max(1, int(np.ceil(0.8 * n / 256)))
     epochs = max_epochs or int(np.clip(np.ceil(8000 / steps_per_epoch), 20, 300))
-    config = {"target": target, "levels": None if levels is None else list(map(float, levels)),
+    config = {"target": target,
+              "levels": None if levels is None else list(map(float, levels)),
               "width": width, "n_bins": n_bins, "method": method, "seed": seed,
               "hidden": list(hidden), "max_epochs": max_epochs, "n_models": n_models,
               "max_points": max_points, "tol_ratio": tol_ratio, "discrete": discrete,
