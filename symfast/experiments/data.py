@@ -347,7 +347,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         What y is.  "auto": "bins" if ``levels`` or ``n_bins`` is given; "classes"
         for one column of at most 20 distinct integers; "regression" otherwise.
     levels : sequence of float, optional
-        target="bins": the values whose bands |y - level| <= ``width`` are the
+        target="bins": the values whose bands ``|y - level| <= width`` are the
         classes (points outside every band are left out of the classifier).
     width : float, optional
         Half-width of the bands (default a quarter of the smallest level gap).

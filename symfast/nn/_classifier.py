@@ -16,12 +16,16 @@ from symfast.nn._utils import (adam, encode_labels, epoch_bar, seeded, torch_thr
                                training_threads)
 
 
+#: Hidden-layer activations offered (name -> module).
+ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "gelu": nn.GELU, "tanh": nn.Tanh}
+
+
 class _Net(nn.Module):
     """Dense ReLU trunk ending in the embedding layer, plus one linear head per label column."""
 
     def __init__(self, n_in: int, hidden: Sequence[int], embed_dim: int,
                  n_classes: Sequence[int], batch_norm: Sequence[int] = (),
-                 embedding_activation: str = "relu"):
+                 embedding_activation: str = "relu", activation: str = "relu"):
         super().__init__()
         layers: list[nn.Module] = []
         self.dense: list[nn.Linear] = []
@@ -32,7 +36,7 @@ class _Net(nn.Module):
             self.dense.append(lin)
             layers.append(lin)
             if i < len(sizes) - 1 or embedding_activation == "relu":
-                layers.append(nn.ReLU())
+                layers.append(ACTIVATIONS[activation]())
             if i in batch_norm:
                 layers.append(nn.BatchNorm1d(h))
             width = h
@@ -85,7 +89,10 @@ class EmbeddingClassifier:
         ``l2 * sum(W**2)`` on its weights added to the loss (Keras'
         ``kernel_regularizer``).
     embedding_activation : {"relu", "linear"}, default="relu"
-        Activation of the embedding layer.
+        Whether the embedding layer has the hidden layers' activation ("relu",
+        the historical name) or none ("linear").
+    activation : {"relu", "silu", "gelu", "tanh"}, default="relu"
+        Activation of the hidden layers (the paper's networks use ReLU).
     restore_best : bool, default=True
         When training ends without reaching ``target_accuracy``, go back to
         the weights of the epoch with the best held-out accuracy.
@@ -127,7 +134,8 @@ class EmbeddingClassifier:
                  weight_decay: float = 0.0, standardize: bool = True, seed: int = 0,
                  batch_norm: Sequence[int] = (), layer_l2: Sequence[float] | None = None,
                  embedding_activation: str = "relu", restore_best: bool = True,
-                 progress: bool = True, n_threads: int | None = None):
+                 progress: bool = True, n_threads: int | None = None,
+                 activation: str = "relu"):
         self.hidden = hidden
         self.embed_dim = embed_dim
         self.learning_rate = learning_rate
@@ -144,6 +152,7 @@ class EmbeddingClassifier:
         self.restore_best = restore_best
         self.progress = progress
         self.n_threads = n_threads
+        self.activation = activation
 
     # -- validation -----------------------------------------------------------------
     def _check_params(self) -> None:
@@ -168,6 +177,9 @@ class EmbeddingClassifier:
                                           any(float(v) < 0 for v in self.layer_l2)):
             raise ValueError(f"layer_l2 must hold {n_layers} non-negative values, got "
                              f"{self.layer_l2!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got "
+                             f"{self.activation!r}")
         if self.embedding_activation not in ("relu", "linear"):
             raise ValueError(f"embedding_activation must be 'relu' or 'linear', got "
                              f"{self.embedding_activation!r}")
@@ -225,7 +237,7 @@ class EmbeddingClassifier:
             gen = stack.enter_context(seeded(seed))
             net = _Net(self.n_features_in_, self.hidden, self.embed_dim,
                        [len(c) for c in self.classes_], tuple(self.batch_norm),
-                       self.embedding_activation)
+                       self.embedding_activation, self.activation)
             # threads chosen after the net exists: small networks train faster on one
             stack.enter_context(torch_threads(
                 training_threads(self.n_threads, net, self.batch_size)))

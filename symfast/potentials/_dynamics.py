@@ -39,7 +39,7 @@ def _leapfrog(force: Callable[[np.ndarray], np.ndarray], q: np.ndarray, p: np.nd
 def simulate_oscillator(n_trajectories: int = 200, points_per_trajectory: int = 25, *,
                         mass: float = 1.0, omega: float = 1.0, dim: int = 2,
                         dt: float = 0.01, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """States of the isotropic harmonic oscillator H = |p|^2 / 2m + m omega^2 |q|^2 / 2.
+    """States of the isotropic harmonic oscillator ``H = |p|^2 / 2m + m omega^2 |q|^2 / 2``.
 
     Initial positions and momenta are uniform in [-1, 1]^dim each; every trajectory
     runs for one period 2 pi / omega, and ``points_per_trajectory`` states are
@@ -66,7 +66,7 @@ def simulate_oscillator(n_trajectories: int = 200, points_per_trajectory: int = 
     -----
     The exact symmetry algebra of H as a function on phase space (the linear
     fields tangent to its level sets) is so(2 dim) in the coordinates
-    u = (sqrt(m) omega q, p / sqrt(m)), where H = |u|^2 / 2; in (q, p) its basis is
+    u = (sqrt(m) omega q, p / sqrt(m)), where ``H = |u|^2 / 2``; in (q, p) its basis is
     S^-1 A S with S = diag(sqrt(m) omega, ..., 1 / sqrt(m), ...) and A antisymmetric
     (:func:`oscillator_generators`).  For dim = 2 that is so(4), 6 generators, which
     contains the u(2) of the oscillator's dynamical symmetry.
