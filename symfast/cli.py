@@ -82,6 +82,8 @@ def _run_or_resume(module, config, out: Path, args: argparse.Namespace) -> dict:
 
 def _preset(cls, args: argparse.Namespace, overrides: dict):
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    if getattr(args, "published", False):
+        return cls.published(args.potential, **overrides)
     if args.paper:
         return cls.paper(args.potential, **overrides)
     return cls.quick(args.potential, **overrides)
@@ -408,11 +410,16 @@ def _summary_discover(data: dict, out: Path) -> str:
 
 
 def _add_common_options(p: argparse.ArgumentParser, default_out: str,
-                        paper_help: str = "the published scale") -> None:
+                        paper_help: str = "the published scale",
+                        published: bool = False) -> None:
     """The options every study command takes: preset, seed, threads, output, resuming."""
     preset = p.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="CI-sized preset (default)")
     preset.add_argument("--paper", action="store_true", help=paper_help)
+    if published:
+        preset.add_argument("--published", action="store_true",
+                            help="the published scale and the paper's layout (ReLU; "
+                                 "--paper uses GELU, see the tuning notes)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
     p.add_argument("--out", default=None, help=f"output directory (default: {default_out})")
@@ -429,7 +436,8 @@ def _add_run_options(p: argparse.ArgumentParser, name: str,
                    help="built-in potential (default: higgs)")
     p.add_argument("--per-class", type=int, default=None, help="points per level")
     p.add_argument("--max-epochs", type=int, default=None, help="training epochs at most")
-    _add_common_options(p, f"results/{name}-POTENTIAL")
+    _add_common_options(p, f"results/{name}-POTENTIAL",
+                        "the published scale (GELU layout, see --published)", published=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

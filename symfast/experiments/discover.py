@@ -67,6 +67,14 @@ class DiscoverConfig:
         base = cls(invariance=InvarianceConfig.paper(potential, **inv))
         return replace_config(base, **overrides)
 
+    @classmethod
+    def published(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
+        """The paper's scale and layout (ReLU): :meth:`InvarianceConfig.published`."""
+        inv = {k: overrides.pop(k) for k in list(overrides)
+               if k in InvarianceConfig.__dataclass_fields__}
+        base = cls(invariance=InvarianceConfig.published(potential, **inv))
+        return replace_config(base, **overrides)
+
     def validate(self) -> None:
         check_config_types(self)
         self.invariance.validate()

@@ -39,8 +39,9 @@ class InvarianceConfig:
     width: float = PAPER_WIDTH
     per_class: int = 1000
     test_fraction: float = 0.2
-    hidden: tuple[int, ...] = (80, 80, 80)
-    embed_dim: int = 80
+    hidden: tuple[int, ...] = (128, 128, 128)
+    embed_dim: int = 128
+    activation: str = "gelu"
     learning_rate: float = 1e-3
     batch_size: int = 128
     max_epochs: int = 500
@@ -60,15 +61,35 @@ class InvarianceConfig:
 
     @classmethod
     def paper(cls, potential: str = "higgs", **overrides: Any) -> "InvarianceConfig":
-        """2000 points per class, at most 1000 epochs (1000 per joint class for a
-        potential with several outputs, as the paper's superpotential)."""
+        """2000 points per class, at most 1000 epochs, trained to 99.9 % held-out
+        accuracy (1000 points per joint class for a potential with several outputs, as
+        the paper's superpotential)."""
         base = cls(**{"potential": potential, "per_class": 2000, "max_epochs": 1000,
-                      **_potential_defaults(potential, paper=True)})
+                      "target_accuracy": 0.999, **_potential_defaults(potential, paper=True)})
         return replace_config(base, **overrides)
+
+    @classmethod
+    def published(cls, potential: str = "higgs", **overrides: Any) -> "InvarianceConfig":
+        """The paper's scale with the paper's layout: ReLU, 3 x 80 hidden, 80 embedding.
+
+        The study's own layout (GELU, 3 x 128, trained to 99.9 %) reaches the paper's
+        accuracy and purity in four to eight dimensions where this one falls short (the
+        tuning notes in the docs); this preset runs the published configuration as
+        published (a potential's own layout, as the superpotential's 7 x 60, is kept).
+        """
+        layout = {**PUBLISHED_LAYOUT,
+                  **{k: v for k, v in _potential_defaults(potential, paper=True).items()
+                     if k in ("hidden", "embed_dim")}}
+        return cls.paper(potential, **{**layout, **overrides})
 
     def validate(self) -> None:
         check_config_types(self)
         get(self.potential)
+        from symfast.nn._classifier import ACTIVATIONS
+
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got "
+                             f"{self.activation!r}")
         if len(self.levels) < 2:
             raise ValueError(f"levels must hold at least 2 levels, got {self.levels!r}")
         check_float(self.width, "width", positive=True)
@@ -76,6 +97,11 @@ class InvarianceConfig:
         check_float(self.test_fraction, "test_fraction", minimum=0.05, maximum=0.5)
         check_int(self.n_neighbors, "n_neighbors", minimum=1)
         check_seed(self.seed)
+
+
+#: The network of Krippendorf & Syvaeri's potentials study, and its stopping accuracy.
+PUBLISHED_LAYOUT = {"hidden": (80, 80, 80), "embed_dim": 80, "activation": "relu",
+                    "target_accuracy": 0.99}
 
 
 def _potential_defaults(name: str, *, paper: bool) -> dict[str, Any]:
@@ -268,7 +294,7 @@ def run(config: InvarianceConfig, *, progress: bool = True,
         config.hidden, config.embed_dim, learning_rate=config.learning_rate,
         batch_size=config.batch_size, max_epochs=config.max_epochs,
         target_accuracy=config.target_accuracy, seed=config.seed, progress=progress,
-        n_threads=n_threads)
+        n_threads=n_threads, activation=config.activation)
     clf.fit(X[idx_tr], y[idx_tr])
     pred = clf.predict(X[idx_te]).reshape(idx_te.size, m)
     per_output = [float(np.mean(pred[:, j] == y[idx_te].reshape(-1, m)[:, j]))
