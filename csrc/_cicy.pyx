@@ -110,7 +110,8 @@ def singular_values(const double[::1] data,       # IN  all matrices, row-major,
                     int n_threads):
     """Singular values of every matrix, descending, zero-padded to ``out.shape[1]``.
 
-    ``out[i, 0] = -1`` marks a matrix for which LAPACK failed.
+    ``out[i, 0] = -1`` marks a matrix for which LAPACK failed, ``-2`` one that a thread
+    could not allocate its work buffers for.
     """
     cdef Py_ssize_t n = shapes.shape[0], i
     cdef int width = <int>out.shape[1]
@@ -119,13 +120,18 @@ def singular_values(const double[::1] data,       # IN  all matrices, row-major,
     cdef double* w
     cdef double* work
     with nogil, parallel(num_threads=n_threads):
-        G = <double*>malloc(max_side * max_side * sizeof(double))
-        w = <double*>malloc(max_side * sizeof(double))
-        work = <double*>malloc(lwork * sizeof(double))
-        if G != NULL and w != NULL and work != NULL:
-            for i in prange(n, schedule="static"):
+        G = <double*>malloc(<size_t>max_side * <size_t>max_side * sizeof(double))
+        w = <double*>malloc(<size_t>max_side * sizeof(double))
+        work = <double*>malloc(<size_t>lwork * sizeof(double))
+        # every thread of the team must enter the work-shared loop (OpenMP), so a
+        # thread whose buffers failed to allocate still takes its share of rows and
+        # flags them instead of leaving them as zeros that pass for singular values
+        for i in prange(n, schedule="static"):
+            if G != NULL and w != NULL and work != NULL:
                 _singular_values(&data[offsets[i]], <int>shapes[i, 0], <int>shapes[i, 1],
                                  G, w, work, lwork, &out[i, 0], width)
+            else:
+                out[i, 0] = -2.0
         free(G)
         free(w)
         free(work)

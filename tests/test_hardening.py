@@ -54,7 +54,12 @@ def test_cicy_loader_survives_damage(tmp_path, data):
     except ValueError as exc:
         assert "cicylist.txt" in str(exc)           # names the file (and the entry/line)
     else:
-        assert len(L) >= 0 and all(m.ndim == 2 for m in L.matrices)
+        # what loads must be consistent CICY data, whatever the damage let through
+        assert len(L) == len(L.matrices) == len(L.dims) == L.h11.size
+        for q, n, h11, h21, chi in zip(L.matrices, L.dims, L.h11, L.h21, L.euler):
+            assert q.ndim == 2 and q.shape[0] == len(n) and q.min() >= 0
+            assert np.array_equal(q.sum(axis=1), np.asarray(n) + 1)   # c_1 = 0
+            assert chi == 2 * (h11 - h21)
 
 
 FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
@@ -138,3 +143,46 @@ def test_wrong_config_values_are_refused(module, cls, args, data):
     config = dataclasses.replace(base, **{name: bad})
     with pytest.raises((TypeError, ValueError)):
         config.validate()
+
+
+# -- the audit of issue 18: inputs that used to slip through ------------------------------
+@pytest.mark.parametrize("exponents, coefficients, match", [
+    ([[1, -1]], [1.0], "non-negative"),               # reached the compiled sampler unchecked
+    ([[0.5, 1]], [1.0], "integers"),
+    ([[1, 2]], [np.nan], "finite"),
+    ([[1, 2]], [1.0, 2.0], "to match"),
+    ([1, 2], [1.0], "2-dimensional"),
+])
+def test_polynomial_refuses_invalid_terms(exponents, coefficients, match):
+    from symfast.potentials import Polynomial
+
+    with pytest.raises((ValueError, TypeError), match=match):
+        Polynomial(np.array(exponents), np.array(coefficients))
+
+
+def test_float32_overflow_is_refused_not_turned_into_inf():
+    from symfast.nn import (EmbeddingClassifier, FeatureSeparation, GradientRegressor,
+                            TaskAutoencoder)
+
+    X = np.ones((20, 2))
+    X[0, 0] = 1e39                                     # finite in float64, inf in float32
+    y = np.arange(20) % 2
+    for est, target in ((EmbeddingClassifier(progress=False, max_epochs=1), y),
+                        (GradientRegressor(progress=False, max_epochs=1), np.arange(20.0)),
+                        (TaskAutoencoder(epochs=1), np.arange(20.0)),
+                        (FeatureSeparation(epochs=1), y)):
+        with pytest.raises(ValueError, match="X must fit in float32"):
+            est.fit(X, target)
+
+
+def test_cicy_kernel_flags_failed_allocations():
+    from symfast._ext import _cicy
+
+    data = np.ones(4)
+    offsets = np.array([0, 4], dtype=np.int64)
+    shapes = np.array([[2, 2]], dtype=np.int64)
+    out = np.zeros((1, 3))
+    # an 8 TB work buffer per thread cannot be allocated: the row must be flagged, not
+    # left as zeros that pass for singular values
+    _cicy.singular_values(data, offsets, shapes, out, 1 << 20, 2)
+    assert out[0, 0] == -2.0

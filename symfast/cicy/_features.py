@@ -79,6 +79,8 @@ def spectra(matrices, *, n_threads: int | None = None,
         raise ValueError(f"a matrix has min(rows, columns) = {side} > width={width}")
     out = np.zeros((len(shapes), width))
     _cicy.singular_values(data, offsets, shapes, out, max(side, 1), check_n_threads(n_threads))
+    if (out[:, 0] == -2.0).any():
+        raise MemoryError("singular_values could not allocate its per-thread work buffers")
     if (out[:, 0] < 0).any():
         raise ArithmeticError("LAPACK failed on a configuration matrix")
     return out

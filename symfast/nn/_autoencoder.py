@@ -19,7 +19,8 @@ from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
 from symfast.nn._scored import mlp
-from symfast.nn._utils import epoch_bar, seeded, torch_threads, training_threads
+from symfast.nn._utils import (epoch_bar, float32_tensor, seeded, torch_threads,
+                               training_threads)
 
 
 class _AE(nn.Module):
@@ -98,8 +99,8 @@ class TaskAutoencoder:
                              f"{Xa.shape[0]} and {t.shape[0]}")
         self.n_features_in_ = Xa.shape[1]
         self.target_mean_, self.target_scale_ = float(t.mean()), float(t.std()) or 1.0
-        xt = torch.from_numpy(Xa.astype(np.float32))
-        tt = torch.from_numpy(((t - self.target_mean_) / self.target_scale_).astype(np.float32))
+        xt = float32_tensor(Xa, "X")
+        tt = float32_tensor((t - self.target_mean_) / self.target_scale_, "target")
         t0 = time.perf_counter()
         self.history_: list[dict[str, float]] = []
         with ExitStack() as stack:
@@ -140,7 +141,7 @@ class TaskAutoencoder:
         if not hasattr(self, "net_"):
             raise RuntimeError("this TaskAutoencoder is not fitted yet; call fit(X, target)")
         arr = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
-        return torch.from_numpy(arr.astype(np.float32))
+        return float32_tensor(arr, "X")
 
     def encode(self, X: np.ndarray) -> np.ndarray:
         """Latent vectors: ndarray of shape (n_samples, latent_dim), float32."""

@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (adam, encode_labels, epoch_bar, seeded, torch_threads,
-                               training_threads)
+from symfast.nn._utils import (adam, encode_labels, epoch_bar, float32_tensor, seeded,
+                               torch_threads, training_threads)
 
 
 #: Hidden-layer activations offered (name -> module).
@@ -191,7 +191,7 @@ class EmbeddingClassifier:
     def _check_X(self, X: np.ndarray) -> torch.Tensor:
         self._check_fitted()
         arr = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
-        return torch.from_numpy(arr.astype(np.float32))
+        return float32_tensor(arr, "X")
 
     # -- training -------------------------------------------------------------------
     def fit(self, X: np.ndarray, y: np.ndarray, *, checkpoint: str | os.PathLike | None = None,
@@ -226,9 +226,9 @@ class EmbeddingClassifier:
                                               random_state=seed, stratify=stratify)
         else:
             tr_idx, va_idx = rng.permutation(n), np.arange(0)
-        Xt = torch.from_numpy(X_arr[tr_idx].astype(np.float32))
+        Xt = float32_tensor(X_arr[tr_idx], "X")
         yt = torch.from_numpy(codes[tr_idx])
-        Xv = torch.from_numpy(X_arr[va_idx].astype(np.float32))
+        Xv = float32_tensor(X_arr[va_idx], "X")
         yv = torch.from_numpy(codes[va_idx])
 
         every = check_int(checkpoint_every, "checkpoint_every", minimum=1)

@@ -23,8 +23,8 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (adam, encode_labels, epoch_bar, seeded, torch_threads,
-                               training_threads)
+from symfast.nn._utils import (adam, encode_labels, epoch_bar, float32_tensor, seeded,
+                               torch_threads, training_threads)
 
 
 class FeatureSeparation:
@@ -91,7 +91,7 @@ class FeatureSeparation:
         bs = check_int(self.batch_size, "batch_size", minimum=2)
         check_float(self.learning_rate, "learning_rate", positive=True)
         seed = check_seed(self.seed)
-        xt = torch.from_numpy(Xa.astype(np.float32))
+        xt = float32_tensor(Xa, "X")
         sig = torch.from_numpy(codes[:, 0] == 1)
         t0 = time.perf_counter()
         self.history_: list[float] = []
@@ -140,7 +140,7 @@ class FeatureSeparation:
             raise RuntimeError("this FeatureSeparation is not fitted yet; call fit(X, y) first")
         Xa = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
         with torch_threads(self.n_threads), torch.no_grad():
-            return self.net_(torch.from_numpy(Xa.astype(np.float32))).numpy()
+            return self.net_(float32_tensor(Xa, "X")).numpy()
 
     def power(self, X: np.ndarray) -> np.ndarray:
         """f(X)^2, the energy in each component: shape (n_samples, M)."""

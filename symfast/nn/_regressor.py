@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import adam, epoch_bar, seeded, torch_threads, training_threads
+from symfast.nn._utils import (adam, epoch_bar, float32_tensor, seeded, torch_threads,
+                               training_threads)
 
 #: Smooth activations offered (name -> module); the gradient of the fit must be smooth.
 ACTIVATIONS = {"silu": nn.SiLU, "tanh": nn.Tanh, "softplus": nn.Softplus, "gelu": nn.GELU}
@@ -123,7 +124,7 @@ class GradientRegressor:
         if not hasattr(self, "net_"):
             raise RuntimeError("this GradientRegressor is not fitted yet; call fit(X, y) first")
         arr = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
-        return torch.from_numpy(arr.astype(np.float32))
+        return float32_tensor(arr, "X")
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "GradientRegressor":
         """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs)."""
@@ -146,8 +147,8 @@ class GradientRegressor:
         self.y_mean_ = Y[tr].mean(axis=0)
         self.y_scale_ = Y[tr].std(axis=0)
         Ys = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
-        Xt, yt = torch.from_numpy(Xa[tr].astype(np.float32)), torch.from_numpy(Ys[tr])
-        Xv, yv = torch.from_numpy(Xa[va].astype(np.float32)), torch.from_numpy(Ys[va])
+        Xt, yt = float32_tensor(Xa[tr], "X"), torch.from_numpy(Ys[tr])
+        Xv, yv = float32_tensor(Xa[va], "X"), torch.from_numpy(Ys[va])
         bs = min(int(self.batch_size), tr.size)
         steps_per_epoch = math.ceil(tr.size / bs)
         total = steps_per_epoch * int(self.max_epochs)

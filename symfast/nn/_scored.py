@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import adam, encode_labels, seeded, torch_threads, training_threads
+from symfast.nn._utils import (adam, encode_labels, float32_tensor, seeded, torch_threads,
+                               training_threads)
 
 
 @dataclass
@@ -144,9 +145,9 @@ def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
         mean, scale = Xtr.mean(0), Xtr.std(0)
         scale[scale < 1e-12] = 1.0
         Xtr, Xte = (Xtr - mean) / scale, (Xte - mean) / scale
-    xt = torch.from_numpy(np.ascontiguousarray(Xtr, dtype=np.float32))
+    xt = float32_tensor(Xtr, "X_train")
     yt = torch.from_numpy(codes[:, 0])
-    xv = torch.from_numpy(np.ascontiguousarray(Xte, dtype=np.float32))
+    xv = float32_tensor(Xte, "X_test")
     yv = torch.from_numpy(te_codes.astype(np.int64))
     curve: list[float] = []
     with ExitStack() as stack:

@@ -11,6 +11,21 @@ import torch
 from symfast._validation import check_array, check_int
 
 
+def float32_tensor(arr: np.ndarray, name: str) -> torch.Tensor:
+    """``arr`` (already validated as finite float64) as a float32 tensor.
+
+    A value beyond float32's range (about 3.4e38) would become inf in the cast and
+    poison the training silently; it is refused with an error naming ``name``.
+    """
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(arr, dtype=np.float32)
+    if not np.isfinite(out).all():
+        bad = int(out.size - np.isfinite(out).sum())
+        raise ValueError(f"{name} must fit in float32 (|value| <= 3.4e38): {bad} values "
+                         f"overflow it")
+    return torch.from_numpy(out)
+
+
 def encode_labels(y: np.ndarray, n_rows: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Validate labels and map each column to 0..n_classes-1.
 

@@ -23,6 +23,30 @@ class Polynomial:
     exponents: np.ndarray
     coefficients: np.ndarray
 
+    def __post_init__(self) -> None:
+        # the compiled sampler indexes by these exponents with bounds checking off: an
+        # invalid polynomial must never reach it
+        e = np.asarray(self.exponents)
+        c = np.asarray(self.coefficients)
+        if e.ndim != 2:
+            raise ValueError(f"exponents must be 2-dimensional (n_terms, dim), got shape "
+                             f"{e.shape}")
+        if e.dtype.kind not in "iuf" or (e.dtype.kind == "f" and (
+                not np.isfinite(e).all() or np.any(e != np.round(e)))):
+            raise TypeError(f"exponents must be integers, got dtype {e.dtype}"
+                            + (" with non-integer values" if e.dtype.kind == "f" else ""))
+        if e.size and e.min() < 0:
+            raise ValueError(f"exponents must be non-negative, got {int(e.min())}")
+        if c.ndim != 1 or c.shape[0] != e.shape[0]:
+            raise ValueError(f"coefficients must have shape ({e.shape[0]},) to match the "
+                             f"{e.shape[0]} terms, got {c.shape}")
+        if c.dtype.kind not in "iuf":
+            raise TypeError(f"coefficients must be real numbers, got dtype {c.dtype}")
+        if not np.isfinite(c).all():
+            raise ValueError("coefficients must be finite (no NaN or inf)")
+        object.__setattr__(self, "exponents", np.ascontiguousarray(e, dtype=np.int64))
+        object.__setattr__(self, "coefficients", np.ascontiguousarray(c, dtype=np.float64))
+
     @classmethod
     def from_terms(cls, terms: Mapping[tuple[int, ...], float], dim: int) -> "Polynomial":
         """Build from ``{exponent tuple: coefficient}``; zero coefficients are dropped."""
