@@ -143,3 +143,51 @@ def test_reference_sampler_agrees_with_onsager():
 def test_bad_input_is_named(call, exc, words):
     with pytest.raises(exc, match=words):
         call()
+
+
+# -- Kaufman's exact partition function of the finite torus ------------------------------
+def _kaufman_log_z(L: int, K: float) -> float:
+    """ln Z of the L x L periodic Ising model at coupling K = J / T (Kaufman 1949).
+
+    Z = 1/2 (2 sinh 2K)^(L^2 / 2) (Z1 + Z2 + Z3 + Z4), with Z1, Z2 the products of
+    2 cosh and 2 sinh of L gamma_l / 2 over odd l < 2L, Z3, Z4 over even l;
+    cosh gamma_l = cosh 2K coth 2K - cos(pi l / L), and gamma_0 = 2K + ln tanh K, whose
+    sign (negative above T_c) enters Z4.  Summed in logs, with signs.
+    """
+    ell = np.arange(2 * L)
+    c = np.cosh(2 * K) / np.tanh(2 * K) - np.cos(np.pi * ell / L)
+    gamma = np.arccosh(np.maximum(c, 1.0))
+    gamma[0] = 2 * K + np.log(np.tanh(K))
+    parts = []                                   # (sign, log |Z_i|)
+    for g in (gamma[1::2], gamma[0::2]):
+        x = 0.5 * L * g
+        parts.append((1.0, float(np.sum(np.log(2 * np.cosh(x))))))
+        parts.append((float(np.prod(np.sign(x))), float(np.sum(np.log(2 * np.abs(np.sinh(x)))))))
+    top = max(t for _, t in parts)
+    total = sum(sgn * np.exp(t - top) for sgn, t in parts)
+    return float(np.log(0.5) + 0.5 * L * L * np.log(2 * np.sinh(2 * K)) + top + np.log(total))
+
+
+def _kaufman_energy(L: int, T: float, h: float = 1e-5) -> float:
+    """Exact energy per spin, -d ln Z / dK / L^2 (central difference in K)."""
+    K = 1.0 / T
+    return -(_kaufman_log_z(L, K + h) - _kaufman_log_z(L, K - h)) / (2 * h) / (L * L)
+
+
+@pytest.mark.parametrize("T", [1.5, 2.25, 3.0])
+def test_kaufman_formula_against_enumeration(T):
+    # the reference itself, checked on the 4 x 4 torus (all 2^16 states)
+    levels, p = _exact_energy_distribution(4, T, 1.0)
+    assert _kaufman_energy(4, T) == pytest.approx(float(levels @ p) / 16, abs=1e-8)
+
+
+@pytest.mark.parametrize("T", [2.25, float(dual_temperature(2.25))])
+def test_sampler_matches_kaufman_on_the_32_torus_near_tc(T):
+    L, R, per = 32, 128, 16
+    exact = _kaufman_energy(L, T)
+    # the finite torus differs from Onsager's infinite lattice by ~0.005 here
+    assert abs(exact - exact_energy(T)) > 1e-3
+    s = sample(L, T, R * per, burn_in=4000, thin=100, n_replicas=R, seed=5)
+    e = energy(s).reshape(per, R).mean(axis=0)     # sample i comes from replica i % R
+    err = e.std(ddof=1) / np.sqrt(R)               # replicas are independent chains
+    assert abs(e.mean() - exact) < 4 * err, (e.mean(), exact, err)

@@ -82,7 +82,8 @@ class Polynomial:
     def _coerce(self, other: "Polynomial | float") -> "Polynomial":
         if isinstance(other, Polynomial):
             if other.dim != self.dim:
-                raise ValueError(f"cannot combine polynomials in {self.dim} and {other.dim} variables")
+                raise ValueError(f"cannot combine polynomials in {self.dim} and {other.dim} "
+                                 "variables")
             return other
         return Polynomial.constant(float(other), self.dim)
 
