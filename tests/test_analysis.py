@@ -107,3 +107,29 @@ def test_largest_jump_and_grouped_search(rng):
     assert (Ig[30:, 19:] == -1).all() and np.isinf(Dg[30:, 19:]).all()  # 19 others only
     Dr, Ir = knn_bruteforce(X[:30], 5)
     assert np.allclose(Dg[:30, :5], Dr, atol=1e-4)
+
+
+def test_exact_distances_resolve_near_duplicates_that_float32_cannot():
+    from symfast.analysis import exact_distances, knn
+
+    rng = np.random.default_rng(0)
+    d = 64                                   # FAISS takes its BLAS route (|x|^2 + |y|^2 - 2xy)
+    base = rng.normal(size=(1000, d)).astype(np.float32) * 1000.0     # large norms
+    shift = np.float32(1e-3) * np.eye(d, dtype=np.float32)[0]         # a near-duplicate each
+    X = np.concatenate([base, base + shift])
+    D32, I = knn(X, 3)
+    D, I2 = exact_distances(X.astype(np.float64), I)
+    # the reference: every listed pair in float64 directly
+    X64 = X.astype(np.float64)
+    ref = np.linalg.norm(X64[I2] - X64[:, None, :], axis=2)
+    assert np.allclose(D, ref, rtol=1e-12, atol=1e-15)
+    assert np.all(np.diff(D, axis=1) >= 0)
+    # float32 FAISS distances at this scale are rounding noise (measured: errors up to 8
+    # where the true distance is 1e-3) ...
+    true32 = np.linalg.norm(X64[I] - X64[:, None, :], axis=2)
+    assert np.abs(D32 - true32).max() > 1e-1
+    # ... while the float64 ones find each point's copy at 1e-3 (float32 keeps the shift
+    # to 6e-5 at norm 1000)
+    assert np.allclose(D[:, 0], 1e-3, atol=1e-4)
+    with pytest.raises(ValueError, match="one row per query"):
+        exact_distances(X, I[:3])

@@ -11,7 +11,8 @@ from symfast.analysis._realforms import AlgebraDescription, describe_algebra
 from symfast.analysis._discrete import DiscreteSymmetryResult, find_discrete_symmetries
 from symfast.analysis._surrogate import PolynomialSurrogate, level_normals
 from symfast.analysis._jumps import knn_within_groups, largest_jump
-from symfast.analysis._neighbors import knn, knn_ivf, neighbor_purity, recall_at_k
+from symfast.analysis._neighbors import (exact_distances, knn, knn_ivf, neighbor_purity,
+                                         recall_at_k)
 from symfast.analysis._orbits import (count_orbit_groups, minimum_spanning_edges,
                                       orbit_group_labels, orbit_groups)
 from symfast.analysis._plots import (plot_embedding_tsne, plot_generators, plot_input_classes,
@@ -19,7 +20,7 @@ from symfast.analysis._plots import (plot_embedding_tsne, plot_generators, plot_
 
 __all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "affine_matrices",
            "algebra_similarity",
-           "describe_algebra", "find_discrete_symmetries", "level_normals",
+           "describe_algebra", "exact_distances", "find_discrete_symmetries", "level_normals",
            "PolynomialSurrogate", "count_orbit_groups", "find_generators",
            "identify_algebra", "intrinsic_dimension", "knn", "knn_ivf", "knn_within_groups",
            "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",

@@ -52,6 +52,59 @@ def knn(X: np.ndarray, k: int, *, queries: np.ndarray | None = None,
     return np.sqrt(np.maximum(D, 0.0)), I.astype(np.int64, copy=False)
 
 
+def exact_distances(X: np.ndarray, indices: np.ndarray, *, queries: np.ndarray | None = None,
+                    block: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbour distances recomputed in float64, each row re-sorted by them.
+
+    FAISS computes squared distances in float32 as |x|^2 + |y|^2 - 2 x.y, whose
+    rounding (about 1e-7 of |x|^2) swamps the distances between near-duplicates:
+    cuts that compare neighbour distances (the largest jump) must not read them.
+    Here each listed pair is recomputed as |x - y| in float64, directly.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        The indexed points.
+    indices : array_like of shape (n_queries, k), int64
+        Neighbours of each query (rows of X; -1 for none), as :func:`knn` returns.
+    queries : array_like of shape (n_queries, n_features), optional
+        The query points; by default the rows of X themselves.
+    block : int, default=512
+        Queries per block (memory is block * k * n_features doubles).
+
+    Returns
+    -------
+    distances : ndarray of shape (n_queries, k), float64
+        Ascending in each row; inf where the index is -1.
+    indices : ndarray of shape (n_queries, k), int64
+        The same neighbours, in the new order.
+    """
+    Xd = check_array(X, "X", ndim=2, min_rows=1)
+    I = np.asarray(indices)
+    if I.ndim != 2 or I.dtype.kind not in "iu":
+        raise ValueError(f"indices must be a 2-dimensional integer array, got {I.dtype} of "
+                         f"shape {I.shape}")
+    Q = Xd if queries is None else check_array(queries, "queries", ndim=2,
+                                               n_features=Xd.shape[1])
+    if Q.shape[0] != I.shape[0]:
+        raise ValueError(f"indices must have one row per query ({Q.shape[0]}), got "
+                         f"{I.shape[0]}")
+    if I.size and (I.max() >= Xd.shape[0] or I.min() < -1):
+        raise ValueError(f"indices must lie in -1..{Xd.shape[0] - 1}")
+    block = check_int(block, "block", minimum=1)
+    D = np.empty(I.shape)
+    I_out = np.empty(I.shape, dtype=np.int64)
+    for s in range(0, I.shape[0], block):
+        Ib = I[s:s + block]
+        diff = Xd[np.maximum(Ib, 0)] - Q[s:s + block, None, :]
+        Db = np.sqrt(np.einsum("nkd,nkd->nk", diff, diff))
+        Db[Ib < 0] = np.inf
+        order = np.argsort(Db, axis=1, kind="stable")
+        D[s:s + block] = np.take_along_axis(Db, order, axis=1)
+        I_out[s:s + block] = np.take_along_axis(Ib, order, axis=1)
+    return D, I_out
+
+
 def _drop_self(D: np.ndarray, I: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Remove each row's own index (ties with duplicates may put it anywhere)."""
     n, kk = I.shape
