@@ -218,7 +218,8 @@ def _cmd_cicy(args: argparse.Namespace) -> int:
     extra = {} if args.n_augment is None else {"target_points": None}  # an explicit count wins
     config = _study_config(cicy.CicyConfig, args, seed=args.seed, n_manifolds=args.n_manifolds,
                            n_augment=args.n_augment, max_epochs=args.max_epochs, data=args.data,
-                           features=args.features, max_extra=args.max_extra, **extra)
+                           features=args.features, max_extra=args.max_extra,
+                           keep_placeholders=args.keep_placeholders or None, **extra)
     out = Path(args.out or "results/cicy")
     data = _run_or_resume(cicy, config, out, args)
     tr, te, lp = data["train_accuracy"], data["test_accuracy"], data["largest_pair"]
@@ -501,6 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "matrix, or both")
     p.add_argument("--max-extra", type=int, default=None, metavar="N",
                    help="hyperplane identities applied to one matrix at most (default 1)")
+    p.add_argument("--keep-placeholders", action="store_true",
+                   help="keep the 22 product manifolds listed with placeholder Hodge numbers "
+                        "(0, 0) (left out by default)")
     p.set_defaults(func=_cmd_cicy)
 
     p = sub.add_parser("chain", help="n-spin Ising chain: metastability in the spin, dual "

@@ -183,9 +183,31 @@ def test_cicy_cli_quick_subset(tmp_path):
     assert 0.0 <= data["distinct_inputs"]["fraction_manifolds_above_95"] <= 1.0
     assert 0.0 <= data["same_sets_of_exact_duplicates_only"] <= 1.0
     assert not list(out.glob("partial.*"))          # the training checkpoint is cleaned up
+    # the 22 product manifolds with placeholder Hodge numbers (0, 0) are left out
+    assert data["placeholders"] == {"in_list": 22, "excluded": 22, "used": 0}
+    assert data["config"]["keep_placeholders"] is False
     for name in ("distance_curves.png", "manifold_accuracy.png", "embedding_tsne.png",
                  "accuracy_by_identities.png"):
         assert (out / name).is_file()
+
+
+@needs_data
+def test_placeholder_manifolds_are_kept_only_on_request():
+    from symfast.cicy import load
+    from symfast.experiments.cicy import CicyConfig, run
+
+    L = load()
+    placeholder = np.flatnonzero(L.is_product & (L.h11 == 0) & (L.h21 == 0))
+    assert placeholder.size == 22
+    # all manifolds but a few, so that placeholders would be drawn if they were eligible
+    cfg = CicyConfig.quick(n_manifolds=len(L) - 30, n_augment=2, max_epochs=1, k=5)
+    res = run(cfg, progress=False)
+    assert not np.isin(res.arrays["owner"], placeholder).any()
+    assert res.placeholders["excluded"] == 22 and res.placeholders["used"] == 0
+    kept = run(CicyConfig.quick(n_manifolds=None, n_augment=2, max_epochs=1, k=5,
+                                keep_placeholders=True), progress=False)
+    assert np.isin(placeholder, kept.arrays["owner"]).all()
+    assert kept.placeholders["used"] == 22
 
 
 def test_neighbour_analysis_on_an_embedding_worked_by_hand():
