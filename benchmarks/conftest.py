@@ -29,4 +29,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for r in rows:
         terminalreporter.write_line(
             f"{r['group']:<36} kernel {r['kernel_s_per_item'] * 1e6:10.3f} us   "
-            f"reference {r['reference_s_per_item'] * 1e6:12.3f} us   ratio {r['ratio']:9.1f}x")
+            f"reference {r['reference_s_per_item'] * 1e6:12.3f} us   ratio {r['ratio']:9.1f}x"
+            + (f"   (naive: {r['naive_ratio']:.1f}x)" if "naive_ratio" in r else ""))

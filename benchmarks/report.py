@@ -21,11 +21,13 @@ def render(bench: dict, memory: dict | None = None) -> str:
     lines = [f"Machine: {info.get('cpu', {}).get('brand_raw', '?')}, "
              f"{info.get('cpu', {}).get('count', '?')} CPUs, Python "
              f"{info.get('python_version', '?')}; run {bench.get('datetime', '?')}.", "",
-             "| benchmark | kernel per item | reference per item | ratio |",
-             "| --- | --- | --- | --- |"]
+             "| benchmark | kernel per item | reference per item | ratio | naive reference |",
+             "| --- | --- | --- | --- | --- |"]
     for r in ratio_rows(groups.items()):
+        naive = (f"{_time(r['naive_s_per_item'])} ({r['naive_ratio']:.1f}×)"
+                 if "naive_ratio" in r else "–")
         lines.append(f"| {r['group']} | {_time(r['kernel_s_per_item'])} | "
-                     f"{_time(r['reference_s_per_item'])} | **{r['ratio']:.1f}×** |")
+                     f"{_time(r['reference_s_per_item'])} | **{r['ratio']:.1f}×** | {naive} |")
     extras = []
     for b in bench["benchmarks"]:
         e = b.get("extra_info", {})
