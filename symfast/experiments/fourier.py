@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from symfast._io import write_json, write_npz
+from symfast._seeds import derive_seed
 from symfast._validation import check_float, check_int
 from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
                                          software_versions)
@@ -162,10 +163,11 @@ def run(config: FourierConfig, *, progress: bool = True,
 
     stages.start("feature separation")
     Xf, yf = signals(c.n_feature_train, c.N, amplitude=c.feature_amplitude, noise=c.noise,
-                     seed=c.seed + 1)
+                     seed=derive_seed(c.seed, "feature-data"))
     fsep = FeatureSeparation(c.n_out, c.feature_hidden, alpha=c.alpha, beta=c.beta,
                              frame_weight=c.frame_weight, epochs=c.feature_epochs,
-                             seed=c.seed, progress=progress, n_threads=n_threads).fit(Xf, yf)
+                             seed=derive_seed(c.seed, "feature-separation"), progress=progress,
+                             n_threads=n_threads).fit(Xf, yf)
 
     stages.start("classifiers")
     amps = sorted(set(float(a) for a in c.amplitudes) | {float(c.amplitude)})
@@ -176,12 +178,15 @@ def run(config: FourierConfig, *, progress: bool = True,
 
         it = tqdm(amps, desc="amplitudes", unit="A", leave=False)
     for i, A in enumerate(it):
-        X, y = signals(c.n_train, c.N, amplitude=A, noise=c.noise, seed=c.seed + 100 + i)
-        Xt, yt = signals(c.n_test, c.N, amplitude=A, noise=c.noise, seed=c.seed + 200 + i)
+        X, y = signals(c.n_train, c.N, amplitude=A, noise=c.noise,
+                       seed=derive_seed(c.seed, "train", A))
+        Xt, yt = signals(c.n_test, c.N, amplitude=A, noise=c.noise,
+                         seed=derive_seed(c.seed, "test", A))
         row = {"amplitude": A}
         for key, rep in (("raw", lambda Z: Z), ("dft", power_spectrum), ("learned", fsep.power)):
             r = train_and_score(rep(X), y, rep(Xt), yt, hidden=c.hidden, epochs=c.epochs,
-                                seed=c.seed, n_threads=n_threads)
+                                seed=derive_seed(c.seed, "classifier", A, key),
+                                n_threads=n_threads)
             row[key] = r.final_test_accuracy
             row[f"{key}_best"] = r.best_test_accuracy
         scan.append(row)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from symfast._io import write_json
+from symfast._seeds import derive_seed
 from symfast._validation import check_float, check_int
 from symfast.experiments._common import (Checkpoint, Stages, check_config_types, config_dict,
                                          replace_config, software_versions, threshold_accuracy)
@@ -270,7 +271,9 @@ def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None =
                                         epochs=c.epochs, batch_size=c.batch_size,
                                         learning_rate=c.learning_rate,
                                         standardize=model is None, model=model,
-                                        seed=f_index, n_threads=n_threads)
+                                        seed=derive_seed(c.seed, "classifier", T0, dT,
+                                                         f_index),
+                                        n_threads=n_threads)
                     ckpt.record(key, {"final": r.final_test_accuracy,
                                       "best": r.best_test_accuracy, "train": r.train_accuracy})
                 if bar is not None:

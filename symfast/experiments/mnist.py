@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from symfast._io import write_json, write_npz
+from symfast._seeds import derive_seed
 from symfast._validation import check_int
 from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
                                          software_versions)
@@ -165,9 +166,10 @@ def run(config: MnistConfig, *, progress: bool = True,
         orbit = rotation_orbit(images[i], config.n_angles)
         Z, _, evr = pca_reduce(orbit, c)
         forced = find_generators(Z, method=config.method, n_planes=config.n_planes,
-                                 n_generators=1, seed=config.seed + n, n_threads=n_threads)
+                                 n_generators=1, seed=derive_seed(config.seed, "digit", n),
+                                 n_threads=n_threads)
         auto = find_generators(Z, method=config.method, n_planes=config.n_planes,
-                               seed=config.seed + n, n_threads=n_threads)
+                               seed=derive_seed(config.seed, "digit", n), n_threads=n_threads)
         T = forced.generators[0] if forced.n_generators else np.zeros((c, c))
         spec = forced.explained_variance_ratio
         rows["evr1"].append(float(spec[0]) if spec.size else 0.0)
