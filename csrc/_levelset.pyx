@@ -237,6 +237,196 @@ cdef void _ray_range_one(const int64_t[:, ::1] exponents, const double[::1] coef
         hi[0] = max(hi[0], v)
 
 
+cdef int _band_intervals(const double* a, int max_deg, double level, double width,
+                         double radius, double* lo, double* hi) noexcept nogil:
+    """The s in (0, radius) with |p(s) - level| <= width, as disjoint intervals.
+
+    Breakpoints are the crossings of level - width and level + width (isolated
+    exactly); each piece between consecutive breakpoints lies wholly inside or
+    outside the band, told by its midpoint.  Returns the number of intervals
+    (at most 2 * max_deg + 1).
+    """
+    cdef double b[MAX_DEGREE + 1]
+    cdef double cuts[2 * MAX_DEGREE + 2]
+    cdef double r1[MAX_DEGREE]
+    cdef double r2[MAX_DEGREE]
+    cdef int k, n1, n2, i = 0, j = 0, nc = 0, n = 0
+    cdef double t0, t1, v
+    for k in range(max_deg + 1):
+        b[k] = a[k]
+    b[0] = a[0] - (level - width)
+    n1 = _real_roots(b, max_deg, 0.0, radius, r1)
+    b[0] = a[0] - (level + width)
+    n2 = _real_roots(b, max_deg, 0.0, radius, r2)
+    cuts[nc] = 0.0
+    nc += 1
+    while i < n1 or j < n2:                     # merge the two ascending lists
+        if j >= n2 or (i < n1 and r1[i] <= r2[j]):
+            cuts[nc] = r1[i]
+            i += 1
+        else:
+            cuts[nc] = r2[j]
+            j += 1
+        nc += 1
+    cuts[nc] = radius
+    nc += 1
+    for k in range(nc - 1):
+        t0 = cuts[k]
+        t1 = cuts[k + 1]
+        if t1 <= t0:
+            continue
+        v = _horner(a, max_deg, 0.5 * (t0 + t1)) - level
+        if fabs(v) <= width:
+            if n > 0 and hi[n - 1] == t0:       # adjoining pieces: one interval
+                hi[n - 1] = t1
+            else:
+                lo[n] = t0
+                hi[n] = t1
+                n += 1
+    return n
+
+
+cdef inline double _shell_mass(const double* lo, const double* hi, int n, int d) noexcept nogil:
+    """sum_j (hi_j^d - lo_j^d): d times the integral of s^(d-1) over the intervals."""
+    cdef double m = 0.0
+    cdef int j
+    for j in range(n):
+        m += _ipow(hi[j], d) - _ipow(lo[j], d)
+    return m
+
+
+cdef inline double _ipow(double x, int d) noexcept nogil:
+    cdef double r = 1.0
+    cdef int k
+    for k in range(d):
+        r *= x
+    return r
+
+
+cdef double _ray_mass_one(const int64_t[:, ::1] exponents, const double[::1] coefficients,
+                          const int64_t[::1] degrees, int max_deg, double level,
+                          double width, double radius, uint64_t seed,
+                          uint64_t stream) noexcept nogil:
+    """m(u) for one random direction u: the band's share of the ray, volume-weighted."""
+    cdef uint64_t st[4]
+    cdef double u[MAX_DIM]
+    cdef double a[MAX_DEGREE + 1]
+    cdef double lo[2 * MAX_DEGREE + 1]
+    cdef double hi[2 * MAX_DEGREE + 1]
+    cdef int d = <int>exponents.shape[1]
+    cdef int n
+    rng_seed(st, seed, stream)
+    while not _random_direction(st, u, d):
+        pass
+    _ray_polynomial(exponents, coefficients, degrees, u, a, max_deg)
+    n = _band_intervals(a, max_deg, level, width, radius, lo, hi)
+    return _shell_mass(lo, hi, n, d)
+
+
+cdef int64_t _sample_band_one(const int64_t[:, ::1] exponents,
+                              const double[::1] coefficients,
+                              const int64_t[::1] degrees, int max_deg, double level,
+                              double width, double radius, double bound, uint64_t seed,
+                              uint64_t stream, int max_tries, double* x,
+                              int64_t* over) noexcept nogil:
+    """One point uniform in the band |V - level| <= width of the ball; rays used or -1.
+
+    In polar coordinates the uniform density is s^(d-1) ds du.  A direction u is
+    kept with probability m(u) / bound, m(u) = sum_j (hi_j^d - lo_j^d) over the
+    band's intervals on the ray, so that kept directions have density m(u); then
+    s^d is drawn uniformly over those intervals.  ``over`` counts proposals with
+    m(u) > bound, where the acceptance would be wrong.
+    """
+    cdef uint64_t st[4]
+    cdef double u[MAX_DIM]
+    cdef double a[MAX_DEGREE + 1]
+    cdef double lo[2 * MAX_DEGREE + 1]
+    cdef double hi[2 * MAX_DEGREE + 1]
+    cdef int d = <int>exponents.shape[1]
+    cdef int k, j, n
+    cdef double m, t, w, s
+    rng_seed(st, seed, stream)
+    for k in range(max_tries):
+        if not _random_direction(st, u, d):
+            continue
+        _ray_polynomial(exponents, coefficients, degrees, u, a, max_deg)
+        n = _band_intervals(a, max_deg, level, width, radius, lo, hi)
+        if n == 0:
+            continue
+        m = _shell_mass(lo, hi, n, d)
+        if m > bound:
+            over[0] += 1
+        if rng_uniform(st) * bound >= m:
+            continue
+        t = rng_uniform(st) * m                 # s^d uniform over the intervals
+        s = hi[n - 1]
+        for j in range(n):
+            w = _ipow(hi[j], d) - _ipow(lo[j], d)
+            if t < w or j == n - 1:
+                s = (_ipow(lo[j], d) + (t if t < w else w)) ** (1.0 / d)
+                if s < lo[j]:
+                    s = lo[j]
+                if s > hi[j]:
+                    s = hi[j]
+                break
+            t -= w
+        for j in range(d):
+            x[j] = s * u[j]
+        return k + 1
+    return -1
+
+
+def ray_band_mass(const int64_t[:, ::1] exponents,    # IN  (n_terms, d)
+                  const double[::1] coefficients,     # IN  (n_terms,)
+                  const double[::1] levels,           # IN  (n,) level of each ray
+                  double width,
+                  double radius,
+                  uint64_t seed,
+                  double[::1] mass,                   # OUT (n,)
+                  int n_threads):
+    """m(u) = sum_j (hi_j^d - lo_j^d) of the band on n random rays (stream i each).
+
+    Its largest value bounds the acceptance of :func:`sample_band`.
+    """
+    cdef Py_ssize_t i, n = levels.shape[0]
+    cdef int64_t[::1] degrees = view.array(
+        shape=(max(exponents.shape[0], 1),), itemsize=sizeof(int64_t), format="q")
+    cdef int max_deg = <int>_degrees(exponents, degrees)
+    for i in prange(n, nogil=True, schedule="static", num_threads=n_threads):
+        mass[i] = _ray_mass_one(exponents, coefficients, degrees, max_deg, levels[i], width,
+                                radius, seed, <uint64_t>i)
+
+
+def sample_band(const int64_t[:, ::1] exponents,      # IN  (n_terms, d)
+                const double[::1] coefficients,       # IN  (n_terms,)
+                const double[::1] levels,             # IN  (n,) level of each sample
+                const double[::1] bounds,             # IN  (n,) acceptance bound of each
+                double width,
+                double radius,
+                uint64_t seed,
+                int max_tries,
+                double[:, ::1] out,                   # OUT (n, d) points
+                int64_t[::1] tries,                   # OUT (n,) rays used, -1 on failure
+                int64_t[::1] over,                    # OUT (n,) proposals above the bound
+                int n_threads):
+    """Draw one point per entry of ``levels``, uniform in the band of the ball.
+
+    The distribution of rejection sampling (uniform in the ball, kept when
+    |V(x) - level| <= width), drawn ray by ray: see ``_sample_band_one``.  Sample i
+    uses its own random stream (seed, i), whatever the number of threads.
+    """
+    cdef Py_ssize_t i, n = levels.shape[0]
+    cdef int64_t[::1] degrees = view.array(
+        shape=(max(exponents.shape[0], 1),), itemsize=sizeof(int64_t), format="q")
+    cdef int max_deg = <int>_degrees(exponents, degrees)
+    for i in prange(n, nogil=True, schedule="dynamic", chunksize=64,
+                    num_threads=n_threads):
+        over[i] = 0
+        tries[i] = _sample_band_one(exponents, coefficients, degrees, max_deg, levels[i],
+                                    width, radius, bounds[i], seed, <uint64_t>i, max_tries,
+                                    &out[i, 0], &over[i])
+
+
 def sample_rays(const int64_t[:, ::1] exponents,      # IN  (n_terms, d)
                 const double[::1] coefficients,       # IN  (n_terms,)
                 const double[::1] levels,             # IN  (n,) level of each sample

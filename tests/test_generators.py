@@ -18,8 +18,18 @@ EXPECTED = {"higgs": "u(1)", "so3": "so(3)", "so4": "so(4)", "so5": "so(5)", "so
             "so2xso2": "u(1)+u(1)", "so3xso2": "so(3)+u(1)"}
 
 
-def _samples(name, per_class=1000, seed=0):
-    return sample_level_sets(name, PAPER_LEVELS, per_class=per_class, seed=seed)
+#: Points per level.  so3xso2's 4-dimensional level sets in R^5 need more: on uniform
+#: samples (the paper's distribution) the fields that mix its two blocks, symmetries of
+#: no level set, stay within a factor 2 of the true ones' residuals at 1000 points per
+#: level (0.08 against 0.04, measured), and the count rule read so(5); at 3000 the
+#: factor is 3.6 (0.10 against 0.027).  The earlier ray sampler passed at 1000 by a
+#: margin as thin (jumps 1.83 against 1.5).
+PER_CLASS = {"so3xso2": 3000}
+
+
+def _samples(name, per_class=None, seed=0):
+    n = per_class or PER_CLASS.get(name, 1000)
+    return sample_level_sets(name, PAPER_LEVELS, per_class=n, seed=seed)
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))

@@ -200,3 +200,44 @@ def test_bad_input_is_named(kwargs, exc, words):
     with pytest.raises(exc, match=None) as info:
         sample_level_sets(**kwargs)
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize("name, level", [("generic", 0.2), ("d3", 0.2)])
+def test_uniform_sampler_draws_what_rejection_draws_on_non_radial_potentials(name, level):
+    """Radii and angles of 20,000 samples against plain rejection sampling (KS tests).
+
+    The default sampler must pass (the paper's distribution: uniform in the band); the
+    earlier ray sampler, whose density follows the rays, must fail on these potentials.
+    """
+    from scipy.stats import ks_2samp
+
+    p = get(name)
+    R, _ = rejection_level_set(p, p.dim, p.radius, level, 1e-2, 20_000, seed=1)
+
+    def pvalues(X):
+        radius = ks_2samp(np.linalg.norm(X, axis=1), np.linalg.norm(R, axis=1)).pvalue
+        angle = ks_2samp(np.arctan2(X[:, 1], X[:, 0]), np.arctan2(R[:, 1], R[:, 0])).pvalue
+        return radius, angle
+
+    X, _ = sample_level_sets(name, [level], width=1e-2, per_class=20_000, seed=2)
+    assert np.abs(p(X) - level).max() <= 1e-2
+    assert min(pvalues(X)) > 1e-3
+    old, _ = sample_level_sets(name, [level], width=1e-2, per_class=20_000, seed=2,
+                               method="rays")
+    assert min(pvalues(old)) < 1e-3
+
+
+def test_uniform_sampler_in_three_dimensions_against_rejection():
+    from scipy.stats import ks_2samp
+
+    p = get("s3")
+    R, _ = rejection_level_set(p, 3, p.radius, 0.2, 2e-2, 5000, seed=3)
+    X, _ = sample_level_sets("s3", [0.2], width=2e-2, per_class=5000, seed=4)
+    for f in (lambda Z: np.linalg.norm(Z, axis=1), lambda Z: Z[:, 2] / np.linalg.norm(Z, axis=1),
+              lambda Z: np.arctan2(Z[:, 1], Z[:, 0])):
+        assert ks_2samp(f(X), f(R)).pvalue > 1e-3
+
+
+def test_sampler_method_is_validated():
+    with pytest.raises(ValueError, match="method must be one of"):
+        sample_level_sets("higgs", [0.1], method="grid")

@@ -44,7 +44,8 @@ class DiscoverConfig:
 
     @classmethod
     def quick(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
-        """1000 points per class (local PCA needs them in 4 to 6 dimensions), 200 epochs.
+        """1000 points per class (local PCA needs them in 4 to 6 dimensions; so3xso2 asks
+        for 3000, see its ``study_defaults``), 200 epochs.
 
         A potential with several outputs keeps its own quick size (its normals come
         from a fitted surrogate, which needs no dense sampling).
@@ -54,7 +55,9 @@ class DiscoverConfig:
         from symfast.potentials import get
 
         try:
-            dense = {} if get(potential).n_outputs > 1 else {"per_class": 1000}
+            pot = get(potential)
+            dense = ({} if pot.n_outputs > 1 else
+                     {"per_class": int(pot.study_defaults.get("discover_per_class", 1000))})
         except (ValueError, TypeError):
             dense = {"per_class": 1000}
         base = cls(invariance=InvarianceConfig.quick(potential, **{**dense, **inv}))

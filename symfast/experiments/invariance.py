@@ -149,8 +149,9 @@ class InvarianceResult:
         Level (as a string; "a,b" for a joint bin of two outputs) -> number of
         orbit groups found in the embedding.
     expected_orbit_groups : dict or None
-        Level -> exact number of separate shells of the window, for radial
-        potentials (see :meth:`Potential.orbit_count`), or of exact orbit
+        Level -> exact number of separate shells of the window that hold at least
+        ``min_group_fraction`` of a uniform sample (``shell_shares``; a smaller one
+        is merged by the grouping rule), for radial potentials, or of exact orbit
         families present in the class for potentials that know them
         (``Potential.components``, the superpotential's two branches); None otherwise.
     accuracy_per_output : list of float
@@ -176,6 +177,7 @@ class InvarianceResult:
     embedding: np.ndarray | None = field(default=None, repr=False)
     is_test: np.ndarray | None = field(default=None, repr=False)
     groups: np.ndarray | None = field(default=None, repr=False)
+    shell_shares: dict[str, list[float]] | None = None
 
     @property
     def joint_classes(self) -> np.ndarray | None:
@@ -200,6 +202,7 @@ class InvarianceResult:
             "neighbor_purity_per_class": self.neighbor_purity_per_class,
             "orbit_groups": self.orbit_groups,
             "expected_orbit_groups": self.expected_orbit_groups,
+            "shell_shares": self.shell_shares,
             "orbit_groups_correct": (None if self.expected_orbit_groups is None
                                      else self.orbit_groups == self.expected_orbit_groups),
             "n_epochs": self.n_epochs,
@@ -309,9 +312,16 @@ def run(config: InvarianceConfig, *, progress: bool = True,
     point_groups = orbit_group_labels(E, joint, **kw)
     groups = {int(c): int(point_groups[joint == c].max()) + 1 for c in np.unique(joint)}
     keys = class_names(tuple(config.levels), m)
+    shares = None
     if m == 1:
-        counts = [pot.orbit_count(lv, config.width) for lv in config.levels]
-        expected = None if counts[0] is None else dict(enumerate(counts))
+        # a shell holding less than min_group_fraction of its class is merged into the
+        # next group by the grouping rule, so it cannot be counted: with uniform samples
+        # (the paper's distribution) the inner shells of so5/so6 hold about 1 %
+        shells = [pot.shell_shares(lv, config.width) for lv in config.levels]
+        expected = None if shells[0] is None else {
+            k: int(np.sum(sh >= config.min_group_fraction)) for k, sh in enumerate(shells)}
+        shares = None if shells[0] is None else {
+            keys[k]: [round(float(v), 6) for v in sh] for k, sh in enumerate(shells)}
     elif pot.components is not None:
         values = np.asarray(config.levels)[y]
         comp = pot.components(X, values)
@@ -335,5 +345,5 @@ def run(config: InvarianceConfig, *, progress: bool = True,
                    "n_generators": pot.n_generators, "description": pot.description,
                    "n_outputs": m, "algebra": pot.algebra},
         timings=timings, accuracy_per_output=per_output, n_outputs=m,
-        X=X, y=y, embedding=E, is_test=is_test, groups=point_groups)
+        X=X, y=y, embedding=E, is_test=is_test, groups=point_groups, shell_shares=shares)
 
