@@ -314,14 +314,23 @@ def run(config: InvarianceConfig, *, progress: bool = True,
     keys = class_names(tuple(config.levels), m)
     shares = None
     if m == 1:
-        # a shell holding less than min_group_fraction of its class is merged into the
-        # next group by the grouping rule, so it cannot be counted: with uniform samples
-        # (the paper's distribution) the inner shells of so5/so6 hold about 1 %
-        shells = [pot.shell_shares(lv, config.width) for lv in config.levels]
-        expected = None if shells[0] is None else {
-            k: int(np.sum(sh >= config.min_group_fraction)) for k, sh in enumerate(shells)}
-        shares = None if shells[0] is None else {
-            keys[k]: [round(float(v), 6) for v in sh] for k, sh in enumerate(shells)}
+        # a shell holding fewer than min_group_fraction of its class's points is merged
+        # into another group by the grouping rule, so it cannot be counted: with uniform
+        # samples (the paper's distribution) the inner shells of so5/so6 hold about 1 %.
+        # Each point's shell is read off its radius, exactly.
+        shells = [pot.shell_intervals(lv, config.width) for lv in config.levels]
+        expected, shares = None, None
+        if shells[0] is not None:
+            expected, shares = {}, {}
+            r = np.linalg.norm(X, axis=1)
+            for k, iv in enumerate(shells):
+                rk = r[joint == k]
+                counts = np.array([np.sum((rk >= a - 1e-9) & (rk <= b + 1e-9)) for a, b in iv])
+                # the grouping's own threshold (symfast.analysis.orbit_groups)
+                min_size = max(1, int(np.ceil(config.min_group_fraction * rk.size)))
+                expected[k] = int(np.sum(counts >= min_size))
+                shares[keys[k]] = [round(float(v), 6)
+                                   for v in pot.shell_shares(config.levels[k], config.width)]
     elif pot.components is not None:
         values = np.asarray(config.levels)[y]
         comp = pot.components(X, values)

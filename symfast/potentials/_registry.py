@@ -146,14 +146,11 @@ class Potential:
         inside = np.abs(self.polynomial(pts) - level) <= width
         return int(np.count_nonzero(inside[1:] & ~inside[:-1]) + inside[0])
 
-    def shell_shares(self, level: float, width: float = PAPER_WIDTH,
-                     n_grid: int = 2_000_001) -> np.ndarray | None:
-        """Share of a uniform sample of the window that each shell holds, or None.
+    def shell_intervals(self, level: float, width: float = PAPER_WIDTH,
+                        n_grid: int = 2_000_001) -> np.ndarray | None:
+        """The shells of :meth:`orbit_count` as radial intervals, shape (n_shells, 2), or None.
 
-        For radial potentials: the shells of :meth:`orbit_count`, inner first, each
-        weighted by its volume, the integral of r^(d-1) dr over its interval of r
-        (uniform sampling in the band, the paper's distribution).  In high dimensions
-        an inner shell holds little: for ``so6`` at V = -0.4 under 1 %.
+        Inner first; read off V on ``n_grid`` radii like :meth:`orbit_count`.
         """
         if "radial" not in self.tags or self.n_outputs != 1:
             return None
@@ -162,8 +159,19 @@ class Potential:
         pts[:, 0] = r
         inside = np.abs(self.polynomial(pts) - level) <= width
         edges = np.flatnonzero(np.diff(np.concatenate([[0], inside.astype(np.int8), [0]])))
-        starts, stops = edges[0::2], edges[1::2] - 1
-        vol = r[stops] ** self.dim - r[starts] ** self.dim
+        return np.stack([r[edges[0::2]], r[edges[1::2] - 1]], axis=1)
+
+    def shell_shares(self, level: float, width: float = PAPER_WIDTH) -> np.ndarray | None:
+        """Share of a uniform sample of the window that each shell holds, or None.
+
+        Each shell of :meth:`shell_intervals` weighted by its volume, the integral of
+        r^(d-1) dr (uniform sampling in the band, the paper's distribution).  In high
+        dimensions an inner shell holds little: for ``so6`` at V = -0.4 under 1 %.
+        """
+        iv = self.shell_intervals(level, width)
+        if iv is None:
+            return None
+        vol = iv[:, 1] ** self.dim - iv[:, 0] ** self.dim
         return vol / vol.sum() if vol.sum() > 0 else vol
 
     @property
