@@ -56,10 +56,10 @@ def exact_distances(X: np.ndarray, indices: np.ndarray, *, queries: np.ndarray |
                     block: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """Neighbour distances recomputed in float64, each row re-sorted by them.
 
-    FAISS computes squared distances in float32 as |x|^2 + |y|^2 - 2 x.y, whose
-    rounding (about 1e-7 of |x|^2) swamps the distances between near-duplicates:
+    FAISS computes squared distances in float32 as ``|x|^2 + |y|^2 - 2 x.y``, whose
+    rounding (about 1e-7 of ``|x|^2``) swamps the distances between near-duplicates:
     cuts that compare neighbour distances (the largest jump) must not read them.
-    Here each listed pair is recomputed as |x - y| in float64, directly.
+    Here each listed pair is recomputed as ``|x - y|`` in float64, directly.
 
     Parameters
     ----------

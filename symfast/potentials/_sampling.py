@@ -450,7 +450,7 @@ def sample_level_sets(potential: PotentialLike, levels: Sequence[float] | np.nda
     max_tries : int, default=100000
         Rays tried per point before a level is declared out of reach.
     method : {"uniform", "rays"}, default="uniform"
-        "uniform": points uniform in the band |V - level| <= width inside the
+        "uniform": points uniform in the band ``|V - level| <= width`` inside the
         ball, the distribution of rejection sampling (the paper's procedure).
         "rays": the earlier ray sampler, whose density follows the rays (module
         documentation).  Potentials with several outputs are always sampled by
