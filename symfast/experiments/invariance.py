@@ -85,11 +85,11 @@ class InvarianceConfig:
     def validate(self) -> None:
         check_config_types(self)
         get(self.potential)
-        from symfast.nn._classifier import ACTIVATIONS
+        from symfast.nn import CLASSIFIER_ACTIVATIONS
 
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got "
-                             f"{self.activation!r}")
+        if self.activation not in CLASSIFIER_ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(CLASSIFIER_ACTIVATIONS)}, "
+                             f"got {self.activation!r}")
         if len(self.levels) < 2:
             raise ValueError(f"levels must hold at least 2 levels, got {self.levels!r}")
         check_float(self.width, "width", positive=True)

@@ -4,11 +4,12 @@ Importing this subpackage imports torch.
 """
 
 from symfast.nn._autoencoder import TaskAutoencoder, sensitivity
+from symfast.nn._classifier import ACTIVATIONS as CLASSIFIER_ACTIVATIONS
 from symfast.nn._classifier import EmbeddingClassifier
 from symfast.nn._regressor import GradientRegressor
 from symfast.nn._feature_sep import FeatureSeparation, separation_loss
 from symfast.nn._scored import LatticeCNN, ScoredTraining, mlp, train_and_score
 
-__all__ = ["EmbeddingClassifier", "FeatureSeparation", "GradientRegressor", "LatticeCNN",
-           "ScoredTraining", "TaskAutoencoder", "mlp", "sensitivity", "separation_loss",
+__all__ = ["CLASSIFIER_ACTIVATIONS", "EmbeddingClassifier", "FeatureSeparation",
+           "GradientRegressor", "LatticeCNN", "ScoredTraining", "TaskAutoencoder", "mlp", "sensitivity", "separation_loss",
            "train_and_score"]
