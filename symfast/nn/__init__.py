@@ -11,5 +11,5 @@ from symfast.nn._feature_sep import FeatureSeparation, separation_loss
 from symfast.nn._scored import LatticeCNN, ScoredTraining, mlp, train_and_score
 
 __all__ = ["CLASSIFIER_ACTIVATIONS", "EmbeddingClassifier", "FeatureSeparation",
-           "GradientRegressor", "LatticeCNN", "ScoredTraining", "TaskAutoencoder", "mlp", "sensitivity", "separation_loss",
-           "train_and_score"]
+           "GradientRegressor", "LatticeCNN", "ScoredTraining", "TaskAutoencoder", "mlp",
+           "sensitivity", "separation_loss", "train_and_score"]
