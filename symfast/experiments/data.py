@@ -31,6 +31,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from symfast._io import write_json
+from symfast._seeds import derive_seed
 from symfast._validation import check_array, check_float, check_int, check_n_threads, check_seed
 from symfast.experiments._common import software_versions
 
@@ -277,8 +278,8 @@ def _gradient_route(X: np.ndarray, values: np.ndarray, *, sel: np.ndarray, hidde
     models, grads = [], []
     for i in range(n_models):
         # torch picks its own thread count for small networks unless the user set one
-        reg = GradientRegressor(hidden, max_epochs=epochs, seed=seed + i, progress=progress,
-                                n_threads=torch_threads).fit(X, values)
+        reg = GradientRegressor(hidden, max_epochs=epochs, seed=derive_seed(seed, "regressor", i),
+                                progress=progress, n_threads=torch_threads).fit(X, values)
         models.append(reg)
         grads.append(reg.gradient(X[sel], chunk=chunk))
     G = np.mean(grads, axis=0)
@@ -409,6 +410,9 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     if tgt != "bins" and (levels is not None or n_bins is not None or width is not None):
         raise ValueError(f"levels, width and n_bins apply to target='bins', not "
                          f"target={tgt!r}")
+    if tgt == "classes" and ya.ndim != 1:
+        raise ValueError(f"target='classes' needs one label per point, got y of shape "
+                         f"{ya.shape}")
     if tgt == "classes" and method in ("gradient", "both"):
         raise ValueError(f"method={method!r} needs values to regress on; class labels have "
                          "no order (use method='embedding')")
