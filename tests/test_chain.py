@@ -97,3 +97,23 @@ def test_bad_input_is_named(call, exc, words):
     with pytest.raises(exc) as info:
         call()
     assert words in str(info.value)
+
+
+def test_count_metastable_chooses_a_method_by_cost():
+    from symfast.chain import count_method
+
+    # n = 9 is beyond the transfer matrix, but 2^18 states enumerate in milliseconds
+    assert count_method(18, 9) == "enumerate"
+    assert count_metastable(18, 9) == count_metastable_enumerated(18, 9)
+    # long chains with short range: the transfer matrix
+    assert count_method(1000, 5) == "transfer"
+    # where both run, the explicit methods agree
+    for N, n in ((16, 3), (20, 6), (12, 8)):
+        assert (count_metastable(N, n, method="transfer")
+                == count_metastable(N, n, method="enumerate"))
+    with pytest.raises(ValueError, match="neither applies"):
+        count_metastable(100, 9)
+    with pytest.raises(ValueError, match="method must be one of"):
+        count_metastable(10, 3, method="fast")
+    with pytest.raises(ValueError, match="method='enumerate'"):
+        count_metastable(18, 9, method="transfer")
