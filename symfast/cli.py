@@ -203,6 +203,9 @@ def _cmd_mnist(args: argparse.Namespace) -> int:
                            n_angles=args.n_angles, data=args.data)
     out = Path(args.out or "results/mnist")
     data = _run_or_resume(mnist, config, out, args)
+    if data["source"] != "mnist":
+        print(f"note: MNIST was not found; these are {data['source']} images instead "
+              "(--paper refuses to substitute them)")
     print(f"{data['source']}: {data['n_digits']} digits x {data['config']['n_angles']} angles; "
           f"dominant generator explains {data['dominant_explained_variance']:.3f} of the "
           f"candidate variance (mean; next {data['second_explained_variance']:.3f}), "

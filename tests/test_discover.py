@@ -99,3 +99,19 @@ def test_mnist_dominant_generator_is_antisymmetric(tmp_path):
     assert data["antisymmetry"] > 0.85
     assert data["dominant_explained_variance"] > data["second_explained_variance"]
     assert (out / "orbits_generators.png").is_file()
+
+
+def test_mnist_paper_refuses_to_substitute_missing_data(tmp_path, monkeypatch, capsys):
+    from symfast.experiments.mnist import MnistConfig, run
+
+    monkeypatch.setenv("SYMFAST_DATA", str(tmp_path))          # no mnist/ there
+    with pytest.raises(FileNotFoundError, match="t10k-images.*SYMFAST_DATA"):
+        run(MnistConfig.paper(n_digits=2, n_angles=12), progress=False)
+    # quick falls back, and says so in result.json and on the console
+    out = tmp_path / "quick"
+    assert main(["mnist", "--quick", "--n-digits", "2", "--n-angles", "12", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert json.loads((out / "result.json").read_text())["source"] == "sklearn-digits-8x8"
+    assert "MNIST was not found" in capsys.readouterr().out
+    assert main(["mnist", "--paper", "--n-digits", "2", "--out", str(tmp_path / "p")]) == 2
+    assert "t10k-images" in capsys.readouterr().err

@@ -53,3 +53,12 @@ def test_a_second_run_resumes_every_study(quick_report):
     again = reproduce(out, progress=False)
     assert all(s["resumed"] for s in again["sections"])
     assert again["summary"] == first["summary"]
+
+
+def test_paper_scale_skips_mnist_without_its_data(tmp_path, monkeypatch):
+    from symfast.experiments.reproduce import STUDIES, _missing_data
+
+    monkeypatch.setenv("SYMFAST_DATA", str(tmp_path))
+    mnist = next(s for s in STUDIES if s.name == "mnist")
+    assert _missing_data(mnist, paper=False) is None          # quick falls back
+    assert _missing_data(mnist, paper=True) == "skipped: mnist/ not found (set SYMFAST_DATA)"

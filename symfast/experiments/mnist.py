@@ -38,17 +38,20 @@ class MnistConfig:
     n_planes: int = 200
     method: str = "pairs"
     data: str | None = None
+    # without the MNIST files, stop (True) or fall back to scikit-learn's 8x8 digits,
+    # saying so in the output and in result.json (False)
+    require_mnist: bool = False
     seed: int = 0
 
     @classmethod
     def quick(cls, **overrides: Any) -> "MnistConfig":
-        """20 digits, 72 angles."""
+        """20 digits, 72 angles; the 8x8 digits stand in when MNIST is missing."""
         return replace_config(cls(n_digits=20, n_angles=72), **overrides)
 
     @classmethod
     def paper(cls, **overrides: Any) -> "MnistConfig":
-        """200 digits, 360 angles (one per degree)."""
-        return replace_config(cls(), **overrides)
+        """200 digits, 360 angles (one per degree), on MNIST only."""
+        return replace_config(cls(require_mnist=True), **overrides)
 
     def validate(self) -> None:
         check_config_types(self)
@@ -152,6 +155,18 @@ def run(config: MnistConfig, *, progress: bool = True,
     stages = Stages(["loading", "orbits and generators"], enabled=progress, title="mnist")
     stages.start("loading")
     images, labels, source = load_images(config.data)
+    if source != "mnist" and config.require_mnist:
+        from symfast._config import DATA_ENV
+
+        raise FileNotFoundError(
+            "the MNIST test set (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) "
+            f"was not found in {DATA_ENV}/mnist (set {DATA_ENV} or give data=); this run "
+            "does not substitute other digits (require_mnist=True, as for --paper)")
+    if source != "mnist" and progress:
+        import sys
+
+        print("[!] mnist: MNIST not found; using scikit-learn's 8x8 digits instead",
+              file=sys.stderr, flush=True)
     idx = pick(labels, min(config.n_digits, labels.size), seed=config.seed)
     stages.start("orbits and generators")
     c = config.n_components
