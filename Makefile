@@ -22,7 +22,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml setup.py
 	$(PIP) install -q "$(TORCH)"
-	$(PIP) install -q "setuptools>=77" wheel "Cython>=3.0" "numpy>=1.24" "scipy>=1.10"
+	$(PIP) install -q "setuptools>=77" wheel "Cython>=3.0" "numpy>=2.4" "scipy>=1.10"
 	$(PIP) install -q --no-build-isolation -e ".[test,docs]"
 	touch $@
 
