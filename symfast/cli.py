@@ -145,6 +145,9 @@ def _discover_data(args: argparse.Namespace) -> int:
     for opt in ("per_class", "n_planes", "normals"):
         if getattr(args, opt) is not None:
             raise ValueError(f"--{opt.replace('_', '-')} applies to --potential, not --data")
+    if args.paper or getattr(args, "published", False):
+        raise ValueError("--paper and --published are presets of the built-in potentials; "
+                         "--data takes its size from the file")
     if args.method in ("pairs", "tangent"):
         raise ValueError(f"--method {args.method} applies to --potential; --data takes "
                          f"auto, {', '.join(DATA_METHODS)}")

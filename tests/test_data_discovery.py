@@ -240,6 +240,7 @@ def test_cli_discover_data_writes_and_resumes(tmp_path, capsys):
     ([], "needs --target"),
     (["--target", "energy", "--potential", "so3"], "either --potential or --data"),
     (["--target", "energy", "--method", "pairs"], "applies to --potential"),
+    (["--target", "energy", "--paper"], "presets of the built-in potentials"),
 ])
 def test_cli_discover_data_errors(tmp_path, capsys, extra, match):
     path = _write_csv(tmp_path / "d.csv", ["a", "b", "energy"], [[1, 2, 3]] * 60)
