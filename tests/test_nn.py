@@ -82,7 +82,8 @@ def test_restores_best_epoch_when_target_not_reached():
     (np.zeros((3, 2)), [0, 1], ValueError, "same number of rows"),
     (np.zeros((3, 2)), [0, 0, 0], ValueError, "at least 2 classes"),
     (np.zeros(3), [0, 1, 0], ValueError, "X must be 2-dimensional"),
-    (np.zeros((3, 2)), ["a", "b", "a"], TypeError, "y"),
+    # string labels are classes (scikit-learn's convention); complex ones are not
+    (np.zeros((3, 2)), np.array([1j, 2j, 1j]), TypeError, "y"),
 ])
 def test_bad_fit_input_is_named(X, y, exc, words):
     with pytest.raises(exc) as info:
@@ -101,3 +102,56 @@ def test_bad_parameters_and_unfitted_use():
     clf = EmbeddingClassifier(progress=False, max_epochs=1, hidden=(4,), embed_dim=2).fit(X, y)
     with pytest.raises(ValueError, match="3 columns|2 columns"):
         clf.embed(np.zeros((4, 3)))
+
+
+#: scikit-learn checks EmbeddingClassifier is expected to fail, and why.
+EXPECTED_FAILED_CHECKS = {
+    "check_complex_data": "complex X is refused with symfast's message ('X must hold real "
+                          "numbers'), not scikit-learn's wording",
+    "check_dtype_object": "object arrays are refused, not coerced: a ragged or mixed array "
+                          "must not pass silently",
+    "check_estimators_empty_data_messages": "an X without columns is refused with symfast's "
+                                            "message ('at least one column')",
+    "check_classifiers_regression_target": "float labels are class values by design (the "
+                                           "level of a level set), not a regression target",
+    "check_supervised_y_2d": "a 2-D y is several heads (one per column), not a column vector "
+                             "to be raveled with a warning",
+}
+
+
+def test_embedding_classifier_passes_scikit_learns_estimator_checks():
+    import warnings
+
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(
+            EmbeddingClassifier(hidden=(32,), embed_dim=16, max_epochs=200, progress=False),
+            expected_failed_checks=EXPECTED_FAILED_CHECKS, on_fail=None)
+    failed = {r["check_name"] for r in results if r["status"] == "failed"}
+    xfailed = {r["check_name"] for r in results if r["status"] == "xfail"}
+    assert not failed, failed
+    # every listed failure still fails (remove an entry once symfast meets the check)
+    assert xfailed == set(EXPECTED_FAILED_CHECKS), set(EXPECTED_FAILED_CHECKS) - xfailed
+
+
+def test_embedding_classifier_in_pipelines_and_searches():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = np.where(X[:, 0] + X[:, 1] > 0, "up", "down")          # string labels work too
+    est = EmbeddingClassifier(hidden=(16,), embed_dim=8, max_epochs=60, progress=False)
+    twin = clone(est)
+    assert twin.get_params() == est.get_params() and not hasattr(twin, "net_")
+    pipe = make_pipeline(StandardScaler(), est).fit(X, y)
+    assert set(pipe.predict(X)) <= {"up", "down"} and pipe.score(X, y) > 0.8
+    search = GridSearchCV(est, {"hidden": [(8,), (16,)]}, cv=2).fit(X, y)
+    assert search.best_params_["hidden"] in [(8,), (16,)]
+    assert cross_val_score(est, X, y, cv=3).mean() > 0.7
+    with pytest.raises(ValueError, match="expecting 3 features"):
+        pipe[-1].predict(np.zeros((2, 4)))

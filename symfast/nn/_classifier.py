@@ -9,11 +9,12 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (adam, encode_labels, epoch_bar, float32_tensor, seeded,
-                               torch_threads, training_threads)
+from symfast.nn._utils import (NotFittedError, adam, check_input_X, encode_labels, epoch_bar,
+                               float32_tensor, seeded, torch_threads, training_threads)
 
 
 #: Hidden-layer activations offered (name -> module).
@@ -53,8 +54,13 @@ class _Net(nn.Module):
         return [head(e) for head in self.heads]
 
 
-class EmbeddingClassifier:
+class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
     """An MLP classifier whose last hidden layer is the embedding.
+
+    A scikit-learn estimator: ``get_params`` / ``set_params``, ``clone``, pipelines,
+    grid searches and cross-validation work on it (``tests/test_nn.py`` runs
+    scikit-learn's ``check_estimator`` and lists the checks it is expected to fail,
+    with the reasons).
 
     Trained on the values of a function (for example the level set a point lies
     on), the embedding groups inputs that the function cannot tell apart: the
@@ -106,8 +112,11 @@ class EmbeddingClassifier:
 
     Attributes
     ----------
-    classes_ : list of ndarray
-        Distinct labels of each head.
+    classes_ : ndarray, or list of ndarray
+        Distinct labels: an array for one head (scikit-learn's convention), a list
+        of arrays, one per head, for several.
+    head_classes_ : list of ndarray
+        Distinct labels of each head, always a list.
     history_ : list of dict
         Per epoch: ``epoch``, ``loss`` (mean training loss), ``val_accuracy``;
         a last entry with ``restored=True`` when the best epoch was restored.
@@ -186,11 +195,12 @@ class EmbeddingClassifier:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "net_"):
-            raise RuntimeError("this EmbeddingClassifier is not fitted yet; call fit(X, y) first")
+            raise NotFittedError("this EmbeddingClassifier is not fitted yet; call fit(X, y) "
+                                 "first")
 
     def _check_X(self, X: np.ndarray) -> torch.Tensor:
         self._check_fitted()
-        arr = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
+        arr = check_input_X(X, "X", "EmbeddingClassifier", self.n_features_in_)
         return float32_tensor(arr, "X")
 
     # -- training -------------------------------------------------------------------
@@ -206,8 +216,16 @@ class EmbeddingClassifier:
         (same machine and thread count).  The file is removed when training ends.
         """
         self._check_params()
-        X_arr = check_array(X, "X", ndim=2, min_rows=2)
-        codes, self.classes_ = encode_labels(y, X_arr.shape[0])
+        if y is None:
+            raise ValueError("EmbeddingClassifier requires y to be passed, but the target y "
+                             "is None")
+        X_arr = check_input_X(X, "X", "EmbeddingClassifier")
+        if X_arr.shape[0] < 2:
+            raise ValueError(f"n_samples={X_arr.shape[0]}: at least 2 samples are needed to "
+                             "train, got 1 sample")
+        codes, self.head_classes_ = encode_labels(y, X_arr.shape[0])
+        self.classes_ = (self.head_classes_[0] if len(self.head_classes_) == 1
+                         else self.head_classes_)
         self.n_features_in_ = X_arr.shape[1]
         self.n_heads_ = codes.shape[1]
         seed = int(self.seed)
@@ -236,7 +254,7 @@ class EmbeddingClassifier:
         with ExitStack() as stack:
             gen = stack.enter_context(seeded(seed))
             net = _Net(self.n_features_in_, self.hidden, self.embed_dim,
-                       [len(c) for c in self.classes_], tuple(self.batch_norm),
+                       [len(c) for c in self.head_classes_], tuple(self.batch_norm),
                        self.embedding_activation, self.activation)
             # threads chosen after the net exists: small networks train faster on one
             stack.enter_context(torch_threads(
@@ -337,7 +355,7 @@ class EmbeddingClassifier:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted labels: (n_samples,), or (n_samples, n_heads) for several heads."""
-        preds = [self.classes_[h][lg.argmax(1).numpy()]
+        preds = [self.head_classes_[h][lg.argmax(1).numpy()]
                  for h, lg in enumerate(self._logits(X))]
         return preds[0] if self.n_heads_ == 1 else np.stack(preds, axis=1)
 

@@ -11,6 +11,40 @@ import torch
 from symfast._validation import check_array, check_int
 
 
+try:                                    # scikit-learn's class, where it is installed
+    from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+except ImportError:                     # pragma: no cover - scikit-learn is a dependency
+    _SklearnNotFitted = ValueError
+
+
+class NotFittedError(_SklearnNotFitted, RuntimeError):
+    """Raised when a model is used before ``fit``: scikit-learn's NotFittedError, and a
+    RuntimeError as symfast raised before."""
+
+
+def check_input_X(X, name: str, estimator: str, n_features: int | None = None) -> np.ndarray:
+    """Validate an estimator's X with scikit-learn's wording where its checks look for it.
+
+    Refuses sparse matrices (densify first), 1-D arrays (reshape), and a feature count
+    other than the fitted one, then applies :func:`symfast._validation.check_array`.
+    """
+    import scipy.sparse
+
+    if scipy.sparse.issparse(X):
+        raise TypeError(f"{name}: sparse input is not supported by {estimator}; pass a dense "
+                        "array (X.toarray())")
+    arr = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if arr.ndim == 1:
+        raise ValueError(f"{name} must be 2-dimensional, got shape {arr.shape}: Reshape your "
+                         "data with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for "
+                         "one sample")
+    if n_features is not None and arr.ndim == 2 and arr.shape[1] != n_features:
+        raise ValueError(f"{name} has {arr.shape[1]} features, but {estimator} is expecting "
+                         f"{n_features} features as input ({name} must have {n_features} "
+                         "columns)")
+    return check_array(X, name, ndim=2, n_features=n_features)
+
+
 def float32_tensor(arr: np.ndarray, name: str) -> torch.Tensor:
     """``arr`` (already validated as finite float64) as a float32 tensor.
 
@@ -49,8 +83,9 @@ def encode_labels(y: np.ndarray, n_rows: int) -> tuple[np.ndarray, list[np.ndarr
                          f"{y_arr.shape[0]}")
     if y_arr.dtype.kind == "f":
         y_arr = check_array(y_arr, "y", ndim=y_arr.ndim)
-    elif y_arr.dtype.kind not in "iub":
-        raise TypeError(f"y must hold integer or float class labels, got dtype {y_arr.dtype}")
+    elif y_arr.dtype.kind not in "iubUSO":
+        raise TypeError(f"y must hold class labels (integers, floats or strings), got dtype "
+                        f"{y_arr.dtype}")
     y2 = y_arr.reshape(n_rows, -1)
     classes, codes = [], np.empty(y2.shape, dtype=np.int64)
     for h in range(y2.shape[1]):
