@@ -20,7 +20,12 @@ napoleon_use_rtype = False
 napoleon_use_ivar = True          # Attributes sections as fields, not duplicate objects
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"
-autodoc_default_options = {"members": True, "undoc-members": False}
+# scikit-learn's generated metadata-routing setters (set_fit_request, ...) on estimators
+# that subclass BaseEstimator cite scikit-learn's own glossary: not symfast's API
+autodoc_default_options = {"members": True, "undoc-members": False,
+                           "exclude-members": "set_fit_request, set_score_request, "
+                                              "set_predict_request, set_transform_request, "
+                                              "set_partial_fit_request"}
 autosummary_generate = False
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
