@@ -50,8 +50,6 @@ class DiscoverConfig:
         A potential with several outputs keeps its own quick size (its normals come
         from a fitted surrogate, which needs no dense sampling).
         """
-        inv = {k: overrides.pop(k) for k in list(overrides)
-               if k in InvarianceConfig.__dataclass_fields__}
         from symfast.potentials import get
 
         try:
@@ -60,22 +58,25 @@ class DiscoverConfig:
                      {"per_class": int(pot.study_defaults.get("discover_per_class", 1000))})
         except (ValueError, TypeError):
             dense = {"per_class": 1000}
-        base = cls(invariance=InvarianceConfig.quick(potential, **{**dense, **inv}))
-        return replace_config(base, **overrides)
+        return cls._from_preset(InvarianceConfig.quick, potential, overrides, dense)
 
     @classmethod
     def paper(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
-        inv = {k: overrides.pop(k) for k in list(overrides)
-               if k in InvarianceConfig.__dataclass_fields__}
-        base = cls(invariance=InvarianceConfig.paper(potential, **inv))
-        return replace_config(base, **overrides)
+        return cls._from_preset(InvarianceConfig.paper, potential, overrides)
 
     @classmethod
     def published(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
         """The paper's scale and layout (ReLU): :meth:`InvarianceConfig.published`."""
+        return cls._from_preset(InvarianceConfig.published, potential, overrides)
+
+    @classmethod
+    def _from_preset(cls, preset, potential: str, overrides: dict[str, Any],
+                     defaults: dict[str, Any] | None = None) -> "DiscoverConfig":
+        """An invariance preset (with the overrides that name its fields, over
+        ``defaults``) wrapped in a DiscoverConfig that takes the other overrides."""
         inv = {k: overrides.pop(k) for k in list(overrides)
                if k in InvarianceConfig.__dataclass_fields__}
-        base = cls(invariance=InvarianceConfig.published(potential, **inv))
+        base = cls(invariance=preset(potential, **{**(defaults or {}), **inv}))
         return replace_config(base, **overrides)
 
     def validate(self) -> None:

@@ -138,19 +138,14 @@ class Potential:
         cannot split.  The intervals are read off V on a grid of ``n_grid``
         radii, far finer than the thinnest shell (width / max ``|dV/dr|``).
         """
-        if "radial" not in self.tags or self.n_outputs != 1:
-            return None
-        r = np.linspace(0.0, self.radius, n_grid)
-        pts = np.zeros((n_grid, self.dim))
-        pts[:, 0] = r
-        inside = np.abs(self.polynomial(pts) - level) <= width
-        return int(np.count_nonzero(inside[1:] & ~inside[:-1]) + inside[0])
+        shells = self.shell_intervals(level, width, n_grid)
+        return None if shells is None else int(shells.shape[0])
 
     def shell_intervals(self, level: float, width: float = PAPER_WIDTH,
                         n_grid: int = 2_000_001) -> np.ndarray | None:
         """The shells of :meth:`orbit_count` as radial intervals, shape (n_shells, 2), or None.
 
-        Inner first; read off V on ``n_grid`` radii like :meth:`orbit_count`.
+        Inner first; read off V on ``n_grid`` radii.
         """
         if "radial" not in self.tags or self.n_outputs != 1:
             return None

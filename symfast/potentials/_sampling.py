@@ -370,15 +370,21 @@ def _sample_uniform_polynomial(poly: Polynomial, label: str, lv: np.ndarray, y: 
         k = int(np.argmax(todo))
         raise ArithmeticError(f"levels[{k}]={lv[k]:g}: the acceptance bound kept failing; "
                               "use method='rays' or a wider window")
+    _check_tries(tries, y, lv, "no accepted ray", max_tries, label, radius)
+    return X
+
+
+def _check_tries(tries: np.ndarray, y: np.ndarray, lv: np.ndarray, what: str,
+                 max_tries: int, label: str, radius: float) -> None:
+    """Name the first level whose points (``tries < 0``) found ``what`` in max_tries rays."""
     failed = tries < 0
     if failed.any():
         k = int(y[np.argmax(failed)])
         raise ValueError(
             f"levels[{k}]={lv[k]:g}: {int(failed[y == k].sum())} of {int((y == k).sum())} "
-            f"points found no accepted ray in {max_tries} tries; the window is nearly out of "
-            f"reach of potential {label!r} within radius {radius:g} (widen width or raise "
+            f"points found {what} in {max_tries} rays; the window is nearly out of reach "
+            f"of potential {label!r} within radius {radius:g} (widen width or raise "
             "max_tries)")
-    return X
 
 
 def _sample_callable_uniform(V: Callable, label: str, dim: int, radius: float,
@@ -534,13 +540,7 @@ def sample_level_sets(potential: PotentialLike, levels: Sequence[float] | np.nda
         _levelset.sample_rays(poly.exponents, poly.coefficients,
                               np.ascontiguousarray(lv[y]), width, r, np.uint64(seed),
                               max_tries, X, tries, threads)
-        failed = tries < 0
-        if failed.any():
-            k = int(y[np.argmax(failed)])
-            raise ValueError(
-                f"levels[{k}]={lv[k]:g}: {int(failed[y == k].sum())} of {per_class} points "
-                f"found no crossing in {max_tries} rays; the window is nearly out of reach "
-                f"of potential {label!r} within radius {r:g} (widen width or raise max_tries)")
+        _check_tries(tries, y, lv, "no crossing", max_tries, label, r)
     else:
         X = np.concatenate([_sample_callable(V, d, r, float(level), width, per_class, rng)
                             for level in lv])
