@@ -78,23 +78,28 @@ def test_derived_streams_do_not_overlap_across_seeds():
     assert 0 <= derive_seed(2**63 - 1, "y") < 2**63
 
 
-def test_ising2d_classifiers_are_seeded_by_the_study_seed(monkeypatch):
-    # the classifiers used to be seeded by the frame index alone, whatever config.seed
-    import symfast.nn
-    from symfast.experiments import ising2d
-
+def _spy_seeds(monkeypatch, module, name: str) -> list[int]:
+    """Record the ``seed`` of every call to ``module.name`` (which still runs)."""
     seen: list[int] = []
-    real = symfast.nn.train_and_score
+    real = getattr(module, name)
 
     def spy(*args, seed, **kwargs):
         seen.append(seed)
         return real(*args, seed=seed, **kwargs)
 
-    monkeypatch.setattr(symfast.nn, "train_and_score", spy)
-    cfg = ising2d.Ising2DConfig.quick(L=8, T0s=(1.25,), delta_Ts=(0.2, 0.4), samples_per_T=40,
-                                      histogram_samples=100, burn_in=10, epochs=1)
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
+def test_ising2d_classifiers_are_seeded_by_the_study_seed(monkeypatch):
+    # the classifiers used to be seeded by the frame index alone, whatever config.seed
+    import symfast.nn
+    from symfast.experiments import ising2d
     from symfast.experiments._common import replace_config
 
+    seen = _spy_seeds(monkeypatch, symfast.nn, "train_and_score")
+    cfg = ising2d.Ising2DConfig.quick(L=8, T0s=(1.25,), delta_Ts=(0.2, 0.4), samples_per_T=40,
+                                      histogram_samples=100, burn_in=10, epochs=1)
     ising2d.run(cfg, progress=False)
     first = list(seen)
     seen.clear()
@@ -110,21 +115,14 @@ def test_fourier_data_streams_of_two_seeds_do_not_overlap(monkeypatch):
     from symfast.experiments import fourier
     from symfast.experiments._common import replace_config
 
-    seen: list[int] = []
-    real = symfast.fourier.signals
-
-    def spy(*args, seed, **kwargs):
-        seen.append(seed)
-        return real(*args, seed=seed, **kwargs)
-
-    monkeypatch.setattr(symfast.fourier, "signals", spy)
-    monkeypatch.setattr(fourier, "signals", spy, raising=False)
+    seen = _spy_seeds(monkeypatch, symfast.fourier, "signals")
     cfg = fourier.FourierConfig.quick(n_train=60, n_test=30, n_feature_train=60,
                                       feature_epochs=1, epochs=1, amplitudes=(1.0,))
     streams = {}
     for s in (0, 100):
         seen.clear()
         fourier.run(replace_config(cfg, seed=s), progress=False)
-        streams[s] = set(seen)
-    assert len(streams[0]) == len(seen)                    # no stream reused within a run
-    assert not streams[0] & streams[100]
+        streams[s] = list(seen)
+    for s, drawn in streams.items():
+        assert len(set(drawn)) == len(drawn) == 3, (s, drawn)   # no stream reused in a run
+    assert not set(streams[0]) & set(streams[100])
