@@ -27,6 +27,7 @@ EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     # an ABI boundary, so the AVX parameter-passing note does not apply
     ("symfast._ext._ising", ["csrc/_ising.pyx"], ["-Wno-psabi"]),
     ("symfast._ext._chain", ["csrc/_chain.pyx"], []),
+    ("symfast._ext._fnband", ["csrc/_fnband.pyx"], []),
 ]
 
 BASE_FLAGS = ["-O3"]

@@ -30,4 +30,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(
             f"{r['group']:<36} kernel {r['kernel_s_per_item'] * 1e6:10.3f} us   "
             f"reference {r['reference_s_per_item'] * 1e6:12.3f} us   ratio {r['ratio']:9.1f}x"
-            + (f"   (naive: {r['naive_ratio']:.1f}x)" if "naive_ratio" in r else ""))
+            + (f"   (naive: {r['naive_ratio']:.1f}x)" if "naive_ratio" in r else "")
+            + (f"   (built-in: {r['builtin_s_per_item'] * 1e6:.3f} us, kernel takes "
+               f"{1 / r['builtin_ratio']:.2f}x its time)" if "builtin_ratio" in r else ""))

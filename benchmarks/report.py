@@ -21,13 +21,16 @@ def render(bench: dict, memory: dict | None = None) -> str:
     lines = [f"Machine: {info.get('cpu', {}).get('brand_raw', '?')}, "
              f"{info.get('cpu', {}).get('count', '?')} CPUs, Python "
              f"{info.get('python_version', '?')}; run {bench.get('datetime', '?')}.", "",
-             "| benchmark | kernel per item | reference per item | ratio | naive reference |",
-             "| --- | --- | --- | --- | --- |"]
+             "| benchmark | kernel per item | reference per item | ratio | naive reference "
+             "| built-in |", "| --- | --- | --- | --- | --- | --- |"]
     for r in ratio_rows(groups.items()):
         naive = (f"{_time(r['naive_s_per_item'])} ({r['naive_ratio']:.1f}×)"
                  if "naive_ratio" in r else "–")
+        builtin = (f"{_time(r['builtin_s_per_item'])} (kernel {1 / r['builtin_ratio']:.2f}× "
+                   "its time)" if "builtin_ratio" in r else "–")
         lines.append(f"| {r['group']} | {_time(r['kernel_s_per_item'])} | "
-                     f"{_time(r['reference_s_per_item'])} | **{r['ratio']:.1f}×** | {naive} |")
+                     f"{_time(r['reference_s_per_item'])} | **{r['ratio']:.1f}×** | {naive} | "
+                     f"{builtin} |")
     extras = []
     for b in bench["benchmarks"]:
         e = b.get("extra_info", {})

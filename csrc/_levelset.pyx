@@ -15,10 +15,11 @@ radius > 0, width > 0.  Outputs are allocated by the caller.
 cimport cython
 from cython cimport view
 from cython.parallel cimport prange
-from libc.math cimport fabs, sqrt, INFINITY
+from libc.math cimport fabs, INFINITY
 from libc.stdint cimport int64_t, uint64_t
 
-from _rng cimport rng_seed, rng_uniform, rng_normal_fill
+from _band cimport band_pieces, draw_radius, random_direction, shell_mass
+from _rng cimport rng_seed, rng_uniform
 
 cdef extern from "_omp_compat.h":
     int sf_omp_max_threads() nogil
@@ -144,21 +145,6 @@ cdef inline double _evaluate(const int64_t[:, ::1] exponents,
     return v
 
 
-cdef inline int _random_direction(uint64_t* s, double* u, int d) noexcept nogil:
-    """Uniform unit vector in R^d; returns 0 in the (negligible) degenerate case."""
-    cdef int i
-    cdef double nrm = 0.0
-    rng_normal_fill(s, u, d)
-    for i in range(d):
-        nrm += u[i] * u[i]
-    if nrm < 1e-300:
-        return 0
-    nrm = 1.0 / sqrt(nrm)
-    for i in range(d):
-        u[i] *= nrm
-    return 1
-
-
 cdef int64_t _degrees(const int64_t[:, ::1] exponents, int64_t[::1] degrees) noexcept nogil:
     """Total degree of each term into ``degrees``; returns the maximum."""
     cdef Py_ssize_t t, j
@@ -189,7 +175,7 @@ cdef int64_t _sample_one(const int64_t[:, ::1] exponents, const double[::1] coef
     cdef double s
     rng_seed(st, seed, stream)
     for k in range(max_tries):
-        if not _random_direction(st, u, d):
+        if not random_direction(st, u, d):
             continue
         _ray_polynomial(exponents, coefficients, degrees, u, a, max_deg)
         a[0] -= level + width * (2.0 * rng_uniform(st) - 1.0)   # target value
@@ -219,7 +205,7 @@ cdef void _ray_range_one(const int64_t[:, ::1] exponents, const double[::1] coef
     cdef int k, nr = 0
     cdef double v
     rng_seed(st, seed, stream)
-    while not _random_direction(st, u, <int>exponents.shape[1]):
+    while not random_direction(st, u, <int>exponents.shape[1]):
         pass
     _ray_polynomial(exponents, coefficients, degrees, u, a, max_deg)
     lo[0] = _horner(a, max_deg, 0.0)
@@ -248,10 +234,10 @@ cdef int _band_intervals(const double* a, int max_deg, double level, double widt
     """
     cdef double b[MAX_DEGREE + 1]
     cdef double cuts[2 * MAX_DEGREE + 2]
+    cdef double mids[2 * MAX_DEGREE + 1]
     cdef double r1[MAX_DEGREE]
     cdef double r2[MAX_DEGREE]
-    cdef int k, n1, n2, i = 0, j = 0, nc = 0, n = 0
-    cdef double t0, t1, v
+    cdef int k, n1, n2, i = 0, j = 0, nc = 0
     for k in range(max_deg + 1):
         b[k] = a[k]
     b[0] = a[0] - (level - width)
@@ -271,36 +257,8 @@ cdef int _band_intervals(const double* a, int max_deg, double level, double widt
     cuts[nc] = radius
     nc += 1
     for k in range(nc - 1):
-        t0 = cuts[k]
-        t1 = cuts[k + 1]
-        if t1 <= t0:
-            continue
-        v = _horner(a, max_deg, 0.5 * (t0 + t1)) - level
-        if fabs(v) <= width:
-            if n > 0 and hi[n - 1] == t0:       # adjoining pieces: one interval
-                hi[n - 1] = t1
-            else:
-                lo[n] = t0
-                hi[n] = t1
-                n += 1
-    return n
-
-
-cdef inline double _shell_mass(const double* lo, const double* hi, int n, int d) noexcept nogil:
-    """sum_j (hi_j^d - lo_j^d): d times the integral of s^(d-1) over the intervals."""
-    cdef double m = 0.0
-    cdef int j
-    for j in range(n):
-        m += _ipow(hi[j], d) - _ipow(lo[j], d)
-    return m
-
-
-cdef inline double _ipow(double x, int d) noexcept nogil:
-    cdef double r = 1.0
-    cdef int k
-    for k in range(d):
-        r *= x
-    return r
+        mids[k] = _horner(a, max_deg, 0.5 * (cuts[k] + cuts[k + 1])) - level
+    return band_pieces(cuts, mids, nc, width, lo, hi)
 
 
 cdef double _ray_mass_one(const int64_t[:, ::1] exponents, const double[::1] coefficients,
@@ -316,11 +274,11 @@ cdef double _ray_mass_one(const int64_t[:, ::1] exponents, const double[::1] coe
     cdef int d = <int>exponents.shape[1]
     cdef int n
     rng_seed(st, seed, stream)
-    while not _random_direction(st, u, d):
+    while not random_direction(st, u, d):
         pass
     _ray_polynomial(exponents, coefficients, degrees, u, a, max_deg)
     n = _band_intervals(a, max_deg, level, width, radius, lo, hi)
-    return _shell_mass(lo, hi, n, d)
+    return shell_mass(lo, hi, n, d)
 
 
 cdef int64_t _sample_band_one(const int64_t[:, ::1] exponents,
@@ -344,32 +302,21 @@ cdef int64_t _sample_band_one(const int64_t[:, ::1] exponents,
     cdef double hi[2 * MAX_DEGREE + 1]
     cdef int d = <int>exponents.shape[1]
     cdef int k, j, n
-    cdef double m, t, w, s
+    cdef double m, s
     rng_seed(st, seed, stream)
     for k in range(max_tries):
-        if not _random_direction(st, u, d):
+        if not random_direction(st, u, d):
             continue
         _ray_polynomial(exponents, coefficients, degrees, u, a, max_deg)
         n = _band_intervals(a, max_deg, level, width, radius, lo, hi)
         if n == 0:
             continue
-        m = _shell_mass(lo, hi, n, d)
+        m = shell_mass(lo, hi, n, d)
         if m > bound:
             over[0] += 1
         if rng_uniform(st) * bound >= m:
             continue
-        t = rng_uniform(st) * m                 # s^d uniform over the intervals
-        s = hi[n - 1]
-        for j in range(n):
-            w = _ipow(hi[j], d) - _ipow(lo[j], d)
-            if t < w or j == n - 1:
-                s = (_ipow(lo[j], d) + (t if t < w else w)) ** (1.0 / d)
-                if s < lo[j]:
-                    s = lo[j]
-                if s > hi[j]:
-                    s = hi[j]
-                break
-            t -= w
+        s = draw_radius(st, lo, hi, n, d, m)    # s^d uniform over the intervals
         for j in range(d):
             x[j] = s * u[j]
         return k + 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from symfast._validation import check_array, check_int, check_n_threads
+from symfast._threads import thread_limits
+from symfast._validation import check_array, check_int
 from symfast.analysis._neighbors import _drop_self
 
 
@@ -59,19 +60,19 @@ def knn_within_groups(X: np.ndarray, groups: np.ndarray, k: int, *,
     if g.shape != (E.shape[0],):
         raise ValueError(f"groups must have shape ({E.shape[0]},), got {g.shape}")
     k = check_int(k, "k", minimum=1)
-    faiss.omp_set_num_threads(check_n_threads(n_threads))
     D = np.full((E.shape[0], k), np.inf, dtype=np.float32)
     I = np.full((E.shape[0], k), -1, dtype=np.int64)
     order = np.argsort(g, kind="stable")
     bounds = np.flatnonzero(np.r_[True, g[order][1:] != g[order][:-1], True])
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        members = order[a:b]
-        if members.size < 2:
-            continue
-        kk = min(k, members.size - 1)
-        index = faiss.IndexFlatL2(E.shape[1])
-        index.add(E[members])
-        Dg, Ig = _drop_self(*index.search(E[members], kk + 1))   # local ids: row i is query i
-        D[members, :kk] = np.sqrt(np.maximum(Dg, 0.0))
-        I[members, :kk] = members[Ig]
+    with thread_limits(n_threads):
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            members = order[a:b]
+            if members.size < 2:
+                continue
+            kk = min(k, members.size - 1)
+            index = faiss.IndexFlatL2(E.shape[1])
+            index.add(E[members])
+            Dg, Ig = _drop_self(*index.search(E[members], kk + 1))   # local ids: row i is query i
+            D[members, :kk] = np.sqrt(np.maximum(Dg, 0.0))
+            I[members, :kk] = members[Ig]
     return D, I

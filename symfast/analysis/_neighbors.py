@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from symfast._threads import thread_limits
 from symfast._validation import check_array, check_int, check_n_threads
 
 
@@ -43,10 +44,10 @@ def knn(X: np.ndarray, k: int, *, queries: np.ndarray | None = None,
     if k + extra > Xf.shape[0]:
         raise ValueError(f"k={k} is too large for {Xf.shape[0]} points"
                          + (" (each point is excluded from its own neighbours)" if extra else ""))
-    faiss.omp_set_num_threads(check_n_threads(n_threads))
-    index = faiss.IndexFlatL2(Xf.shape[1])
-    index.add(Xf)
-    D, I = index.search(Q, k + extra)
+    with thread_limits(n_threads):
+        index = faiss.IndexFlatL2(Xf.shape[1])
+        index.add(Xf)
+        D, I = index.search(Q, k + extra)
     if extra:
         D, I = _drop_self(D, I)
     return np.sqrt(np.maximum(D, 0.0)), I.astype(np.int64, copy=False)
@@ -171,14 +172,20 @@ def knn_ivf(X: np.ndarray, k: int, *, target_recall: float = 0.99, n_probe_queri
     info : dict
         nlist, nprobe, the measured recall and the timings.
     """
+    E = check_array(X, "X", ndim=2, dtype=np.float32, min_rows=2)
+    n, d = E.shape
+    k = check_int(k, "k", minimum=1, maximum=n - 1)
+    with thread_limits(n_threads):
+        return _ivf_search(E, k, target_recall, n_probe_queries, nlist, seed)
+
+
+def _ivf_search(E: np.ndarray, k: int, target_recall: float, n_probe_queries: int,
+                nlist: int | None, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
     import time
 
     import faiss
 
-    E = check_array(X, "X", ndim=2, dtype=np.float32, min_rows=2)
     n, d = E.shape
-    k = check_int(k, "k", minimum=1, maximum=n - 1)
-    faiss.omp_set_num_threads(check_n_threads(n_threads))
     nlist = int(nlist or max(1, min(n // 39, int(4 * np.sqrt(n)))))
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()

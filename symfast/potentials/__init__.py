@@ -5,6 +5,7 @@
 (1, 2, 2)
 """
 
+from symfast.potentials._compiled import CompiledFunction, NumbaFallbackWarning, from_function
 from symfast.potentials._dynamics import oscillator_generators, simulate_oscillator
 from symfast.potentials._polynomial import Polynomial, radial_squared
 from symfast.potentials._registry import (HIGGS_A, PAPER_LEVELS, PAPER_WIDTH, REGISTRY,
@@ -12,7 +13,7 @@ from symfast.potentials._registry import (HIGGS_A, PAPER_LEVELS, PAPER_WIDTH, RE
 from symfast.potentials._sampling import joint_bins, joint_class, sample_level_sets
 
 __all__ = [
-    "HIGGS_A", "PAPER_LEVELS", "PAPER_WIDTH", "REGISTRY", "Polynomial", "Potential",
-    "get", "joint_bins", "joint_class", "names", "oscillator_generators", "radial_squared",
+    "HIGGS_A", "PAPER_LEVELS", "PAPER_WIDTH", "REGISTRY", "CompiledFunction",
+    "NumbaFallbackWarning", "Polynomial", "Potential", "from_function", "get", "joint_bins", "joint_class", "names", "oscillator_generators", "radial_squared",
     "register", "sample_level_sets", "simulate_oscillator", "so_generators",
 ]

@@ -11,8 +11,10 @@ band's points.  A direction is kept with probability m(u) / M (M bounds m, from
 a pilot of 8192 rays per level, times 1.5; a proposal above M would bias the
 draw, so any such proposal makes the level be redrawn with a larger M), and s^d
 is then drawn uniformly over the intervals.  Polynomial potentials (all the
-built-in single-output ones) go through the compiled kernel; any other vectorised
-callable through plain rejection in NumPy batches (exact, slower).
+built-in single-output ones) go through the compiled kernel, and so do Python
+functions compiled by :func:`symfast.potentials.from_function` (their band
+intervals bracketed on a grid along each ray, then refined); any other
+vectorised callable goes through plain rejection in NumPy batches (exact, slower).
 
 ``method="rays"`` keeps the earlier ray sampler: a direction u and a target value
 v uniform in the window, one crossing of V(s u) = v picked uniformly.  Its
@@ -39,6 +41,7 @@ import numpy as np
 from symfast._seeds import derive_seed
 from symfast._validation import (check_array, check_float, check_int,
                                  check_n_threads, check_seed)
+from symfast.potentials._compiled import CompiledFunction
 from symfast.potentials._polynomial import Polynomial
 from symfast.potentials._registry import Potential, get
 
@@ -245,15 +248,38 @@ def _joint_levels(levels: Any, m: int) -> list[np.ndarray]:
     return out
 
 
-def _value_range_polynomial(poly: Polynomial, radius: float, seed: int,
-                            n_threads: int) -> tuple[float, float]:
-    from symfast._ext import _levelset
+class _PolynomialKernel:
+    """The compiled polynomial sampler behind the kernel interface that
+    :class:`~symfast.potentials._compiled.CompiledFunction` also offers."""
 
-    vmin = np.empty(_N_PROBE_RAYS)
-    vmax = np.empty(_N_PROBE_RAYS)
-    _levelset.ray_value_range(poly.exponents, poly.coefficients, radius,
-                              np.uint64(seed ^ 0x5EED), vmin, vmax, n_threads)
-    return float(vmin.min()), float(vmax.max())
+    def __init__(self, poly: Polynomial):
+        self.poly = poly
+        self.dim = poly.dim
+
+    def value_range(self, radius: float, seed: int, threads: int) -> tuple[float, float]:
+        from symfast._ext import _levelset
+
+        vmin = np.empty(_N_PROBE_RAYS)
+        vmax = np.empty(_N_PROBE_RAYS)
+        _levelset.ray_value_range(self.poly.exponents, self.poly.coefficients, radius,
+                                  np.uint64(seed ^ 0x5EED), vmin, vmax, threads)
+        return float(vmin.min()), float(vmax.max())
+
+    def band_mass(self, levels: np.ndarray, width: float, radius: float, seed: int,
+                  out: np.ndarray, threads: int) -> None:
+        from symfast._ext import _levelset
+
+        _levelset.ray_band_mass(self.poly.exponents, self.poly.coefficients, levels, width,
+                                radius, np.uint64(seed), out, threads)
+
+    def sample_band(self, levels: np.ndarray, bounds: np.ndarray, width: float,
+                    radius: float, seed: int, max_tries: int, out: np.ndarray,
+                    tries: np.ndarray, over: np.ndarray, threads: int) -> None:
+        from symfast._ext import _levelset
+
+        _levelset.sample_band(self.poly.exponents, self.poly.coefficients, levels, bounds,
+                              width, radius, np.uint64(seed), max_tries, out, tries, over,
+                              threads)
 
 
 def _value_range_callable(V: Callable, dim: int, radius: float,
@@ -325,19 +351,16 @@ METHODS = ("uniform", "rays")
 _N_PILOT_RAYS = 8192
 
 
-def _sample_uniform_polynomial(poly: Polynomial, label: str, lv: np.ndarray, y: np.ndarray,
-                               width: float, radius: float, seed: int, max_tries: int,
-                               threads: int) -> np.ndarray:
-    """The compiled uniform-in-band sampler, with its acceptance bounds checked."""
-    from symfast._ext import _levelset
-
-    d = poly.dim
+def _sample_uniform_compiled(kernel: Any, label: str, lv: np.ndarray, y: np.ndarray,
+                             width: float, radius: float, seed: int, max_tries: int,
+                             threads: int) -> np.ndarray:
+    """A compiled uniform-in-band sampler, with its acceptance bounds checked."""
+    d = kernel.dim
     bounds = np.empty(lv.size)
     for k, level in enumerate(lv):
         mass = np.empty(_N_PILOT_RAYS)
-        _levelset.ray_band_mass(poly.exponents, poly.coefficients,
-                                np.full(_N_PILOT_RAYS, float(level)), width, radius,
-                                np.uint64((seed ^ 0xB0B0) + k), mass, threads)
+        kernel.band_mass(np.full(_N_PILOT_RAYS, float(level)), width, radius,
+                         (seed ^ 0xB0B0) + k, mass, threads)
         if mass.max() <= 0:
             raise ValueError(
                 f"levels[{k}]={level:g}: none of {_N_PILOT_RAYS} rays meets the window "
@@ -354,11 +377,9 @@ def _sample_uniform_polynomial(poly: Polynomial, label: str, lv: np.ndarray, y: 
         tr = np.empty(rows.size, dtype=np.int64)
         ov = np.empty(rows.size, dtype=np.int64)
         # a redrawn level takes fresh streams (another seed per attempt)
-        _levelset.sample_band(poly.exponents, poly.coefficients,
-                              np.ascontiguousarray(lv[y[rows]]),
-                              np.ascontiguousarray(bounds[y[rows]]), width, radius,
-                              np.uint64(derive_seed(seed, "band", attempt)), max_tries, Xr,
-                              tr, ov, threads)
+        kernel.sample_band(np.ascontiguousarray(lv[y[rows]]),
+                           np.ascontiguousarray(bounds[y[rows]]), width, radius,
+                           derive_seed(seed, "band", attempt), max_tries, Xr, tr, ov, threads)
         X[rows], tries[rows], over[rows] = Xr, tr, ov
         bad = np.zeros(lv.size, dtype=bool)
         bad[np.unique(y[rows][ov > 0])] = True
@@ -430,8 +451,9 @@ def sample_level_sets(potential: PotentialLike, levels: Sequence[float] | np.nda
     potential : str, Potential, Polynomial or callable
         A registry name (see :func:`symfast.potentials.names`), a
         :class:`Potential`, a :class:`Polynomial`, or any vectorised callable
-        mapping an array of shape (n, dim) to shape (n,).  Polynomials take
-        the compiled path; other callables a NumPy one.  A potential with m > 1
+        mapping an array of shape (n, dim) to shape (n,).  Polynomials and
+        functions compiled by :func:`from_function` take the compiled path;
+        other callables a NumPy one.  A potential with m > 1
         real outputs (several polynomials, a callable returning (n, m), or
         complex values, read as real and imaginary part) is sampled on joint
         level sets by Gauss-Newton projection (module documentation).
@@ -510,15 +532,19 @@ def sample_level_sets(potential: PotentialLike, levels: Sequence[float] | np.nda
     lv = check_array(levels, "levels", ndim=1, min_rows=1)
     width = check_float(width, "width", positive=True)
 
-    use_kernel = poly is not None
-    if use_kernel:
+    # the compiled sampler: the polynomial kernel, or a user function compiled by
+    # from_function (its CompiledFunction); any other callable takes the NumPy path
+    kernel: Any = None
+    if poly is not None:
         from symfast._ext import _levelset
 
-        if poly.degree > _levelset.MAX_POLY_DEGREE or d > _levelset.MAX_POLY_DIM:
-            use_kernel = False  # beyond the kernel's fixed-size buffers
+        if poly.degree <= _levelset.MAX_POLY_DEGREE and d <= _levelset.MAX_POLY_DIM:
+            kernel = _PolynomialKernel(poly)      # else beyond its fixed-size buffers
+    elif isinstance(V, Potential) and isinstance(V.function, CompiledFunction):
+        kernel = V.function
     rng = np.random.default_rng(seed)
-    if use_kernel:
-        vmin, vmax = _value_range_polynomial(poly, r, seed, threads)
+    if kernel is not None:
+        vmin, vmax = kernel.value_range(r, seed, threads)
     else:
         vmin, vmax = _value_range_callable(V, d, r, rng)
     for k, level in enumerate(lv):
@@ -529,12 +555,14 @@ def sample_level_sets(potential: PotentialLike, levels: Sequence[float] | np.nda
 
     y = np.repeat(np.arange(lv.size, dtype=np.int64), per_class)
     if method == "uniform":
-        if use_kernel:
-            X = _sample_uniform_polynomial(poly, label, lv, y, width, r, seed, max_tries,
-                                           threads)
+        if kernel is not None:
+            X = _sample_uniform_compiled(kernel, label, lv, y, width, r, seed, max_tries,
+                                         threads)
         else:
             X = _sample_callable_uniform(V, label, d, r, lv, width, per_class, rng, max_tries)
-    elif use_kernel:
+    elif isinstance(kernel, _PolynomialKernel):
+        from symfast._ext import _levelset
+
         X = np.empty((y.size, d))
         tries = np.empty(y.size, dtype=np.int64)
         _levelset.sample_rays(poly.exponents, poly.coefficients,
