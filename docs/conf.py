@@ -58,5 +58,22 @@ def _write_cli_reference(app) -> None:
     (gen / "cli.txt").write_text("".join(out))
 
 
+def _write_study_table(app) -> None:
+    """docs/_generated/studies.rst: the registry of studies as a table."""
+    from symfast.experiments import studies
+
+    rows = [".. list-table::", "   :header-rows: 1", "",
+            "   * - study", "     - module", "     - on a potential", "     - claims in "
+            "the report", "     - what it does"]
+    for spec in studies().values():
+        rows += [f"   * - ``{spec.name}``", f"     - ``{spec.module}``",
+                 f"     - {'yes' if spec.takes_potential else 'no'}",
+                 f"     - {'yes' if spec.claims is not None else 'no'}", f"     - {spec.help}"]
+    gen = Path(app.srcdir) / "_generated"
+    gen.mkdir(exist_ok=True)
+    (gen / "studies.rst").write_text("\n".join(rows) + "\n")
+
+
 def setup(app):
     app.connect("builder-inited", _write_cli_reference)
+    app.connect("builder-inited", _write_study_table)

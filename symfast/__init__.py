@@ -7,15 +7,7 @@ and the Numba kernels are imported only by the code that needs them.
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Any
-
-# symfast's kernels, FAISS and torch each bring an OpenMP thread pool.  With the
-# default "active" wait policy, threads of one pool spin after their parallel region
-# and starve the next pool: on 2 cores a training that follows a kernel call ran 4x
-# slower (the test suite took 110 s instead of 42 s).  Passive waiting removes that;
-# it must be set before an OpenMP runtime starts, and a user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from symfast._version import __version__
 

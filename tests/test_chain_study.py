@@ -9,7 +9,7 @@ import pytest
 
 from symfast.chain import dual, energies, metastable_mask, states
 from symfast.experiments import chain as study
-from symfast.experiments._common import threshold_accuracy
+from symfast.analysis import threshold_accuracy
 from symfast.experiments.chain import ChainConfig, balanced_split
 
 

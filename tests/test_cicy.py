@@ -211,9 +211,8 @@ def test_placeholder_manifolds_are_kept_only_on_request():
 
 
 def test_neighbour_analysis_on_an_embedding_worked_by_hand():
-    from symfast.experiments.cicy import (CicyConfig, _copies_only, _distinct_inputs,
-                                          _feature_ids, _fraction_above, _manifold_means,
-                                          _neighbour_accuracy)
+    from symfast.cicy import (copies_only, distinct_inputs, feature_ids, fraction_above,
+                              manifold_means, neighbour_accuracy)
 
     # manifold 0 and 2 are tight clusters; one copy of manifold 1 sits inside cluster 0
     E = np.array([[0, 0], [0, .1], [.1, 0],            # manifold 0
@@ -221,18 +220,18 @@ def test_neighbour_analysis_on_an_embedding_worked_by_hand():
                   [0, 10], [.1, 10], [0, 10.1]],       # manifold 2
                  dtype=np.float32)
     owner = np.repeat([0, 1, 2], 3)
-    config = CicyConfig.quick(k=8)
+    search = {"k": 8, "n_threads": 1}
     scored = np.ones(9, dtype=bool)
     scored[8] = False                                    # a misclassified point is not scored
-    _, I, n_same, acc, _ = _neighbour_accuracy(E, owner, scored, config, 1)
+    _, I, n_same, acc, _ = neighbour_accuracy(E, owner, scored, **search)
     # (0, 0): the stray copy and its two cluster mates precede the jump -> 2/3;
     # the stray copy sees only manifold 0 -> 0; (10, 0) and (10, .1) see each other -> 1
     assert n_same[:6].tolist() == [3, 3, 3, 1, 1, 3]
     np.testing.assert_allclose(acc[:8], [2 / 3, 2 / 3, 2 / 3, 1, 1, 0, 1, 1])
     assert np.isnan(acc[8])
-    man = _manifold_means(acc, owner, 4)
+    man = manifold_means(acc, owner, 4)
     np.testing.assert_allclose(man[:3], [2 / 3, 2 / 3, 1])
-    assert np.isnan(man[3]) and _fraction_above(man) == pytest.approx(1 / 3)
+    assert np.isnan(man[3]) and fraction_above(man) == pytest.approx(1 / 3)
 
     # distinct inputs: rows 0 and 1 share their features (a permutation copy), and
     # manifold 3 has a single feature vector, so it cannot be scored there
@@ -241,16 +240,16 @@ def test_neighbour_analysis_on_an_embedding_worked_by_hand():
     X[10] = X[9]
     E2 = np.concatenate([E, [[50, 50], [50, 50]]]).astype(np.float32)
     owner2 = np.concatenate([owner, [3, 3]])
-    fid = _feature_ids(X)
+    fid = feature_ids(X)
     assert fid[0] == fid[1] and fid[9] == fid[10] and np.unique(fid).size == 9
     # "same" sets of exact copies only: (10, 0) and (10, .1) see just each other, which
     # become copies once they share features; no other set is made of copies alone
     fid9 = np.arange(9)
-    assert not _copies_only(fid9, I, n_same).any()
+    assert not copies_only(fid9, I, n_same).any()
     fid9[4] = fid9[3]
     fid9[1] = fid9[0]          # (0, 0) and (0, .1) are copies, but their sets hold others too
-    assert np.flatnonzero(_copies_only(fid9, I, n_same)).tolist() == [3, 4]
-    d = _distinct_inputs(fid, E2, owner2, np.ones(11, dtype=bool), config, 1)
+    assert np.flatnonzero(copies_only(fid9, I, n_same)).tolist() == [3, 4]
+    d = distinct_inputs(fid, E2, owner2, np.ones(11, dtype=bool), **search)
     assert d["points"] == 8 and d["manifolds"] == 3 and d["manifolds_with_one_vector"] == 1
     assert 0.0 <= d["fraction_manifolds_above_95"] <= 1.0
 

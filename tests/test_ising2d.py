@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from symfast.experiments import ising2d
-from symfast.experiments.ising2d import Ising2DConfig, bond_variables, energy_overlap
+from symfast.experiments.ising2d import Ising2DConfig
+from symfast.ising import bond_variables, energy_overlap
 from symfast.ising import dual_temperature, energy, sample
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from symfast.nn import EmbeddingClassifier
+from symfast.nn._utils import NotFittedError
 from symfast.potentials import PAPER_LEVELS, sample_level_sets
 
 
@@ -62,7 +63,11 @@ def test_several_heads_and_label_values():
     assert pred.shape == (600, 2)
     assert set(np.unique(pred[:, 0])) <= {10, -3}
     assert clf.score(X, y) > 0.9
-    assert isinstance(clf.predict_proba(X), list)
+    heads = clf.predict_proba_heads(X)
+    assert [p.shape for p in heads] == [(600, 2), (600, 2)]
+    np.testing.assert_allclose(heads[0].sum(axis=1), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="use predict_proba_heads"):
+        clf.predict_proba(X)
 
 
 def test_restores_best_epoch_when_target_not_reached():
@@ -155,3 +160,34 @@ def test_embedding_classifier_in_pipelines_and_searches():
     assert cross_val_score(est, X, y, cv=3).mean() > 0.7
     with pytest.raises(ValueError, match="expecting 3 features"):
         pipe[-1].predict(np.zeros((2, 4)))
+
+
+def test_the_other_estimators_follow_scikit_learn():
+    """GradientRegressor is a regressor, TaskAutoencoder and FeatureSeparation are
+    transformers: clone, Pipeline, GridSearchCV and cross_val_score take them."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from symfast.nn import FeatureSeparation, GradientRegressor, TaskAutoencoder
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 3))
+    y = X[:, 0] ** 2 + X[:, 1]
+    reg = GradientRegressor((16, 16), max_epochs=15, progress=False, patience=15)
+    assert clone(reg).get_params() == reg.get_params()
+    with pytest.raises(NotFittedError):
+        reg.predict(X)
+    scores = cross_val_score(make_pipeline(StandardScaler(), reg), X, y, cv=2)
+    assert scores.shape == (2,) and np.all(np.isfinite(scores))
+    grid = GridSearchCV(reg, {"hidden": [(8,), (16, 16)]}, cv=2).fit(X, y)
+    assert grid.best_params_["hidden"] in [(8,), (16, 16)]
+    ae = TaskAutoencoder(latent_dim=2, hidden=8, epochs=2)
+    Z = make_pipeline(StandardScaler(), ae).fit(X, y).transform(X)
+    assert Z.shape == (240, 2)
+    assert clone(ae).set_params(latent_dim=3).latent_dim == 3
+    fs = FeatureSeparation(n_out=4, epochs=2)
+    labels = (X[:, 0] > 0).astype(int)
+    assert fs.fit_transform(X, labels).shape[0] == 240
+    assert clone(fs).get_params()["n_out"] == 4

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from symfast._config import data_dir
-from symfast.experiments.reproduce import STUDIES, numeric, qualitative
+from symfast.experiments.reproduce import numeric, qualitative, report_studies
 
 
 def test_verdicts():
@@ -28,7 +28,7 @@ def quick_report(tmp_path_factory):
 
 def test_quick_reproduction_fills_every_row(quick_report):
     out, report = quick_report
-    assert [s["study"] for s in report["sections"]] == [s.name for s in STUDIES]
+    assert [s["study"] for s in report["sections"]] == [s.name for s in report_studies()]
     d = data_dir(required=False)
     have_cicy = d is not None and (d / "cicy3").is_dir()
     skipped = [s["study"] for s in report["sections"] if s.get("skipped")]
@@ -56,9 +56,9 @@ def test_a_second_run_resumes_every_study(quick_report):
 
 
 def test_paper_scale_skips_mnist_without_its_data(tmp_path, monkeypatch):
-    from symfast.experiments.reproduce import STUDIES, _missing_data
+    from symfast.experiments.reproduce import _missing_data
 
     monkeypatch.setenv("SYMFAST_DATA", str(tmp_path))
-    mnist = next(s for s in STUDIES if s.name == "mnist")
+    mnist = next(s for s in report_studies() if s.name == "mnist")
     assert _missing_data(mnist, paper=False) is None          # quick falls back
     assert _missing_data(mnist, paper=True) == "skipped: mnist/ not found (set SYMFAST_DATA)"

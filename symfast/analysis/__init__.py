@@ -15,15 +15,17 @@ from symfast.analysis._neighbors import (exact_distances, knn, knn_ivf, neighbor
                                          recall_at_k)
 from symfast.analysis._orbits import (count_orbit_groups, minimum_spanning_edges,
                                       orbit_group_labels, orbit_groups)
-from symfast.analysis._plots import (plot_embedding_tsne, plot_generators, plot_input_classes,
-                                     plot_spectrum, tsne_2d)
+from symfast.analysis._plots import (figure, plot_embedding_tsne, plot_generators,
+                                     plot_input_classes, plot_spectrum, tsne_2d)
+from symfast.analysis._thresholds import threshold_accuracy
 
 __all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "affine_matrices",
            "algebra_similarity",
-           "describe_algebra", "exact_distances", "find_discrete_symmetries", "level_normals",
+           "describe_algebra", "exact_distances", "figure", "find_discrete_symmetries",
+           "level_normals",
            "PolynomialSurrogate", "count_orbit_groups", "find_generators",
            "identify_algebra", "intrinsic_dimension", "knn", "knn_ivf", "knn_within_groups",
            "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",
            "orbit_groups", "orthonormal_basis", "plane_candidates", "plot_embedding_tsne",
            "plot_generators", "plot_input_classes", "plot_spectrum", "random_planes",
-           "recall_at_k", "structure_constants", "tsne_2d"]
+           "recall_at_k", "structure_constants", "threshold_accuracy", "tsne_2d"]

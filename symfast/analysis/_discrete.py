@@ -135,9 +135,9 @@ class DiscreteSymmetryResult:
 
     def to_json(self, **kwargs: Any) -> str:
         """The result as a JSON string."""
-        from symfast._io import _json_default
+        from symfast._io import json_default
 
-        return json.dumps(self.to_dict(), default=_json_default, **kwargs)
+        return json.dumps(self.to_dict(), default=json_default, **kwargs)
 
     def __repr__(self) -> str:
         cont = f", continuous_dim={self.continuous_dim}" if self.continuous_dim else ""

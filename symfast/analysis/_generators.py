@@ -218,9 +218,9 @@ class SymmetryResult:
 
     def to_json(self, **kwargs: Any) -> str:
         """The result as a JSON string."""
-        from symfast._io import _json_default
+        from symfast._io import json_default
 
-        return json.dumps(self.to_dict(), default=_json_default, **kwargs)
+        return json.dumps(self.to_dict(), default=json_default, **kwargs)
 
     def __repr__(self) -> str:
         extra = f", reason={self.reason!r}" if self.reason else ""

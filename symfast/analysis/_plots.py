@@ -12,7 +12,8 @@ from symfast._io import save_figure
 from symfast._validation import check_array, check_int, check_seed
 
 
-def _figure(**kwargs):
+def figure(**kwargs):
+    """``plt.subplots(**kwargs)`` on the non-interactive Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -50,7 +51,7 @@ def plot_embedding_tsne(embedding: np.ndarray, labels: np.ndarray,
     if idx.size > max_points:
         idx = np.sort(rng.choice(idx, size=max_points, replace=False))
     Y = tsne_2d(E[idx], seed=seed)
-    fig, ax = _figure(figsize=(6.5, 5.5))
+    fig, ax = figure(figsize=(6.5, 5.5))
     _scatter_classes(ax, Y, lab[idx], class_names)
     ax.set_title(title or "t-SNE of the embedding layer")
     ax.set_xticks([])
@@ -68,7 +69,7 @@ def plot_input_classes(X: np.ndarray, labels: np.ndarray, path: str | os.PathLik
     idx = np.arange(X.shape[0])
     if idx.size > max_points:
         idx = rng.choice(idx, size=max_points, replace=False)
-    fig, ax = _figure(figsize=(6.5, 5.5))
+    fig, ax = figure(figsize=(6.5, 5.5))
     _scatter_classes(ax, X[idx, :2], lab[idx], class_names)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
@@ -96,7 +97,7 @@ def plot_generators(generators: np.ndarray, path: str | os.PathLike, *,
     """Heat maps of generators (k, d, d), one panel each, on one symmetric colour scale."""
     G = np.asarray(generators, dtype=float)
     k = G.shape[0]
-    fig, axes = _figure(ncols=max(k, 1), figsize=(2.6 * max(k, 1) + 0.8, 2.9), squeeze=False)
+    fig, axes = figure(ncols=max(k, 1), figsize=(2.6 * max(k, 1) + 0.8, 2.9), squeeze=False)
     vmax = float(np.abs(G).max()) if k else 1.0
     im = None
     for a, ax in enumerate(axes[0]):
@@ -117,7 +118,7 @@ def plot_generators(generators: np.ndarray, path: str | os.PathLike, *,
 def plot_spectrum(result, path: str | os.PathLike) -> Path:
     """The method's spectrum (SymmetryResult.explained_variance_ratio), the count marked."""
     spec = np.asarray(result.explained_variance_ratio, dtype=float)
-    fig, ax = _figure(figsize=(6.0, 3.6))
+    fig, ax = figure(figsize=(6.0, 3.6))
     if spec.size:
         idx = np.arange(1, spec.size + 1)
         colors = ["tab:red" if i <= result.n_generators else "tab:gray" for i in idx]

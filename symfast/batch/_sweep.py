@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from symfast._config import default_threads
 from symfast._io import atomic_path, write_json
 from symfast._validation import check_int
 from symfast.batch._tasks import check_task, run_task, task_key
@@ -32,6 +33,7 @@ class SweepSummary:
     results: dict[str, Any] = field(repr=False, default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    threads_per_task: int | None = None
 
     @property
     def n_failed(self) -> int:
@@ -39,6 +41,7 @@ class SweepSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {"out_dir": str(self.out_dir), "seconds": self.seconds,
+                "threads_per_task": self.threads_per_task,
                 "counts": {s: list(self.status.values()).count(s)
                            for s in sorted(set(self.status.values()))},
                 "tasks": [{"key": k, "task": self.tasks[k], "status": self.status[k],
@@ -64,7 +67,8 @@ def _local_executor(max_workers: int | None) -> Executor:
 
 def run_sweep(tasks: Iterable[dict[str, Any]], *, executor: Executor | None = None,
               out_dir: str | Path, resume: bool = True, retries: int = 1,
-              max_workers: int | None = None, progress: bool = True) -> SweepSummary:
+              max_workers: int | None = None, threads_per_task: int | None = None,
+              progress: bool = True) -> SweepSummary:
     """Map tasks over an executor, writing each result atomically under ``out_dir``.
 
     Parameters
@@ -81,7 +85,12 @@ def run_sweep(tasks: Iterable[dict[str, Any]], *, executor: Executor | None = No
     retries : int, default=1
         Extra attempts for a failed task.
     max_workers : int, optional
-        Size of the default process pool.
+        Size of the default process pool (default: one per CPU).
+    threads_per_task : int, optional
+        Threads each task may use (kernels, FAISS, torch).  Default: with the local
+        pool, the CPUs shared out among its workers (``cpus // workers``, at least
+        1), so that the workers together never oversubscribe the machine; with
+        another executor, symfast's default in each worker (all its CPUs).
     progress : bool, default=True
         A progress bar as tasks finish.
 
@@ -91,12 +100,19 @@ def run_sweep(tasks: Iterable[dict[str, Any]], *, executor: Executor | None = No
     """
     checked = [check_task(t) for t in tasks]
     retries = check_int(retries, "retries", minimum=0)
+    if max_workers is not None:
+        max_workers = check_int(max_workers, "max_workers", minimum=1)
+    if threads_per_task is not None:
+        threads_per_task = check_int(threads_per_task, "threads_per_task", minimum=1)
+    elif executor is None:
+        threads_per_task = max(1, default_threads() // (max_workers or default_threads()))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     todo: dict[str, dict[str, Any]] = {}
     for t in checked:
         todo.setdefault(task_key(t), t)
-    summary = SweepSummary(out_dir=out, tasks=dict(todo), status={})
+    summary = SweepSummary(out_dir=out, tasks=dict(todo), status={},
+                           threads_per_task=threads_per_task)
     t0 = time.perf_counter()
     pending_keys = []
     for key, task in todo.items():
@@ -108,7 +124,7 @@ def run_sweep(tasks: Iterable[dict[str, Any]], *, executor: Executor | None = No
             pending_keys.append(key)
             write_json(out / key / "task.json", task)
     own = executor is None and pending_keys
-    ex = _local_executor(max_workers) if own else executor
+    ex = _local_executor(max_workers or default_threads()) if own else executor
     bar = None
     if progress and pending_keys:
         from tqdm.auto import tqdm
@@ -117,7 +133,7 @@ def run_sweep(tasks: Iterable[dict[str, Any]], *, executor: Executor | None = No
     try:
         running: dict[Future, str] = {}
         for key in pending_keys:
-            running[ex.submit(run_task, todo[key])] = key
+            running[ex.submit(run_task, todo[key], threads_per_task)] = key
             summary.attempts[key] = 1
         while running:
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -140,7 +156,7 @@ def run_sweep(tasks: Iterable[dict[str, Any]], *, executor: Executor | None = No
                                {"task": todo[key], "attempt": summary.attempts[key], **outcome})
                     if summary.attempts[key] <= retries:
                         summary.attempts[key] += 1
-                        running[ex.submit(run_task, todo[key])] = key
+                        running[ex.submit(run_task, todo[key], threads_per_task)] = key
                         continue
                     summary.status[key] = "failed"
                     print(f"task {key} failed after {summary.attempts[key]} attempt(s): "

@@ -18,8 +18,6 @@ import time
 import traceback
 from typing import Any, Callable
 
-STUDIES = ("invariance", "discover", "mnist", "cicy", "chain", "ising2d", "fourier")
-_POTENTIAL_STUDIES = ("invariance", "discover")
 
 
 def task_key(task: dict[str, Any]) -> str:
@@ -36,8 +34,9 @@ def check_task(task: Any) -> dict[str, Any]:
         raise ValueError(f"a task needs exactly one of 'study' or 'kernel', got keys "
                          f"{sorted(task)}")
     if "study" in task:
-        if task["study"] not in STUDIES:
-            raise ValueError(f"unknown study {task['study']!r}; expected one of {STUDIES}")
+        from symfast.experiments import get_study
+
+        get_study(task["study"])          # a ValueError names the registered studies
         if task.get("preset", "quick") not in ("quick", "paper"):
             raise ValueError(f"preset must be 'quick' or 'paper', got {task['preset']!r}")
     elif task["kernel"] not in KERNELS:
@@ -50,33 +49,32 @@ def check_task(task: Any) -> dict[str, Any]:
     return task
 
 
-def _run_study(task: dict[str, Any]) -> dict[str, Any]:
-    import importlib
+def _run_study(task: dict[str, Any], n_threads: int | None = None) -> dict[str, Any]:
+    from symfast.experiments import get_study
 
-    from symfast.experiments._common import config_class
-
-    module = importlib.import_module(f"symfast.experiments.{task['study']}")
-    cls = config_class(module)
+    spec = get_study(task["study"])
     over = {k: v for k, v in task.items() if k not in ("study", "preset", "potential")}
     over = {k: tuple(v) if isinstance(v, list) else v for k, v in over.items()}
-    args = (task.get("potential", "higgs"),) if task["study"] in _POTENTIAL_STUDIES else ()
-    config = (cls.paper if task.get("preset") == "paper" else cls.quick)(*args, **over)
-    result = module.run(config, progress=False)
+    args = (task.get("potential", "higgs"),) if spec.takes_potential else ()
+    config = spec.preset(task.get("preset") == "paper", *args, keep_none=True, **over)
+    result = spec.load().run(config, progress=False, n_threads=n_threads)
     return result.to_dict()
 
 
 def _chain_shard(N: int, n: int, start: int, stop: int, J: float = 1.0, B: float = 0.0,
-                 strict: bool = True, sample: int = 0, seed: int = 0) -> dict[str, Any]:
-    from symfast.batch._shards import chain_shard
+                 strict: bool = True, sample: int = 0, seed: int = 0,
+                 n_threads: int | None = None) -> dict[str, Any]:
+    from symfast.chain import chain_shard
 
-    return chain_shard(N, n, start, stop, J=J, B=B, strict=strict, sample=sample, seed=seed)
+    return chain_shard(N, n, start, stop, J=J, B=B, strict=strict, sample=sample, seed=seed,
+                       n_threads=n_threads)
 
 
 def _chain_count(N: int, n: int, J: float = 1.0, B: float = 0.0,
-                 strict: bool = True) -> dict[str, Any]:
+                 strict: bool = True, n_threads: int | None = None) -> dict[str, Any]:
     from symfast.chain import count_metastable
 
-    return {"count": count_metastable(N, n, J=J, B=B, strict=strict)}
+    return {"count": count_metastable(N, n, J=J, B=B, strict=strict, n_threads=n_threads)}
 
 
 #: kernel jobs a task may name: name -> function(**arguments) -> JSON-friendly dict
@@ -86,16 +84,21 @@ KERNELS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def run_task(task: dict[str, Any]) -> dict[str, Any]:
+def run_task(task: dict[str, Any], n_threads: int | None = None) -> dict[str, Any]:
     """Run one task; returns {"status": "ok", "result": ..., "seconds": ...} or
-    {"status": "failed", "error": ..., "traceback": ...}."""
+    {"status": "failed", "error": ..., "traceback": ...}.
+
+    ``n_threads`` bounds every pool the task uses (kernels, FAISS, torch); None
+    leaves symfast's default (every CPU).  It is not part of the task's key: the
+    result does not depend on it.
+    """
     t0 = time.perf_counter()
     try:
         if "study" in task:
-            result = _run_study(task)
+            result = _run_study(task, n_threads)
         else:
             args = {k: v for k, v in task.items() if k != "kernel"}
-            result = KERNELS[task["kernel"]](**args)
+            result = KERNELS[task["kernel"]](**args, n_threads=n_threads)
         return {"status": "ok", "result": result, "seconds": time.perf_counter() - t0}
     except BaseException as exc:        # noqa: BLE001 - a worker reports, never dies
         if isinstance(exc, KeyboardInterrupt):

@@ -1,8 +1,16 @@
-"""One module per study: a frozen config (``quick`` and ``paper`` presets),
-``run(config)`` and a Result that saves JSON, arrays and figures."""
+"""One module per study: a frozen config (``quick`` and ``paper`` presets), ``run(config)``,
+a Result that saves JSON, arrays and figures, and ``STUDY``, its entry in the registry
+(:func:`studies`) that the command line, sweeps and ``symfast reproduce`` read."""
 
-from symfast.experiments import cicy, discover, invariance, mnist
+from typing import Any
 
-EXPERIMENTS = {"invariance": invariance, "discover": discover, "mnist": mnist, "cicy": cicy}
+from symfast.experiments._registry import StudySpec, get_study, studies
+from symfast.experiments._training import TrainingConfig
 
-__all__ = ["EXPERIMENTS", "cicy", "discover", "invariance", "mnist"]
+__all__ = ["EXPERIMENTS", "StudySpec", "TrainingConfig", "get_study", "studies"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EXPERIMENTS":         # study name -> module, from the registry
+        return {n: spec.load() for n, spec in studies().items()}
+    raise AttributeError(f"module 'symfast.experiments' has no attribute {name!r}")

@@ -66,18 +66,18 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-def config_class(module: Any) -> type:
-    """The config dataclass a study module defines (its ``<Name>Config``)."""
-    return next(getattr(module, n) for n in dir(module)
-                if n.endswith("Config") and isinstance(getattr(module, n), type)
-                and getattr(module, n).__module__ == module.__name__)
-
-
 def config_dict(config: Any) -> dict[str, Any]:
-    """A JSON-friendly dict of a config dataclass (tuples become lists)."""
+    """A JSON-friendly dict of a config dataclass (tuples become lists).
+
+    A study config's ``training`` is written nested, and its flat aliases beside it
+    (``max_epochs``, ``hidden``, ...: the keys result.json files had before
+    TrainingConfig), so that readers of either shape keep working.
+    """
     if not is_dataclass(config):
         raise TypeError(f"config must be a dataclass, got {type(config).__name__}")
-    return json.loads(json.dumps(asdict(config)))
+    from symfast.experiments._training import with_flat_keys
+
+    return with_flat_keys(config, json.loads(json.dumps(asdict(config))))
 
 
 def finished_result(out_dir: str | Path, config: Any) -> dict[str, Any] | None:
@@ -89,7 +89,12 @@ def finished_result(out_dir: str | Path, config: Any) -> dict[str, Any] | None:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return None
-    return data if data.get("config") == config_dict(config) else None
+    from symfast.experiments._training import upgrade_flat_keys
+
+    saved = data.get("config")
+    if isinstance(saved, dict):       # a file written before TrainingConfig: flat keys
+        saved = upgrade_flat_keys(type(config), saved)
+    return data if saved == config_dict(config) else None
 
 
 def run_or_resume(module: Any, config: Any, out: str | Path, *, force: bool = False,
@@ -165,11 +170,15 @@ def replace_config(config: Any, **overrides: Any) -> Any:
     """``dataclasses.replace`` with a clear error for unknown names."""
     from dataclasses import replace
 
-    known = {f.name for f in fields(config)}
+    known = {f.name for f in fields(config)} | set(getattr(config, "TRAINING_ALIASES", ()))
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise TypeError(f"unknown {type(config).__name__} field(s): {', '.join(unknown)}; "
                         f"expected some of {', '.join(sorted(known))}")
+    if isinstance(overrides.get("training"), dict):     # a partial dict updates the current
+        from symfast.experiments._training import as_training
+
+        overrides["training"] = as_training(overrides["training"], base=config.training)
     return replace(config, **overrides)
 
 
@@ -197,7 +206,10 @@ class Checkpoint:
                 saved = json.loads(self.path.read_text())
             except (OSError, json.JSONDecodeError):
                 saved = {}
-            if saved.get("config") == self.config:
+            from symfast.experiments._training import upgrade_flat_keys
+
+            old = saved.get("config")
+            if isinstance(old, dict) and upgrade_flat_keys(type(config), old) == self.config:
                 self.units = saved.get("units", {})
 
     def __contains__(self, key: str) -> bool:
@@ -209,28 +221,3 @@ class Checkpoint:
         self.units[key] = value
         if self.path is not None:
             write_json(self.path, {"config": self.config, "units": self.units})
-
-
-def threshold_accuracy(e_train: np.ndarray, y_train: np.ndarray, e_test: np.ndarray,
-                       y_test: np.ndarray) -> float:
-    """Test accuracy of the best single threshold on a scalar, chosen on the training set.
-
-    Both directions are tried (positive below or above the threshold); cuts lie
-    halfway between distinct training values.
-    """
-    order = np.argsort(e_train, kind="stable")
-    e, y = np.asarray(e_train)[order], np.asarray(y_train)[order].astype(bool)
-    # cut after position j: predict positive for the first j (the low side)
-    pos_below = np.concatenate([[0], np.cumsum(y)])
-    neg_above = (~y).sum() - np.concatenate([[0], np.cumsum(~y)])
-    acc_low = (pos_below + neg_above) / y.size
-    acc_high = 1.0 - acc_low
-    valid = np.concatenate([[True], e[1:] != e[:-1], [True]])   # only between distinct values
-    j_low = np.flatnonzero(valid)[np.argmax(acc_low[valid])]
-    j_high = np.flatnonzero(valid)[np.argmax(acc_high[valid])]
-    cuts = np.concatenate([[-np.inf], (e[1:] + e[:-1]) / 2, [np.inf]])
-    if acc_low[j_low] >= acc_high[j_high]:
-        pred = np.asarray(e_test) < cuts[j_low]
-    else:
-        pred = np.asarray(e_test) >= cuts[j_high]
-    return float(np.mean(pred == np.asarray(y_test).astype(bool)))

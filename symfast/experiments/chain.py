@@ -18,6 +18,7 @@ accuracy after the last epoch is reported beside it.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,12 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int
+from symfast.analysis import threshold_accuracy
+from symfast.experiments._claims import PAPER_BK, numeric, qualitative
 from symfast.experiments._common import (Checkpoint, Stages, check_config_types, config_dict,
-                                         replace_config, software_versions, threshold_accuracy)
+                                         replace_config, software_versions)
+from symfast.experiments._registry import StudySpec
+from symfast.experiments._training import TrainingConfig, training_aliases
 
 NAME = "chain"
 #: ``run`` takes a checkpoint file and resumes from it (see ``symfast.cli``).
@@ -46,6 +51,7 @@ MIN_TEST_PER_CLASS = 20
 _FRAMES = ("original", "dual", "energy")
 
 
+@training_aliases("hidden", "epochs", "batch_size", "learning_rate")
 @dataclass(frozen=True)
 class ChainConfig:
     """Settings of the chain study (defaults: the paper's scale)."""
@@ -59,10 +65,6 @@ class ChainConfig:
     J: float = 1.0
     B: float = 0.0
     n_runs: int = 10
-    hidden: tuple[int, ...] = (64,)        # the simple classifier, the same in every frame
-    epochs: int = 100
-    batch_size: int = 64
-    learning_rate: float = 1e-3
     latents: tuple[int, ...] = (18, 50)
     table_ns: tuple[int, ...] = (4, 5, 8, 9, 12)
     ae_hidden: int = 128
@@ -77,6 +79,9 @@ class ChainConfig:
     sensitivity_N: int = 10
     sensitivity_n: int = 2
     sensitivity_epochs: int = 300
+    # the simple classifier, the same in every frame
+    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(
+        hidden=(64,), epochs=100, batch_size=64, learning_rate=1e-3))
     seed: int = 0
 
     @classmethod
@@ -93,6 +98,7 @@ class ChainConfig:
 
     def validate(self) -> None:
         check_config_types(self)
+        self.training.validate(self.TRAINING_USES, "chain")
         from symfast.chain._exact import MAX_STATES_N
 
         N = check_int(self.N, "N", minimum=2)
@@ -164,10 +170,10 @@ class ChainResult:
 
     def plot(self, out: Path) -> None:
         from symfast._io import save_figure
-        from symfast.analysis._plots import _figure
+        from symfast.analysis import figure
 
         sizes = list(self.config.train_sizes)
-        fig, axes = _figure(nrows=1, ncols=len(sizes), figsize=(4.2 * len(sizes), 3.6),
+        fig, axes = figure(nrows=1, ncols=len(sizes), figsize=(4.2 * len(sizes), 3.6),
                             squeeze=False)
         for ax, size in zip(axes[0], sizes):
             for frame, style in (("original", "o-"), ("dual", "s-"), ("energy", "k:")):
@@ -189,7 +195,7 @@ class ChainResult:
 
         rows = [r for r in self.table3 if r["accuracy"] is not None]
         if rows:
-            fig, ax = _figure(figsize=(4.6, 4.2))
+            fig, ax = figure(figsize=(4.6, 4.2))
             for latent, marker in zip(sorted({r["latent"] for r in rows}), "os^v"):
                 sel = [r for r in rows if r["latent"] == latent and r["paper"] is not None]
                 ax.scatter([r["paper"] for r in sel], [r["accuracy"] for r in sel],
@@ -202,7 +208,7 @@ class ChainResult:
             save_figure(fig, out / "table3.png", dpi=120, bbox_inches="tight")
 
         a = self.arrays
-        fig, axes = _figure(nrows=1, ncols=2, figsize=(8.4, 3.8), squeeze=False)
+        fig, axes = figure(nrows=1, ncols=2, figsize=(8.4, 3.8), squeeze=False)
         for ax, key, title in ((axes[0][0], "encoder", "learned encoder"),
                                (axes[0][1], "dual", "exact dual map")):
             S = a[key]
@@ -462,3 +468,69 @@ def _locality(S: np.ndarray, n: int) -> float:
     keep = total > 1e-6 * max(total.max(), 1e-300)
     top = np.sort(S, axis=0)[::-1][:n].sum(0)
     return float(np.mean(top[keep] / total[keep])) if keep.any() else float("nan")
+
+# -- the study as the registry, the command line and the report see it ---------------
+
+def cli_options(p: argparse.ArgumentParser) -> None:
+    """``symfast chain``'s own options."""
+    p.add_argument("--n", type=int, nargs="+", default=None, metavar="N",
+                   help="interaction lengths n to study")
+    p.add_argument("--runs", type=int, default=None, help="runs to average over")
+    p.add_argument("--epochs", type=int, default=None, help="classifier epochs")
+    p.add_argument("--ae-epochs", type=int, default=None, help="autoencoder epochs")
+
+
+def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {"n_runs": args.runs, "epochs": args.epochs, "ae_epochs": args.ae_epochs,
+            "ns": tuple(args.n) if args.n else None}
+
+
+def summary(data: dict, out: Path) -> str:
+    def fmt(v):
+        return "  -   " if v is None else f"{v:.4f}"
+
+    lines = ["metastability, mean best test accuracy (spins | dual | energy threshold):"]
+    for n, row in data["dual_vs_original"].items():
+        cells = []
+        for size, cell in row["sizes"].items():
+            cells.append(f"{size}: " + (f"{fmt(cell['original'])} | {fmt(cell['dual'])} | "
+                                        f"{fmt(cell['energy_baseline'])}"
+                                        if cell["available"] else "unavailable"))
+        lines.append(f"  n={n:<3} ({row['metastable_states']} metastable)  " + ";  ".join(cells))
+    lines.append("Table 3, classifier on the autoencoder's latent space (symfast | paper):")
+    for r in data["table3"]:
+        lines.append(f"  latent {r['latent']:<3} {r['train_size']:>5} samples  n={r['n']:<3} "
+                     f"{fmt(r['accuracy'])} | {fmt(r['paper'])}")
+    s = data["sensitivity"]
+    lines.append(f"sensitivity (N={s['N']}, n={s['n']}): locality of the learned encoder "
+                 f"{s['encoder_locality']:.3f}, of the exact dual {s['dual_locality']:.3f}")
+    lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
+    return "\n".join(lines)
+
+
+def claims(d: dict) -> list[dict]:
+    rows = []
+    for n, r in d["dual_vs_original"].items():
+        cells = [c for c in r["sizes"].values() if c["available"]]
+        if cells:
+            wins = all(c["dual"] > c["original"] for c in cells)
+            rows.append(qualitative(
+                f"chain n={n}: metastability is easier in the dual variables",
+                PAPER_BK + ", sec. 4", "dual > spins",
+                "; ".join(f"{c['dual']:.3f} vs {c['original']:.3f}" for c in cells), wins,
+                "dual accuracy above spin accuracy at every available size"))
+    for r in d["table3"]:
+        if r["paper"] is not None:
+            rows.append(numeric(f"Table 3: latent {r['latent']}, {r['train_size']} samples, "
+                                f"n={r['n']}", PAPER_BK + ", Table 3", r["paper"],
+                                r["accuracy"], 0.02))
+    return rows
+
+
+STUDY = StudySpec(
+    name="chain", module=__name__, config=ChainConfig, summary=summary, order=40,
+    help="n-spin Ising chain: metastability in the spin, dual and autoencoder frames "
+         "(Table 3)",
+    paper_help="n = 2..12, three sizes, 10 runs, latent 18 and 50",
+    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(30.0, 4400.0),
+    figures=("dual_vs_original.png", "table3.png", "sensitivity.png"))

@@ -22,7 +22,7 @@ Two things decide that figure beyond the network, and both are reported:
 
 from __future__ import annotations
 
-import time
+import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,13 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int
+from symfast.cicy import (copies_only, distinct_inputs, feature_ids, fraction_above,
+                          manifold_means, neighbour_accuracy)
+from symfast.experiments._claims import PAPER_KS, numeric, qualitative
 from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
                                          software_versions)
+from symfast.experiments._registry import StudySpec
+from symfast.experiments._training import TrainingConfig, training_aliases
 
 NAME = "cicy"
 #: run_or_resume passes a checkpoint path: training resumes from it after an interruption
@@ -41,6 +46,8 @@ PAPER = {"fraction_manifolds_above_95": 0.866, "fraction_largest_pair_above_95":
          "largest_pair_manifolds": 292, "data_points": 686_464}
 
 
+@training_aliases("hidden", "embed_dim", "epochs", "batch_size", "learning_rate",
+                  "target_accuracy")
 @dataclass(frozen=True)
 class CicyConfig:
     """Settings of the CICY study."""
@@ -60,19 +67,16 @@ class CicyConfig:
     # network input: "graph" (symfast.cicy.graph_features, permutation invariant), "matrix"
     # (the zero-padded configuration matrix itself, as the paper fed it) or "both"
     features: str = "graph"
-    hidden: tuple[int, ...] = (315, 315, 100)
-    embed_dim: int = 100
-    learning_rate: float = 1e-3
-    batch_size: int = 256
-    # the paper trains until both heads pass 95 %: 33 epochs at max_extra=1 (686,464
-    # matrices); at max_extra=3 h21 plateaus near 0.90 (0.904 after 200 epochs)
-    max_epochs: int = 60
-    target_accuracy: float = 0.95
     k: int = 250
     exact_search_max: int = 150_000       # above: an IVF index tuned to recall 0.99
     # 22 product manifolds are listed with placeholder Hodge numbers (0, 0), which are not
     # a Hodge class: left out of the study unless this is set
     keep_placeholders: bool = False
+    # the paper trains until both heads pass 95 %: 33 epochs at max_extra=1 (686,464
+    # matrices); at max_extra=3 h21 plateaus near 0.90 (0.904 after 200 epochs)
+    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(
+        hidden=(315, 315, 100), embed_dim=100, epochs=60, batch_size=256, learning_rate=1e-3,
+        target_accuracy=0.95))
     seed: int = 0
 
     @classmethod
@@ -88,6 +92,7 @@ class CicyConfig:
 
     def validate(self) -> None:
         check_config_types(self)
+        self.training.validate(self.TRAINING_USES, "cicy")
         if self.n_manifolds is not None:
             check_int(self.n_manifolds, "n_manifolds", minimum=10)
         check_int(self.n_augment, "n_augment", minimum=2)
@@ -162,10 +167,10 @@ class CicyResult:
     def plot(self, out: Path) -> None:
         from symfast._io import save_figure
         from symfast.analysis import plot_embedding_tsne
-        from symfast.analysis._plots import _figure
+        from symfast.analysis import figure
 
         a = self.arrays
-        fig, ax = _figure(figsize=(6.5, 4.0))
+        fig, ax = figure(figsize=(6.5, 4.0))
         rng = np.random.default_rng(self.config.seed)
         rows = np.flatnonzero(np.isfinite(a["distances"][:, 0]))
         for r in rng.choice(rows, size=min(6, rows.size), replace=False):
@@ -178,7 +183,7 @@ class CicyResult:
         ax.set_ylabel("distance in the embedding")
         ax.set_title("sorted neighbour distances; dotted: the largest jump")
         save_figure(fig, out / "distance_curves.png", dpi=120, bbox_inches="tight")
-        fig, ax = _figure(figsize=(6.0, 3.6))
+        fig, ax = figure(figsize=(6.0, 3.6))
         acc = a["manifold_accuracy"]
         ax.hist(acc[np.isfinite(acc)], bins=40, range=(0, 1), color="tab:blue")
         ax.axvline(0.95, color="k", ls="--", lw=1)
@@ -187,7 +192,7 @@ class CicyResult:
         ax.set_title(f"{self.fraction_manifolds_above_95:.1%} above 95% "
                      f"(paper {PAPER['fraction_manifolds_above_95']:.1%})")
         save_figure(fig, out / "manifold_accuracy.png", dpi=120, bbox_inches="tight")
-        fig, ax = _figure(figsize=(5.0, 3.4))
+        fig, ax = figure(figsize=(5.0, 3.4))
         levels = sorted(self.by_identities, key=int)
         ax.bar(levels, [self.by_identities[v]["mean_point_accuracy"] for v in levels],
                color="tab:blue")
@@ -298,11 +303,13 @@ def run(config: CicyConfig, *, progress: bool = True, n_threads: int | None = No
     stages.start("neighbours")
     E = clf.embed(X)
     both = correct.all(axis=1)
-    D, I, n_same, point_acc, search = _neighbour_accuracy(E, owner, both, config, n_threads)
-    man_acc = _manifold_means(point_acc, owner, len(L))
-    frac = _fraction_above(man_acc[ids])
-    by_split = {"train": _fraction_above(man_acc[np.setdiff1d(ids, test_ids)]),
-                "test": _fraction_above(man_acc[test_ids])}
+    search_args = {"k": config.k, "exact_search_max": config.exact_search_max,
+                   "seed": config.seed, "n_threads": n_threads}
+    D, I, n_same, point_acc, search = neighbour_accuracy(E, owner, both, **search_args)
+    man_acc = manifold_means(point_acc, owner, len(L))
+    frac = fraction_above(man_acc[ids])
+    by_split = {"train": fraction_above(man_acc[np.setdiff1d(ids, test_ids)]),
+                "test": fraction_above(man_acc[test_ids])}
     by_identities = {}
     for v in np.unique(identities):
         sel = identities == v
@@ -313,17 +320,17 @@ def run(config: CicyConfig, *, progress: bool = True, n_threads: int | None = No
     # How many "same manifold" sets are nothing but exact copies of the query's features
     # (permutations of one matrix)?  Those points are right without the network's help.
     # Copies are found by their features, not by distance 0, which rounding can miss.
-    fid = _feature_ids(X)
+    fid = feature_ids(X)
     scored = np.isfinite(point_acc)
-    copies_only = _copies_only(fid, I, n_same)
-    duplicates_only = float(copies_only[scored].mean()) if scored.any() else float("nan")
-    distinct = _distinct_inputs(fid, E, owner, both, config, n_threads)
+    only_copies = copies_only(fid, I, n_same)
+    duplicates_only = float(only_copies[scored].mean()) if scored.any() else float("nan")
+    distinct = distinct_inputs(fid, E, owner, both, **search_args)
     pairs = L.h11[ids] * 1000 + L.h21[ids]
     vals, counts = np.unique(pairs, return_counts=True)
     top = vals[np.argmax(counts)]
     in_top = ids[pairs == top]
     largest = {"h11": int(top // 1000), "h21": int(top % 1000), "manifolds": int(in_top.size),
-               "fraction_above_95": _fraction_above(man_acc[in_top])}
+               "fraction_above_95": fraction_above(man_acc[in_top])}
     timings = stages.done()
     sample = rng.choice(E.shape[0], size=min(3000, E.shape[0]), replace=False)
     return CicyResult(
@@ -342,111 +349,72 @@ def run(config: CicyConfig, *, progress: bool = True, n_threads: int | None = No
                 "owner": owner, "is_test": is_test, "identities": identities,
                 "embedding_sample": E[sample], "h11_sample": y[sample, 0], "embedding": E})
 
+# -- the study as the registry, the command line and the report see it ---------------
 
-def _fraction_above(acc: np.ndarray, level: float = 0.95) -> float:
-    """Share of the finite values above ``level`` (NaN: manifolds with no scored point)."""
-    acc = acc[np.isfinite(acc)]
-    return float(np.mean(acc > level)) if acc.size else float("nan")
-
-
-def _manifold_means(point_acc: np.ndarray, owner: np.ndarray, n_manifolds: int) -> np.ndarray:
-    """Mean of the finite point accuracies of each manifold: (n_manifolds,), NaN where none."""
-    ok = np.isfinite(point_acc)
-    s = np.bincount(owner[ok], weights=point_acc[ok], minlength=n_manifolds)
-    c = np.bincount(owner[ok], minlength=n_manifolds)
-    return np.where(c > 0, s / np.maximum(c, 1), np.nan)
-
-
-def _neighbour_accuracy(E: np.ndarray, owner: np.ndarray, scored: np.ndarray,
-                        config: CicyConfig, n_threads: int | None):
-    """The paper's analysis: for each ``scored`` point, its k nearest neighbours in the
-    embedding, cut at the largest jump in distance; the accuracy of a point is the share
-    of the neighbours before the jump that belong to its own manifold.
-
-    Returns
-    -------
-    D, I : ndarray of shape (n, k)
-        Neighbour distances (Euclidean, ascending) and indices.
-    n_same : ndarray of shape (n,), int64
-        Neighbours before the largest jump.
-    point_acc : ndarray of shape (n,)
-        NaN for points not scored.
-    search : dict
-        How the neighbours were found, and how long it took.
-    """
-    from symfast.analysis import exact_distances, knn, knn_ivf, largest_jump
-
-    kk = min(config.k, E.shape[0] - 1)
-    t0 = time.perf_counter()
-    if E.shape[0] <= config.exact_search_max:
-        D, I = knn(E, kk, n_threads=n_threads)
-        search = {"k": kk, "method": "exact (FAISS IndexFlatL2)", "recall": 1.0}
-    else:
-        D, I, info = knn_ivf(E, kk, target_recall=0.99, seed=config.seed, n_threads=n_threads)
-        search = {"k": kk, "method": "FAISS IndexIVFFlat, nprobe tuned to recall 0.99", **info}
-    # the cut compares distances between near-duplicates: float32 FAISS distances are
-    # rounding noise there, so the listed pairs are measured again in float64
-    D, I = exact_distances(E.astype(np.float64), I)
-    search["seconds"] = time.perf_counter() - t0
-    n_same = largest_jump(D)
-    hits = _matches_before_jump(owner, I, n_same)
-    point_acc = np.where(scored, hits / n_same, np.nan)
-    return D, I, n_same, point_acc, search
+def cli_options(p: argparse.ArgumentParser) -> None:
+    """``symfast cicy``'s own options."""
+    p.add_argument("--n-manifolds", type=int, default=None, help="manifolds used")
+    p.add_argument("--n-augment", type=int, default=None, help="matrices per manifold")
+    p.add_argument("--max-epochs", type=int, default=None, help="training epochs at most")
+    p.add_argument("--data", default=None,
+                   help="the CICY list (file or directory; default $SYMFAST_DATA/cicy3)")
+    p.add_argument("--features", choices=["graph", "matrix", "both"], default=None,
+                   help="network input: graph features (default), the padded configuration "
+                        "matrix, or both")
+    p.add_argument("--max-extra", type=int, default=None, metavar="N",
+                   help="hyperplane identities applied to one matrix at most (default 1)")
+    p.add_argument("--keep-placeholders", action="store_true",
+                   help="keep the 22 product manifolds listed with placeholder Hodge numbers "
+                        "(0, 0) (left out by default)")
 
 
-def _matches_before_jump(labels: np.ndarray, I: np.ndarray, n_same: np.ndarray) -> np.ndarray:
-    """For each query, how many of its first ``n_same`` neighbours (``I``, -1 = missing)
-    carry the query's own label: (n,) int64."""
-    hits = np.empty(len(n_same), dtype=np.int64)
-    rank = np.arange(I.shape[1])
-    for s in range(0, len(n_same), 65_536):       # blocks: (n, k) temporaries reach GBs
-        blk = slice(s, s + 65_536)
-        Ib = I[blk]
-        same = (labels[Ib] == labels[blk, None]) & (Ib >= 0) & (rank < n_same[blk, None])
-        hits[blk] = same.sum(axis=1)
-    return hits
+def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    extra = {} if args.n_augment is None else {"target_points": None}  # an explicit count wins
+    return {"n_manifolds": args.n_manifolds, "n_augment": args.n_augment,
+            "max_epochs": args.max_epochs, "data": args.data, "features": args.features,
+            "max_extra": args.max_extra, "keep_placeholders": args.keep_placeholders or None,
+            **extra}
 
 
-def _feature_ids(X: np.ndarray) -> np.ndarray:
-    """Index of each row's distinct value: (n,) int64; equal rows share an index."""
-    rows = np.ascontiguousarray(X)
-    _, inverse = np.unique(rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))),
-                           return_inverse=True)
-    return inverse.ravel().astype(np.int64)
+def summary(data: dict, out: Path) -> str:
+    """The text ``symfast cicy`` prints."""
+    tr, te, lp = data["train_accuracy"], data["test_accuracy"], data["largest_pair"]
+    return (f"{data['n_manifolds']} manifolds, {data['n_points']} matrices; accuracy train "
+            f"h11 {tr['h11']:.3f} h21 {tr['h21']:.3f}, test h11 {te['h11']:.3f} h21 "
+            f"{te['h21']:.3f}\n"
+            f"manifolds with neighbour accuracy above 95%: "
+            f"{data['fraction_manifolds_above_95']:.3f} (paper 0.866); largest Hodge pair "
+            f"({lp['h11']}, {lp['h21']}) with {lp['manifolds']} manifolds: "
+            f"{lp['fraction_above_95']:.3f} (paper 0.806 for 292)\n"
+            f"with permutation copies merged (distinct inputs only): "
+            f"{data['distinct_inputs']['fraction_manifolds_above_95']:.3f}\n"
+            f"time {data['timings']['total']:.1f} s; results in {out}/")
 
 
-def _copies_only(feature_id: np.ndarray, I: np.ndarray, n_same: np.ndarray) -> np.ndarray:
-    """Whether every neighbour before the largest jump has the query's own features: (n,)."""
-    return _matches_before_jump(feature_id, I, n_same) == n_same
+def claims(d: dict) -> list[dict]:
+    lp, tr, dist = d["largest_pair"], d["train_accuracy"], d["distinct_inputs"]
+    return [numeric("manifolds with mean neighbour accuracy above 95 %", PAPER_KS + ", sec. 4",
+                    0.866, d["fraction_manifolds_above_95"], 0.03),
+            numeric(f"largest Hodge pair ({lp['h11']}, {lp['h21']}): manifolds above 95 %",
+                    PAPER_KS + ", sec. 4", 0.806, lp["fraction_above_95"], 0.03),
+            qualitative("training reaches 95 % on both heads", PAPER_KS + ", sec. 4",
+                        "trained until both heads pass 95 %",
+                        f"train accuracy h11 {tr['h11']:.3f}, h21 {tr['h21']:.3f}",
+                        min(tr["h11"], tr["h21"]) >= 0.95, "both train accuracies >= 0.95"),
+            qualitative("different matrices of one manifold sit together in the embedding",
+                        PAPER_KS + ", sec. 4", "86.6 % of manifolds above 95 %",
+                        f"with permutation copies (equal features) merged: "
+                        f"{dist['fraction_manifolds_above_95']:.3f} above 95 % (mean point "
+                        f"accuracy {dist['mean_point_accuracy']:.3f})",
+                        dist["fraction_manifolds_above_95"] >= 0.866 - 3 * 0.03,
+                        "the figure within 0.09 of the paper's once exact copies are merged")]
 
 
-def _distinct_inputs(feature_id: np.ndarray, E: np.ndarray, owner: np.ndarray,
-                     scored: np.ndarray, config: CicyConfig,
-                     n_threads: int | None) -> dict[str, Any]:
-    """The neighbour analysis again, on one point per distinct (manifold, feature vector).
-
-    Graph features do not change under row and column permutations, so many matrices
-    of a manifold share one feature vector (one ``feature_id``, see :func:`_feature_ids`)
-    and sit at distance 0 (up to rounding) from each other.  With those copies merged,
-    a point's "same manifold" neighbours can only be matrices that differ from it by
-    hyperplane identities: this asks whether the network itself put different inputs
-    of one manifold together.  Manifolds with a single distinct vector have no such neighbour
-    and are left out.
-    """
-    key = owner.astype(np.int64) * (int(feature_id.max()) + 1) + feature_id
-    _, first = np.unique(key, return_index=True)
-    first = np.sort(first)
-    o = owner[first]
-    per = np.bincount(o, minlength=owner.max() + 1)
-    keep = first[per[o] >= 2]
-    out: dict[str, Any] = {"points": int(keep.size), "manifolds": int(np.sum(per >= 2)),
-                           "manifolds_with_one_vector": int(np.sum(per == 1))}
-    if keep.size < 3:
-        return {**out, "fraction_manifolds_above_95": float("nan"),
-                "mean_point_accuracy": float("nan")}
-    _, _, _, acc, _ = _neighbour_accuracy(E[keep], owner[keep], scored[keep], config,
-                                          n_threads)
-    man = _manifold_means(acc, owner[keep], owner.max() + 1)
-    return {**out, "fraction_manifolds_above_95": _fraction_above(man),
-            "mean_point_accuracy": float(np.nanmean(acc)) if np.isfinite(acc).any()
-            else float("nan")}
+STUDY = StudySpec(
+    name="cicy", module=__name__, config=CicyConfig, summary=summary, order=30,
+    help="CICY threefolds: Hodge-number network and telling manifolds apart by nearest "
+         "neighbours",
+    paper_help="all 7890 manifolds, 686,464 matrices",
+    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(25.0, 600.0),
+    figures=("manifold_accuracy.png", "accuracy_by_identities.png", "distance_curves.png"),
+    data="cicy3")

@@ -20,6 +20,7 @@ algebra is the span of the fields both accept ("both").
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import sys
@@ -157,9 +158,9 @@ class DiscoveryResult:
 
     def to_json(self, **kwargs: Any) -> str:
         """The result as a JSON string (what ``save`` writes to ``result.json``)."""
-        from symfast._io import _json_default
+        from symfast._io import json_default
 
-        return json.dumps(self.to_dict(), default=_json_default, **kwargs)
+        return json.dumps(self.to_dict(), default=json_default, **kwargs)
 
     def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
         """Write ``result.json`` and, with ``figures``, ``generators.png`` and
@@ -693,3 +694,72 @@ def data_fingerprint(X: np.ndarray, y: np.ndarray) -> str:
         h.update(str((a.shape, a.dtype.str)).encode())
         h.update(a.tobytes())
     return h.hexdigest()
+
+
+# -- the command line: symfast discover --data FILE ------------------------------------
+
+#: Generator routes of ``symfast discover --data`` (the potential study's are auto, pairs,
+#: tangent).
+DATA_METHODS = ("gradient", "embedding", "both")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``symfast discover --data FILE --target COLUMN``: the method on the user's table."""
+    if args.potential is not None:
+        raise ValueError("give either --potential or --data, not both")
+    if args.target is None:
+        raise ValueError("--data needs --target COLUMN (the column, or .npz array, of y)")
+    for opt in ("per_class", "n_planes", "normals"):
+        if getattr(args, opt) is not None:
+            raise ValueError(f"--{opt.replace('_', '-')} applies to --potential, not --data")
+    if args.paper or getattr(args, "published", False):
+        raise ValueError("--paper and --published are presets of the built-in potentials; "
+                         "--data takes its size from the file")
+    if args.method in ("pairs", "tangent"):
+        raise ValueError(f"--method {args.method} applies to --potential; --data takes "
+                         f"auto, {', '.join(DATA_METHODS)}")
+    feats = [f.strip() for f in args.features.split(",")] if args.features else None
+    X, y, names = read_table(args.data, args.target, feats)
+    stem = Path(args.data).stem
+    out = Path(args.out or f"results/discover-{stem}")
+    kwargs = {"target": "auto", "levels": args.levels, "width": args.width,
+              "n_bins": args.n_bins, "method": args.method or "auto",
+              "seed": args.seed or 0, "max_epochs": args.max_epochs}
+    fingerprint = data_fingerprint(X, y)
+    saved = out / "result.json"
+    if saved.is_file() and not args.force:
+        old = json.loads(saved.read_text())
+        if (old.get("data", {}).get("sha256") == fingerprint
+                and all(old.get("config", {}).get(k) == (list(map(float, v)) if k == "levels"
+                                                          and v is not None else v)
+                        for k, v in kwargs.items())):
+            print(f"{saved} already holds this data and configuration; not rerun "
+                  "(--force reruns)", file=sys.stderr)
+            print(summary_data(old, out))
+            return 0
+    res = discover(X, y, feature_names=names, progress=not args.no_progress,
+                   n_threads=args.threads, **kwargs)
+    res.source = {"file": str(args.data), "target": args.target, "sha256": fingerprint}
+    res.save(out)
+    print(summary_data(res.to_dict(), out))
+    return 0
+
+
+def summary_data(data: dict, out: Path) -> str:
+    """The text ``symfast discover --data`` prints."""
+    score = ", ".join(f"held-out {k} {data[k]:.4f}" for k in ("r2", "accuracy") if k in data)
+    lines = [f"{data['data']['file']} ({data['config']['n_samples']} points, "
+             f"{data['config']['n_features']} features), target {data['data']['target']} "
+             f"({data['target']}): {score}",
+             f"discovered algebra {data['algebra']} with {data['n_generators']} generator(s) "
+             f"({data['method']} route); maximal compact part {data['compact_part']}; also "
+             f"known as {', '.join(data['isomorphic']) or '-'}"]
+    if data["reason"]:
+        lines.append(f"no generator: {data['reason']}")
+    if data.get("neighbor_purity") is not None:
+        lines.append(f"neighbour purity in the embedding {data['neighbor_purity']:.4f}")
+    disc = data["discrete_group"]
+    lines.append(f"discrete group {disc['name']} (order {disc['order']})" if disc["name"]
+                 else f"discrete group {disc['reason']}")
+    lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ the Lie algebra, compared with the potential's known invariance.
 
 from __future__ import annotations
 
+import argparse
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from symfast._io import write_json
 from symfast._validation import check_int
 from symfast.experiments._common import (check_config_types, config_dict, replace_config,
                                          software_versions)
+from symfast.experiments._claims import PAPER_KS, qualitative
+from symfast.experiments._registry import StudySpec
 from symfast.experiments.invariance import InvarianceConfig, InvarianceResult
 from symfast.experiments.invariance import run as run_invariance
 
@@ -75,7 +78,8 @@ class DiscoverConfig:
         """An invariance preset (with the overrides that name its fields, over
         ``defaults``) wrapped in a DiscoverConfig that takes the other overrides."""
         inv = {k: overrides.pop(k) for k in list(overrides)
-               if k in InvarianceConfig.__dataclass_fields__}
+               if k in InvarianceConfig.__dataclass_fields__
+               or k in InvarianceConfig.TRAINING_ALIASES}
         base = cls(invariance=preset(potential, **{**(defaults or {}), **inv}))
         return replace_config(base, **overrides)
 
@@ -234,3 +238,119 @@ def run(config: DiscoverConfig, *, progress: bool = True,
     return DiscoverResult(config=config, invariance=inv, symmetry=sym,
                           similarity=float(similarity), truth=truth, timings=timings,
                           discrete=discrete, discrete_reason=why)
+
+# -- the study as the registry, the command line and the report see it ---------------
+
+def cli_options(p: argparse.ArgumentParser) -> None:
+    """``symfast discover``'s own options: the generator method, and your own data."""
+    from symfast.experiments.data import DATA_METHODS
+
+    p.add_argument("--method", choices=["auto", "pairs", "tangent", *DATA_METHODS],
+                   default=None,
+                   help="generator method: auto, pairs or tangent with --potential; auto, "
+                        "gradient, embedding or both with --data (default: auto)")
+    p.add_argument("--data", default=None, metavar="FILE",
+                   help="your own data: a .npz (arrays X and y) or .csv (header row) file")
+    p.add_argument("--target", default=None, metavar="COLUMN",
+                   help="with --data: the column holding y (several comma-separated for "
+                        "several outputs; for .npz the array name, or y:J)")
+    p.add_argument("--features", default=None, metavar="COL,...",
+                   help="with --data: the feature columns (default: all but the target)")
+    p.add_argument("--levels", type=float, nargs="+", default=None,
+                   help="with --data: bin y into bands around these values")
+    p.add_argument("--width", type=float, default=None,
+                   help="with --levels: half-width of the bands")
+    p.add_argument("--n-bins", type=int, default=None,
+                   help="with --data: bin y into this many quantile bins")
+    p.add_argument("--n-planes", type=int, default=None,
+                   help="planes of the pairs method (default 1000)")
+    p.add_argument("--normals", choices=list(NORMALS), default=None,
+                   help="normals of the level sets for the tangent method: local PCA, or "
+                        "gradients of a polynomial fitted to the class levels (default auto: "
+                        "surrogate for a potential with several outputs)")
+
+
+def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Overrides for a built-in potential; the options of ``--data`` are refused here."""
+    from symfast.experiments.data import DATA_METHODS
+
+    data_only = [f"--{k.replace('_', '-')}" for k in ("target", "features", "levels",
+                                                      "width", "n_bins")
+                 if getattr(args, k) is not None]
+    if data_only:
+        raise ValueError(f"{', '.join(data_only)} need --data FILE")
+    if args.method in DATA_METHODS:
+        raise ValueError(f"--method {args.method} applies to --data; a built-in potential "
+                         "takes auto, pairs or tangent")
+    return {"method": args.method, "n_planes": args.n_planes, "normals": args.normals}
+
+
+def cli_command(args: argparse.Namespace) -> int | None:
+    """``symfast discover --data FILE``: the method on the user's table (else None)."""
+    if args.data is None:
+        return None
+    from symfast.experiments.data import run_cli
+
+    return run_cli(args)
+
+
+def summary(data: dict, out: Path) -> str:
+    """The text ``symfast discover`` prints."""
+    import numpy as np
+
+    lines = [f"potential {data['config']['invariance']['potential']}: held-out accuracy "
+             f"{data['accuracy']:.4f}, neighbour purity {data['neighbor_purity']:.4f}",
+             f"discovered algebra {data['algebra']} with {data['n_generators']} generator(s) "
+             f"({data['symmetry']['method']} method); truth {data['truth']['algebra']} "
+             f"({data['truth']['group']}), similarity {data['similarity']:.4f}",
+             f"maximal compact part {data['compact_part']}; also known as "
+             f"{', '.join(data['isomorphic']) or '-'}"]
+    G = np.asarray(data["generators"])
+    with np.printoptions(precision=3, suppress=True):
+        for a, T in enumerate(G[:3]):
+            lines.append(f"T_{a + 1} =\n{T}")
+    if G.shape[0] > 3:
+        lines.append(f"... and {G.shape[0] - 3} more in {out}/result.json")
+    if data["symmetry"]["reason"]:
+        lines.append(f"no generator: {data['symmetry']['reason']}")
+    disc = data.get("discrete_group") or {}
+    if disc.get("name"):
+        iso = f" (= {', '.join(disc['isomorphic'])})" if disc.get("isomorphic") else ""
+        what = "component group" if disc.get("continuous_dim") else "finite group"
+        lines.append(f"{what} {disc['name']}{iso}, order {disc['order']}"
+                     + (f": {disc['reason']}" if disc.get("reason") else ""))
+    elif disc.get("reason"):
+        lines.append(f"discrete group {disc['reason']}")
+    lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
+    return "\n".join(lines)
+
+
+def claims(d: dict) -> list[dict]:
+    name = d["config"]["invariance"]["potential"]
+    truth = d["truth"]
+    groups_ok = all(int(d["orbit_groups"][k]) == int(v)
+                    for k, v in (d.get("expected_orbit_groups") or {}).items() if v is not None)
+    rows = [qualitative(f"{name}: points of one level set are neighbours in the embedding",
+                        PAPER_KS + ", sec. 3", "neighbour purity near 1",
+                        f"{d['neighbor_purity']:.4f}", d["neighbor_purity"] >= 0.95,
+                        "purity >= 0.95"),
+            qualitative(f"{name}: generators of the invariance recovered", PAPER_KS + ", sec. 3",
+                        f"{truth['algebra']} ({truth.get('group', '')})",
+                        f"{d['algebra']} ({d['n_generators']} generators, similarity "
+                        f"{d['similarity']:.4f})" if d["similarity"] is not None
+                        else f"{d['algebra']} ({d['n_generators']} generators)",
+                        d["algebra"] == truth["algebra"], "same algebra")]
+    if d.get("expected_orbit_groups"):
+        rows.append(qualitative(f"{name}: orbits per level set", PAPER_KS + ", sec. 3",
+                                str(d["expected_orbit_groups"]), str(d["orbit_groups"]),
+                                groups_ok, "equal to the exact count for every level"))
+    return rows
+
+
+STUDY = StudySpec(
+    name="discover", module=__name__, config=DiscoverConfig, summary=summary, order=10,
+    help="the whole pipeline: invariance, orbit groups, generators and their Lie algebra, "
+         "on a built-in potential or on your own data (--data)",
+    paper_help="the published scale (GELU layout, see --published)", takes_potential=True,
+    add_options=cli_options, overrides=cli_overrides, command=cli_command, claims=claims,
+    seconds=(12.0, 120.0), figures=("embedding_tsne.png", "generators.png"))

@@ -21,11 +21,15 @@ from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int, check_seed
 from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
                                          software_versions)
+from symfast.experiments._registry import StudySpec
+from symfast.experiments._training import TrainingConfig, training_aliases
 from symfast.potentials import PAPER_LEVELS, PAPER_WIDTH, get, joint_bins, joint_class
 
 NAME = "invariance"
 
 
+@training_aliases("hidden", "embed_dim", "activation", "epochs", "batch_size", "learning_rate",
+                  "target_accuracy")
 @dataclass(frozen=True)
 class InvarianceConfig:
     """Settings of one invariance-detection run.
@@ -39,17 +43,13 @@ class InvarianceConfig:
     width: float = PAPER_WIDTH
     per_class: int = 1000
     test_fraction: float = 0.2
-    hidden: tuple[int, ...] = (128, 128, 128)
-    embed_dim: int = 128
-    activation: str = "gelu"
-    learning_rate: float = 1e-3
-    batch_size: int = 128
-    max_epochs: int = 500
-    target_accuracy: float = 0.99
     n_neighbors: int = 10
     jump_ratio: float = 3.0
     min_group_fraction: float = 0.05
     tsne_points: int = 3000
+    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(
+        hidden=(128, 128, 128), embed_dim=128, activation="gelu", epochs=500, batch_size=128,
+        learning_rate=1e-3, target_accuracy=0.99))
     seed: int = 0
 
     @classmethod
@@ -84,6 +84,7 @@ class InvarianceConfig:
 
     def validate(self) -> None:
         check_config_types(self)
+        self.training.validate(self.TRAINING_USES, "invariance")
         get(self.potential)
         from symfast.nn import CLASSIFIER_ACTIVATIONS
 
@@ -356,3 +357,29 @@ def run(config: InvarianceConfig, *, progress: bool = True,
         timings=timings, accuracy_per_output=per_output, n_outputs=m,
         X=X, y=y, embedding=E, is_test=is_test, groups=point_groups, shell_shares=shares)
 
+# -- the study as the registry, the command line and the report see it ---------------
+
+def summary(data: dict, out: Path) -> str:
+    """The text ``symfast invariance`` prints."""
+    if len(data["orbit_groups"]) > 20:
+        hist = data.get("orbit_group_histogram", {})
+        groups = ("classes by number of groups " + " ".join(f"{k}:{v}" for k, v in
+                                                            hist.items()))
+    else:
+        groups = "orbit groups per level  " + " ".join(
+            f"{k}:{v}" for k, v in data["orbit_groups"].items())
+    per = data.get("accuracy_per_output", [])
+    heads = (" (per output " + ", ".join(f"{a:.4f}" for a in per) + ")") if len(per) > 1 else ""
+    return (f"potential {data['potential']['name']} ({data['potential']['group']}): "
+            f"held-out accuracy {data['accuracy']:.4f}{heads} after {data['n_epochs']} epochs, "
+            f"neighbour purity {data['neighbor_purity']:.4f}\n"
+            f"{groups}\n"
+            f"time {data['timings']['total']:.1f} s; results in {out}/")
+
+
+STUDY = StudySpec(
+    name="invariance", module=__name__, config=InvarianceConfig, summary=summary, order=0,
+    help="detect the invariance of a potential from the embedding of a level-set "
+         "classifier",
+    paper_help="the published scale (GELU layout, see --published)", takes_potential=True,
+    seconds=(10.0, 100.0))

@@ -19,6 +19,7 @@ from large histograms), and the accuracy of the best energy threshold.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,14 +30,20 @@ import numpy as np
 from symfast._io import write_json
 from symfast._seeds import derive_seed
 from symfast._validation import check_float, check_int
+from symfast.analysis import threshold_accuracy
+from symfast.ising import bond_variables, energy_overlap
+from symfast.experiments._claims import PAPER_BK, qualitative
 from symfast.experiments._common import (Checkpoint, Stages, check_config_types, config_dict,
-                                         replace_config, software_versions, threshold_accuracy)
+                                         replace_config, software_versions)
+from symfast.experiments._registry import StudySpec
+from symfast.experiments._training import TrainingConfig, training_aliases
 
 NAME = "ising2d"
 RESUMABLE = True
 FRAMES = ("original", "dual", "bonds")
 
 
+@training_aliases("hidden", "epochs", "batch_size", "learning_rate")
 @dataclass(frozen=True)
 class Ising2DConfig:
     """Settings of the duality study."""
@@ -54,10 +61,8 @@ class Ising2DConfig:
     classifier: str = "cnn"
     cnn_width: int = 8
     cnn_hidden: int = 16
-    hidden: tuple[int, ...] = (64,)
-    epochs: int = 60
-    batch_size: int = 64
-    learning_rate: float = 3e-3
+    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(
+        hidden=(64,), epochs=60, batch_size=64, learning_rate=3e-3))
     seed: int = 0
 
     @classmethod
@@ -74,9 +79,10 @@ class Ising2DConfig:
 
     def validate(self) -> None:
         check_config_types(self)
-        from symfast.ising._sampler import _check_L
+        self.training.validate(self.TRAINING_USES, "ising2d")
+        from symfast.ising import check_lattice_size
 
-        _check_L(self.L)
+        check_lattice_size(self.L)
         for name in ("T0s", "delta_Ts"):
             values = getattr(self, name)
             if isinstance(values, (int, float, str)) or not len(values):
@@ -121,10 +127,10 @@ class Ising2DResult:
 
     def plot(self, out: Path) -> None:
         from symfast._io import save_figure
-        from symfast.analysis._plots import _figure
+        from symfast.analysis import figure
 
         keys = list(self.per_T0)
-        fig, axes = _figure(nrows=1, ncols=len(keys), figsize=(4.2 * len(keys), 3.6),
+        fig, axes = figure(nrows=1, ncols=len(keys), figsize=(4.2 * len(keys), 3.6),
                             squeeze=False)
         for ax, key in zip(axes[0], keys):
             r = self.per_T0[key]
@@ -142,7 +148,7 @@ class Ising2DResult:
         save_figure(fig, out / "accuracy_vs_delta_T.png", dpi=120, bbox_inches="tight")
 
         if self.histograms:
-            fig, axes = _figure(nrows=1, ncols=2, figsize=(9.0, 3.6), squeeze=False)
+            fig, axes = figure(nrows=1, ncols=2, figsize=(9.0, 3.6), squeeze=False)
             for ax, frame in zip(axes[0], ("original", "dual")):
                 for label, (values, counts) in self.histograms[frame].items():
                     v, c = np.asarray(values), np.asarray(counts, dtype=float)
@@ -153,34 +159,6 @@ class Ising2DResult:
                 ax.legend(fontsize=7)
             fig.tight_layout()
             save_figure(fig, out / "energy_histograms.png", dpi=120, bbox_inches="tight")
-
-
-def bond_variables(spins: np.ndarray) -> np.ndarray:
-    """The bond variables s_i s_j of every horizontal and vertical link (the dual lattice).
-
-    Parameters
-    ----------
-    spins : ndarray of shape (n, L, L), values +-1
-
-    Returns
-    -------
-    ndarray of shape (n, 2 L^2), int8: horizontal links then vertical links, so
-    that the energy per spin is -J times their mean times 2.
-    """
-    s = np.asarray(spins, dtype=np.int8)
-    h = s * np.roll(s, -1, axis=-1)
-    v = s * np.roll(s, -1, axis=-2)
-    return np.concatenate([h.reshape(len(s), -1), v.reshape(len(s), -1)], axis=1)
-
-
-def energy_overlap(e1: np.ndarray, e2: np.ndarray) -> float:
-    """Overlap sum_E min(p1(E), p2(E)) of two discrete energy samples (1: identical)."""
-    values = np.union1d(e1, e2)
-    p1 = np.searchsorted(values, e1)
-    p2 = np.searchsorted(values, e2)
-    h1 = np.bincount(p1, minlength=values.size) / e1.size
-    h2 = np.bincount(p2, minlength=values.size) / e2.size
-    return float(np.minimum(h1, h2).sum())
 
 
 def _cnn(channels: int, L: int, width: int, hidden: int, n_features: int, n_classes: int):
@@ -301,3 +279,57 @@ def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None =
                 v, cnt = np.unique(energies[key], return_counts=True)
                 hist[frame][f"T = {TT:.3f}"] = (v.tolist(), cnt.tolist())
     return Ising2DResult(config=c, per_T0=per_T0, timings=timings, histograms=hist)
+
+# -- the study as the registry, the command line and the report see it ---------------
+
+def cli_options(p: argparse.ArgumentParser) -> None:
+    """``symfast ising2d``'s own options."""
+    p.add_argument("--L", type=int, default=None, help="lattice size (even)")
+    p.add_argument("--T0", type=float, nargs="+", default=None, help="reference temperatures")
+    p.add_argument("--samples-per-T", type=int, default=None,
+                   help="configurations per temperature for the classifiers")
+    p.add_argument("--epochs", type=int, default=None, help="classifier epochs")
+
+
+def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {"L": args.L, "samples_per_T": args.samples_per_T, "epochs": args.epochs,
+            "T0s": tuple(args.T0) if args.T0 else None}
+
+
+def summary(data: dict, out: Path) -> str:
+    """The text ``symfast ising2d`` prints."""
+    lines = ["test accuracy telling T0 from T0 + dT (original | dual | bonds; energy Bayes "
+             "bound original | dual):"]
+    for T0, r in data["T0"].items():
+        lines.append(f"  T0 = {T0} (dual {r['dual_T0']:.3f})")
+        for i, dT in enumerate(r["delta_T"]):
+            lines.append(f"    dT {dT:<5} {r['accuracy_original'][i]:.3f} | "
+                         f"{r['accuracy_dual'][i]:.3f} | {r['accuracy_bonds'][i]:.3f}    "
+                         f"{r['bayes_original'][i]:.3f} | {r['bayes_dual'][i]:.3f}")
+    lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
+    return "\n".join(lines)
+
+
+def claims(d: dict) -> list[dict]:
+    rows = []
+    for T0, r in d["T0"].items():
+        n = len(r["delta_T"])
+        less = sum(o_d < o_o for o_d, o_o in zip(r["overlap_dual"], r["overlap_original"]))
+        rows.append(qualitative(f"T0={T0}: energy distributions overlap less in the dual frame",
+                                PAPER_BK + ", Fig. 9", "smaller overlap at the dual temperatures",
+                                f"smaller for {less} of {n} ΔT", less == n, "every ΔT"))
+        gain = sum(a - b for a, b in zip(r["accuracy_dual"], r["accuracy_original"])) / n
+        rows.append(qualitative(f"T0={T0}: classification is easier in the dual frame",
+                                PAPER_BK + ", Fig. 7", "dual accuracy above original",
+                                f"mean gain {gain:+.3f} over {n} ΔT", gain > 0,
+                                "mean accuracy gain > 0"))
+    return rows
+
+
+STUDY = StudySpec(
+    name="ising2d", module=__name__, config=Ising2DConfig, summary=summary, order=50,
+    help="2D Ising: telling two low temperatures apart in the original and the "
+         "Kramers-Wannier dual frame",
+    paper_help="L = 32, T0 = 1.0..1.75, dT up to 0.5",
+    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(40.0, 3600.0),
+    figures=("accuracy_vs_delta_T.png", "energy_histograms.png"))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import html
-import importlib
 import os
 import platform
 import time
@@ -23,169 +22,59 @@ from pathlib import Path
 from typing import Any, Callable
 
 from symfast._io import atomic_path, write_json
-from symfast.experiments._common import config_class
+from symfast.experiments._claims import PAPER_BK, PAPER_KS, numeric, qualitative  # noqa: F401 (re-exported)
+from symfast.experiments._registry import StudySpec, studies
 
-PAPER_KS = "Krippendorf & Syvaeri, arXiv 2003.13679"
-PAPER_BK = "Betzler & Krippendorf, arXiv 2002.05169"
 POTENTIALS = ("higgs", "so3", "so4", "so5", "so6", "so2xso2", "so3xso2", "z4", "generic")
 
 
 @dataclass(frozen=True)
 class Study:
-    """One study of the report: how to configure it and which claims it checks."""
+    """One section of the report: a registered study (``spec``), on one potential for the
+    studies that take one."""
 
     name: str                        # subdirectory of the output
-    module: str                      # symfast.experiments.<module>
-    preset_args: tuple               # positional arguments of quick()/paper()
-    claims: Callable[[dict], list[dict]]
-    seconds: tuple[float, float]     # rough duration (quick, paper) on 2 cores, for the ETA
-    figures: tuple[str, ...] = ()
-    data: str | None = None          # subdirectory of SYMFAST_DATA the study cannot run without
-    paper_data: str | None = None    # the same, at the published scale only
+    spec: StudySpec
+    preset_args: tuple = ()          # positional arguments of quick()/paper()
+
+    @property
+    def claims(self) -> Callable[[dict], list[dict]]:
+        return self.spec.claims
+
+    @property
+    def seconds(self) -> tuple[float, float]:
+        return self.spec.seconds
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        return self.spec.figures
+
+    @property
+    def data(self) -> str | None:
+        return self.spec.data
+
+    @property
+    def paper_data(self) -> str | None:
+        return self.spec.paper_data
 
 
-def numeric(claim: str, paper: str, published: float, value: float | None,
-            tolerance: float) -> dict[str, Any]:
-    """A numeric claim row with its verdict."""
-    if value is None:
-        verdict, diff = "not run", None
-    else:
-        diff = float(value) - float(published)
-        verdict = ("reproduced" if abs(diff) <= tolerance else
-                   "close" if abs(diff) <= 3 * tolerance else "not reproduced")
-    return {"claim": claim, "paper": paper, "published": published, "symfast": value,
-            "difference": diff, "tolerance": f"±{tolerance:g} (close: ±{3 * tolerance:g})",
-            "verdict": verdict}
-
-
-def qualitative(claim: str, paper: str, published: str, value: str, holds: bool,
-                test: str) -> dict[str, Any]:
-    """A claim that holds or not; ``test`` says what was checked."""
-    return {"claim": claim, "paper": paper, "published": published, "symfast": value,
-            "difference": None, "tolerance": test,
-            "verdict": "reproduced" if holds else "not reproduced"}
-
-
-# -- claims per study -------------------------------------------------------------------
-
-def _discover_claims(d: dict) -> list[dict]:
-    name = d["config"]["invariance"]["potential"]
-    truth = d["truth"]
-    groups_ok = all(int(d["orbit_groups"][k]) == int(v)
-                    for k, v in (d.get("expected_orbit_groups") or {}).items() if v is not None)
-    rows = [qualitative(f"{name}: points of one level set are neighbours in the embedding",
-                        PAPER_KS + ", sec. 3", "neighbour purity near 1",
-                        f"{d['neighbor_purity']:.4f}", d["neighbor_purity"] >= 0.95,
-                        "purity >= 0.95"),
-            qualitative(f"{name}: generators of the invariance recovered", PAPER_KS + ", sec. 3",
-                        f"{truth['algebra']} ({truth.get('group', '')})",
-                        f"{d['algebra']} ({d['n_generators']} generators, similarity "
-                        f"{d['similarity']:.4f})" if d["similarity"] is not None
-                        else f"{d['algebra']} ({d['n_generators']} generators)",
-                        d["algebra"] == truth["algebra"], "same algebra")]
-    if d.get("expected_orbit_groups"):
-        rows.append(qualitative(f"{name}: orbits per level set", PAPER_KS + ", sec. 3",
-                                str(d["expected_orbit_groups"]), str(d["orbit_groups"]),
-                                groups_ok, "equal to the exact count for every level"))
-    return rows
-
-
-def _mnist_claims(d: dict) -> list[dict]:
-    dom, nxt = d["dominant_explained_variance"], d["second_explained_variance"]
-    return [qualitative("rotated digits: one dominant generator (the rotation)",
-                        PAPER_KS + ", sec. 5", "one dominant, antisymmetric generator",
-                        f"explained variance {dom:.3f} (next {nxt:.3f}), antisymmetry "
-                        f"{d['antisymmetry']:.3f}", dom > 1.5 * nxt and d["antisymmetry"] > 0.9,
-                        "dominant > 1.5 x next and antisymmetry > 0.9")]
-
-
-def _cicy_claims(d: dict) -> list[dict]:
-    lp, tr, dist = d["largest_pair"], d["train_accuracy"], d["distinct_inputs"]
-    return [numeric("manifolds with mean neighbour accuracy above 95 %", PAPER_KS + ", sec. 4",
-                    0.866, d["fraction_manifolds_above_95"], 0.03),
-            numeric(f"largest Hodge pair ({lp['h11']}, {lp['h21']}): manifolds above 95 %",
-                    PAPER_KS + ", sec. 4", 0.806, lp["fraction_above_95"], 0.03),
-            qualitative("training reaches 95 % on both heads", PAPER_KS + ", sec. 4",
-                        "trained until both heads pass 95 %",
-                        f"train accuracy h11 {tr['h11']:.3f}, h21 {tr['h21']:.3f}",
-                        min(tr["h11"], tr["h21"]) >= 0.95, "both train accuracies >= 0.95"),
-            qualitative("different matrices of one manifold sit together in the embedding",
-                        PAPER_KS + ", sec. 4", "86.6 % of manifolds above 95 %",
-                        f"with permutation copies (equal features) merged: "
-                        f"{dist['fraction_manifolds_above_95']:.3f} above 95 % (mean point "
-                        f"accuracy {dist['mean_point_accuracy']:.3f})",
-                        dist["fraction_manifolds_above_95"] >= 0.866 - 3 * 0.03,
-                        "the figure within 0.09 of the paper's once exact copies are merged")]
-
-
-def _chain_claims(d: dict) -> list[dict]:
-    rows = []
-    for n, r in d["dual_vs_original"].items():
-        cells = [c for c in r["sizes"].values() if c["available"]]
-        if cells:
-            wins = all(c["dual"] > c["original"] for c in cells)
-            rows.append(qualitative(
-                f"chain n={n}: metastability is easier in the dual variables",
-                PAPER_BK + ", sec. 4", "dual > spins",
-                "; ".join(f"{c['dual']:.3f} vs {c['original']:.3f}" for c in cells), wins,
-                "dual accuracy above spin accuracy at every available size"))
-    for r in d["table3"]:
-        if r["paper"] is not None:
-            rows.append(numeric(f"Table 3: latent {r['latent']}, {r['train_size']} samples, "
-                                f"n={r['n']}", PAPER_BK + ", Table 3", r["paper"],
-                                r["accuracy"], 0.02))
-    return rows
-
-
-def _ising2d_claims(d: dict) -> list[dict]:
-    rows = []
-    for T0, r in d["T0"].items():
-        n = len(r["delta_T"])
-        less = sum(o_d < o_o for o_d, o_o in zip(r["overlap_dual"], r["overlap_original"]))
-        rows.append(qualitative(f"T0={T0}: energy distributions overlap less in the dual frame",
-                                PAPER_BK + ", Fig. 9", "smaller overlap at the dual temperatures",
-                                f"smaller for {less} of {n} ΔT", less == n, "every ΔT"))
-        gain = sum(a - b for a, b in zip(r["accuracy_dual"], r["accuracy_original"])) / n
-        rows.append(qualitative(f"T0={T0}: classification is easier in the dual frame",
-                                PAPER_BK + ", Fig. 7", "dual accuracy above original",
-                                f"mean gain {gain:+.3f} over {n} ΔT", gain > 0,
-                                "mean accuracy gain > 0"))
-    return rows
-
-
-def _fourier_claims(d: dict) -> list[dict]:
-    a = d["accuracy"]
-    act = d["activation"]
-    return [numeric(f"learned representation, amplitude {d['amplitude']}", PAPER_BK + ", sec. 2",
-                    0.8802, a["learned"], 0.02),
-            numeric("raw samples (simple network near chance)", PAPER_BK + ", sec. 2", 0.5,
-                    a["raw"], 0.05),
-            qualitative("each frequency carried by two or three learned components",
-                        PAPER_BK + ", Figs. 11-14", "2 to 3",
-                        f"median {act['median_dims_90']:.0f} (90 % of the energy)",
-                        act["median_dims_90"] <= 3, "median components for 90 % <= 3")]
-
-
-STUDIES: tuple[Study, ...] = tuple(
-    [Study(f"discover-{p}", "discover", (p,), _discover_claims, (12.0, 120.0),
-           ("embedding_tsne.png", "generators.png")) for p in POTENTIALS]
-    + [Study("mnist", "mnist", (), _mnist_claims, (25.0, 300.0), (), paper_data="mnist"),
-       Study("cicy", "cicy", (), _cicy_claims, (25.0, 600.0),
-             ("manifold_accuracy.png", "accuracy_by_identities.png", "distance_curves.png"),
-             data="cicy3"),
-       Study("chain", "chain", (), _chain_claims, (30.0, 4400.0),
-             ("dual_vs_original.png", "table3.png", "sensitivity.png")),
-       Study("ising2d", "ising2d", (), _ising2d_claims, (40.0, 3600.0),
-             ("accuracy_vs_delta_T.png", "energy_histograms.png")),
-       Study("fourier", "fourier", (), _fourier_claims, (12.0, 40.0),
-             ("accuracy_vs_amplitude.png", "activation_matrix.png", "representations.png"))])
+def report_studies() -> tuple[Study, ...]:
+    """The report's sections: every registered study with claims, in registry order, and a
+    study that takes a potential once per potential of ``POTENTIALS``."""
+    out: list[Study] = []
+    for spec in studies().values():
+        if spec.claims is None:
+            continue
+        if spec.takes_potential:
+            out += [Study(f"{spec.name}-{p}", spec, (p,)) for p in POTENTIALS]
+        else:
+            out.append(Study(spec.name, spec))
+    return tuple(out)
 
 
 def _config(study: Study, paper: bool, seed: int | None):
-    module = importlib.import_module(f"symfast.experiments.{study.module}")
-    cls = config_class(module)
     over = {} if seed is None else {"seed": seed}
-    return module, (cls.paper if paper else cls.quick)(*study.preset_args, **over)
+    return study.spec.load(), study.spec.preset(paper, *study.preset_args, **over)
 
 
 def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
@@ -212,12 +101,13 @@ def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    studies = [s for s in STUDIES if only is None or s.name in only]
+    every = report_studies()
+    studies = [s for s in every if only is None or s.name in only]
     if only is not None:
-        unknown = sorted(set(only) - {s.name for s in STUDIES})
+        unknown = sorted(set(only) - {s.name for s in every})
         if unknown:
             raise ValueError(f"unknown studies {unknown}; expected some of "
-                             f"{[s.name for s in STUDIES]}")
+                             f"{[s.name for s in every]}")
     est = [s.seconds[1 if paper else 0] for s in studies]
     bar = None
     if progress:

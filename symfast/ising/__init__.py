@@ -6,9 +6,11 @@ per spin) with checkerboard updates and exact acceptance probabilities;
 the sampler is tested against, and ``dual_temperature`` the Kramers–Wannier map.
 """
 
+from symfast.ising._dual import bond_variables, energy_overlap
 from symfast.ising._exact import (T_CRITICAL, critical_temperature, dual_temperature,
                                   exact_energy, exact_magnetization)
-from symfast.ising._sampler import LANES, energy, magnetization, sample, sweep
+from symfast.ising._sampler import LANES, check_lattice_size, energy, magnetization, sample, sweep
 
-__all__ = ["LANES", "T_CRITICAL", "critical_temperature", "dual_temperature", "energy",
+__all__ = ["LANES", "T_CRITICAL", "bond_variables", "check_lattice_size",
+           "critical_temperature", "dual_temperature", "energy", "energy_overlap",
            "exact_energy", "exact_magnetization", "magnetization", "sample", "sweep"]

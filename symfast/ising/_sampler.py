@@ -11,7 +11,8 @@ from symfast.ising._exact import critical_temperature
 LANES = 64
 
 
-def _check_L(L) -> int:
+def check_lattice_size(L) -> int:
+    """L as an int, checked: even (checkerboard updates) and at least 4."""
     L = check_int(L, "L", minimum=4)
     if L % 2:
         raise ValueError(f"L must be even (checkerboard updates on a periodic lattice need "
@@ -99,7 +100,7 @@ def sweep(spins: np.ndarray, T: float, n_sweeps: int, *, J: float = 1.0, seed: i
         raise ValueError(f"spins must have shape (R, L, L), got {spins.shape}")
     if not (spins.flags.c_contiguous and spins.flags.writeable):
         raise ValueError("spins must be C-contiguous and writable (it is updated in place)")
-    _check_L(spins.shape[1])
+    check_lattice_size(spins.shape[1])
     if spins.shape[0] == 0:
         raise ValueError("spins must hold at least one lattice")
     if not np.all((spins == 1) | (spins == -1)):
@@ -152,7 +153,7 @@ def sample(L: int, T: float, n_samples: int, *, J: float = 1.0, burn_in: int = 1
     -------
     ndarray of shape (n_samples, L, L), int8, values +-1
     """
-    L = _check_L(L)
+    L = check_lattice_size(L)
     T, J = _check_T(T, J)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     burn_in = check_int(burn_in, "burn_in", minimum=0)

@@ -15,12 +15,13 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
 from symfast.nn._scored import mlp
-from symfast.nn._utils import (epoch_bar, float32_tensor, seeded, torch_threads,
-                               training_threads)
+from symfast.nn._utils import (NotFittedError, epoch_bar, float32_tensor, seeded,
+                               torch_threads, training_threads)
 
 
 class _AE(nn.Module):
@@ -35,7 +36,7 @@ class _AE(nn.Module):
         return z, self.energy(z)[:, 0], self.decoder(z)
 
 
-class TaskAutoencoder:
+class TaskAutoencoder(TransformerMixin, BaseEstimator):
     """Encoder (``hidden`` ReLU) -> latent -> linear target head + decoder (``hidden`` ReLU).
 
     Parameters
@@ -58,7 +59,7 @@ class TaskAutoencoder:
     n_threads : int, optional
         torch intra-op threads.  Default: one thread for training a small network
         (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
-        thread is faster under passive OpenMP waiting) and torch's default otherwise.
+        thread is no slower and leaves the other cores free) and torch's default otherwise.
 
     Attributes
     ----------
@@ -139,7 +140,7 @@ class TaskAutoencoder:
 
     def _tensor(self, X: np.ndarray) -> torch.Tensor:
         if not hasattr(self, "net_"):
-            raise RuntimeError("this TaskAutoencoder is not fitted yet; call fit(X, target)")
+            raise NotFittedError("this TaskAutoencoder is not fitted yet; call fit(X, target)")
         arr = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
         return float32_tensor(arr, "X")
 
@@ -148,6 +149,10 @@ class TaskAutoencoder:
         xt = self._tensor(X)
         with torch_threads(self.n_threads), torch.no_grad():
             return self.net_.encoder(xt).numpy()
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """The latent code, as :meth:`encode` (scikit-learn's transformer interface)."""
+        return self.encode(X)
 
     def predict_target(self, X: np.ndarray) -> np.ndarray:
         """The target (energy) predicted by the linear head: shape (n_samples,)."""

@@ -107,7 +107,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
     n_threads : int, optional
         torch intra-op threads.  Default: one thread for training a small network
         (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
-        thread is faster under passive OpenMP waiting) and torch's default otherwise.
+        thread is no slower and leaves the other cores free) and torch's default otherwise.
         Predicting uses torch's default unless given.
 
     Attributes
@@ -348,10 +348,35 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         with torch_threads(self.n_threads), torch.no_grad():
             return self.net_(xt)
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray | list[np.ndarray]:
-        """Class probabilities: (n_samples, n_classes), or a list of them, one per head."""
-        probs = [torch.softmax(lg, dim=1).numpy() for lg in self._logits(X)]
-        return probs[0] if self.n_heads_ == 1 else probs
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities of a one-head model.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float32
+            Columns in the order of ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            For a model with several heads: use :meth:`predict_proba_heads`.
+        """
+        self._check_fitted()
+        if self.n_heads_ != 1:
+            raise ValueError(f"predict_proba is for one head; this model has {self.n_heads_} "
+                             "(y had that many columns): use predict_proba_heads, which "
+                             "returns one array per head")
+        return self.predict_proba_heads(X)[0]
+
+    def predict_proba_heads(self, X: np.ndarray) -> list[np.ndarray]:
+        """Class probabilities of every head.
+
+        Returns
+        -------
+        list of ndarray
+            One per head h, of shape (n_samples, len(head_classes_[h])), float32.
+        """
+        return [torch.softmax(lg, dim=1).numpy() for lg in self._logits(X)]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted labels: (n_samples,), or (n_samples, n_heads) for several heads."""

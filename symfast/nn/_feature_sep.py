@@ -20,14 +20,15 @@ from contextlib import ExitStack
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (adam, encode_labels, epoch_bar, float32_tensor, seeded,
-                               torch_threads, training_threads)
+from symfast.nn._utils import (NotFittedError, adam, encode_labels, epoch_bar,
+                               float32_tensor, seeded, torch_threads, training_threads)
 
 
-class FeatureSeparation:
+class FeatureSeparation(TransformerMixin, BaseEstimator):
     """Learn a representation in which a signal's energy sits in few components.
 
     Parameters
@@ -50,7 +51,7 @@ class FeatureSeparation:
     n_threads : int, optional
         torch intra-op threads.  Default: one thread for training a small network
         (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
-        thread is faster under passive OpenMP waiting) and torch's default otherwise.
+        thread is no slower and leaves the other cores free) and torch's default otherwise.
 
     Attributes
     ----------
@@ -137,7 +138,7 @@ class FeatureSeparation:
     def transform(self, X: np.ndarray) -> np.ndarray:
         """f(X): shape (n_samples, M), float32."""
         if not hasattr(self, "net_"):
-            raise RuntimeError("this FeatureSeparation is not fitted yet; call fit(X, y) first")
+            raise NotFittedError("this FeatureSeparation is not fitted yet; call fit(X, y) first")
         Xa = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
         with torch_threads(self.n_threads), torch.no_grad():
             return self.net_(float32_tensor(Xa, "X")).numpy()

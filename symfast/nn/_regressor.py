@@ -15,11 +15,12 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, RegressorMixin
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (adam, epoch_bar, float32_tensor, seeded, torch_threads,
-                               training_threads)
+from symfast.nn._utils import (NotFittedError, adam, epoch_bar, float32_tensor, seeded,
+                               torch_threads, training_threads)
 
 #: Smooth activations offered (name -> module); the gradient of the fit must be smooth.
 ACTIVATIONS = {"silu": nn.SiLU, "tanh": nn.Tanh, "softplus": nn.Softplus, "gelu": nn.GELU}
@@ -47,7 +48,7 @@ class _RegNet(nn.Module):
         return self.head(self.embed(x))
 
 
-class GradientRegressor:
+class GradientRegressor(RegressorMixin, BaseEstimator):
     """An MLP regressor with smooth activations, its embedding and its input gradients.
 
     Parameters
@@ -122,7 +123,7 @@ class GradientRegressor:
 
     def _check_X(self, X: np.ndarray) -> torch.Tensor:
         if not hasattr(self, "net_"):
-            raise RuntimeError("this GradientRegressor is not fitted yet; call fit(X, y) first")
+            raise NotFittedError("this GradientRegressor is not fitted yet; call fit(X, y) first")
         arr = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
         return float32_tensor(arr, "X")
 

@@ -117,7 +117,7 @@ def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
     n_threads : int, optional
         torch intra-op threads.  Default: one thread for training a small network
         (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
-        thread is faster under passive OpenMP waiting) and torch's default otherwise.
+        thread is no slower and leaves the other cores free) and torch's default otherwise.
 
     Returns
     -------
