@@ -28,6 +28,7 @@ EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     ("symfast._ext._ising", ["csrc/_ising.pyx"], ["-Wno-psabi"]),
     ("symfast._ext._chain", ["csrc/_chain.pyx"], []),
     ("symfast._ext._fnband", ["csrc/_fnband.pyx"], []),
+    ("symfast._ext._intersect", ["csrc/_intersect.pyx"], []),
 ]
 
 BASE_FLAGS = ["-O3"]

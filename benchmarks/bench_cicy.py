@@ -101,3 +101,43 @@ def test_naive(benchmark, matrices, adjacency):
                                 route="eigvalsh of the 27x27 adjacency, batched")
     ev = benchmark.pedantic(np.linalg.eigvalsh, args=(adjacency,), rounds=1, iterations=1)
     assert ev.shape == (len(matrices), 27)
+
+
+# -- exact invariants: d_rst, c2 . J_r and the Euler number ----------------------------
+# The reference is the direct route a user would write without a kernel: the product of
+# the divisors expanded term by term in Python (tests/reference.py), timed on a subset
+# (it runs at milliseconds per matrix); both must give the same integers.
+N_REF_INVARIANTS = 50 if TINY else 2000
+
+
+@pytest.fixture(scope="module")
+def packed_int(matrices):
+    from symfast.cicy._invariants import pack_int
+
+    return pack_int(matrices)
+
+
+def test_invariants_kernel(benchmark, matrices, packed_int):
+    from symfast.cicy._invariants import invariants_packed
+
+    benchmark.group = f"cicy invariants (d, c2, Euler) {len(matrices)} matrices"
+    benchmark.extra_info.update(role="kernel", items=len(matrices))
+    inv = benchmark.pedantic(invariants_packed, args=packed_int, rounds=1 if TINY else 3,
+                             iterations=1)
+    if benchmark.stats is not None:
+        benchmark.extra_info["matrices_per_s"] = len(matrices) / benchmark.stats.stats.mean
+    from reference import cicy_invariants_python
+
+    for i in range(0, len(matrices), max(1, len(matrices) // 200)):
+        d, c2 = cicy_invariants_python(matrices[i])
+        assert np.array_equal(inv.d[i], d) and np.array_equal(inv.c2[i], c2)
+
+
+def test_invariants_reference(benchmark, matrices):
+    from reference import cicy_invariants_python
+
+    benchmark.group = f"cicy invariants (d, c2, Euler) {len(matrices)} matrices"
+    benchmark.extra_info.update(role="reference", items=N_REF_INVARIANTS)
+    subset = matrices[:: max(1, len(matrices) // N_REF_INVARIANTS)][:N_REF_INVARIANTS]
+    benchmark.pedantic(lambda: [cicy_invariants_python(q) for q in subset], rounds=1,
+                       iterations=1)

@@ -35,7 +35,7 @@ def render(bench: dict, memory: dict | None = None) -> str:
     for b in bench["benchmarks"]:
         e = b.get("extra_info", {})
         for key, unit in (("flips_per_ns", "flips/ns"), ("ns_per_state", "ns/state"),
-                          ("samples_per_s", "samples/s")):
+                          ("samples_per_s", "samples/s"), ("matrices_per_s", "matrices/s")):
             if key in e:
                 extras.append(f"| {b['name']} | {e[key]:.3g} {unit} |")
     if extras:

@@ -263,3 +263,34 @@ def gradient_route_generators(X: np.ndarray, y: np.ndarray, count: int,
     rows /= np.linalg.norm(Y, axis=1)[:, None]
     _, _, Vt = np.linalg.svd(rows, full_matrices=False)
     return Vt[::-1][:count, :d * d].reshape(count, d, d)
+
+
+def cicy_invariants_python(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """d_rst and c2 . J_r of a CICY threefold by plain-Python polynomial expansion.
+
+    prod_j D_j is expanded term by term as a dict {exponent tuple: coefficient} in
+    Z[J]/(J_r^{n_r+1}); d_rst is the coefficient at n - e_r - e_s - e_t, and
+    c2_t = (sum_j sum_{r,s} q_rj q_sj d_rst - sum_r (n_r + 1) d_rrt) / 2.
+    """
+    q = np.asarray(q, dtype=np.int64)
+    m, K = q.shape
+    n = q.sum(axis=1) - 1
+    poly = {(0,) * m: 1}
+    for j in range(K):
+        new: dict = {}
+        for e, c in poly.items():
+            for r in range(m):
+                if q[r, j] and e[r] < n[r]:
+                    f = e[:r] + (e[r] + 1,) + e[r + 1:]
+                    new[f] = new.get(f, 0) + c * int(q[r, j])
+        poly = new
+    d = np.zeros((m, m, m), dtype=np.int64)
+    for r in range(m):
+        for s in range(m):
+            for t in range(m):
+                e = list(n)
+                for x in (r, s, t):
+                    e[x] -= 1
+                d[r, s, t] = poly.get(tuple(e), 0) if min(e) >= 0 else 0
+    c2 = (np.einsum("rj,sj,rst->t", q, q, d) - np.einsum("r,rrt->t", n + 1, d)) // 2
+    return d, c2

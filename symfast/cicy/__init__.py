@@ -2,13 +2,17 @@
 graph features."""
 
 from symfast.cicy._augment import MAX_NODES, augment, contract_identity, expand_identity
+from symfast.cicy._classes import EquivalenceClasses, canonical_form, equivalence_classes
 from symfast.cicy._features import FEATURE_NAMES, graph_features, pack, spectra
+from symfast.cicy._invariants import Invariants, c2, intersection_numbers, invariants
 from symfast.cicy._load import CICYList, load
 from symfast.cicy._neighbours import (copies_only, distinct_inputs, feature_ids, fraction_above,
                                       manifold_means, matches_before_jump, neighbour_accuracy)
 from symfast.cicy._topology import check_configuration, euler
 
-__all__ = ["CICYList", "FEATURE_NAMES", "MAX_NODES", "augment", "check_configuration",
-           "contract_identity", "copies_only", "distinct_inputs", "euler", "expand_identity",
-           "feature_ids", "fraction_above", "graph_features", "load", "manifold_means",
-           "matches_before_jump", "neighbour_accuracy", "pack", "spectra"]
+__all__ = ["CICYList", "EquivalenceClasses", "FEATURE_NAMES", "Invariants", "MAX_NODES",
+           "augment", "c2", "canonical_form", "check_configuration", "contract_identity",
+           "copies_only", "distinct_inputs", "equivalence_classes", "euler", "expand_identity",
+           "feature_ids", "fraction_above", "graph_features", "intersection_numbers",
+           "invariants", "load", "manifold_means", "matches_before_jump",
+           "neighbour_accuracy", "pack", "spectra"]

@@ -366,6 +366,10 @@ def cli_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-placeholders", action="store_true",
                    help="keep the 22 product manifolds listed with placeholder Hodge numbers "
                         "(0, 0) (left out by default)")
+    p.add_argument("--topology", action="store_true",
+                   help="instead of the network: exact invariants (d_rst, c2, Euler) of the "
+                        "whole list and its classes of equal invariants, to topology.json "
+                        "and topology.png (default OUT results/cicy-topology)")
 
 
 def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -410,11 +414,60 @@ def claims(d: dict) -> list[dict]:
                         "the figure within 0.09 of the paper's once exact copies are merged")]
 
 
+def cli_command(args: argparse.Namespace) -> int | None:
+    """``symfast cicy --topology``: the list's exact invariants and classes (else None)."""
+    if not args.topology:
+        return None
+    from symfast._io import write_json
+    from symfast.cicy._classes import topology_report
+
+    out = Path(args.out or "results/cicy-topology")
+    report = topology_report(args.data, n_threads=args.threads)
+    write_json(out / "topology.json", report)
+    _plot_classes(report, out / "topology.png")
+    lines = [f"{report['entries']} configurations; invariants in "
+             f"{report['seconds_invariants']:.2f} s; Euler numbers agree with the list: "
+             f"{report['euler_agrees']}"]
+    for name in ("original", "favourable"):
+        if name in report:
+            r = report[name]
+            several = r["classes_with_several_entries"]
+            lines.append(f"{name} matrices: {r['classes']} classes, {several} with more "
+                         f"than one entry ({r['entries_in_those']} entries); known "
+                         f"redundant pairs in one class "
+                         f"{r['known_redundant_pairs_in_one_class']} of "
+                         f"{r['known_redundant_pairs']}")
+    lines.append(f"time {report['seconds']:.1f} s; results in {out}/")
+    print("\n".join(lines))
+    return 0
+
+
+def _plot_classes(report: dict[str, Any], path: Path) -> None:
+    """Class sizes, original and favourable matrices: how many classes hold k entries."""
+    from symfast._io import save_figure
+    from symfast.analysis import figure
+
+    fig, ax = figure(figsize=(6, 3.5))
+    for name, marker in (("original", "o"), ("favourable", "s")):
+        if name in report:
+            sizes = np.bincount(report[name]["sizes"])
+            k = np.flatnonzero(sizes)
+            ax.semilogy(k, sizes[k], marker=marker, label=f"{name} ({report[name]['classes']} "
+                        "classes)")
+    ax.set_xlabel("entries of the list in one class")
+    ax.set_ylabel("classes")
+    ax.set_title("CICY list by exact invariants (h11, h21, c2, d up to row permutations)",
+                 fontsize=8)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=120)
+
+
 STUDY = StudySpec(
     name="cicy", module=__name__, config=CicyConfig, summary=summary, order=30,
     help="CICY threefolds: Hodge-number network and telling manifolds apart by nearest "
          "neighbours",
     paper_help="all 7890 manifolds, 686,464 matrices",
-    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(25.0, 600.0),
-    figures=("manifold_accuracy.png", "accuracy_by_identities.png", "distance_curves.png"),
+    add_options=cli_options, overrides=cli_overrides, command=cli_command, claims=claims,
+    seconds=(25.0, 600.0), figures=("manifold_accuracy.png", "accuracy_by_identities.png", "distance_curves.png"),
     data="cicy3")
