@@ -118,7 +118,8 @@ def distinct_inputs(feature_id: np.ndarray, E: np.ndarray, owner: np.ndarray,
     hyperplane identities: this asks whether the network itself put different inputs
     of one manifold together.  Manifolds with a single distinct vector have no such neighbour
     and are left out.  ``k``, ``exact_search_max``, ``seed`` and ``n_threads`` as for
-    :func:`neighbour_accuracy`.
+    :func:`neighbour_accuracy`.  ``owner_means`` holds each owner's mean accuracy
+    (NaN where none is scored), shape (owner.max() + 1,).
     """
     key = owner.astype(np.int64) * (int(feature_id.max()) + 1) + feature_id
     _, first = np.unique(key, return_index=True)
@@ -129,12 +130,13 @@ def distinct_inputs(feature_id: np.ndarray, E: np.ndarray, owner: np.ndarray,
     out: dict[str, Any] = {"points": int(keep.size), "manifolds": int(np.sum(per >= 2)),
                            "manifolds_with_one_vector": int(np.sum(per == 1))}
     if keep.size < 3:
-        return {**out, "fraction_manifolds_above_95": float("nan"),
+        return {**out, "owner_means": np.full(owner.max() + 1, np.nan),
+                "fraction_manifolds_above_95": float("nan"),
                 "mean_point_accuracy": float("nan")}
     _, _, _, acc, _ = neighbour_accuracy(E[keep], owner[keep], scored[keep], k=k,
                                          exact_search_max=exact_search_max, seed=seed,
                                          n_threads=n_threads)
     man = manifold_means(acc, owner[keep], owner.max() + 1)
-    return {**out, "fraction_manifolds_above_95": fraction_above(man),
+    return {**out, "owner_means": man, "fraction_manifolds_above_95": fraction_above(man),
             "mean_point_accuracy": float(np.nanmean(acc)) if np.isfinite(acc).any()
             else float("nan")}
