@@ -8,6 +8,7 @@ tasks and in saved ``result.json`` files, and they read back as properties.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -92,7 +93,7 @@ def training_aliases(*uses: str):
                     kwargs["training"], base=cls.__dataclass_fields__["training"].default_factory())
             init(self, *args, **kwargs)
 
-        __init__.__doc__ = init.__doc__
+        functools.update_wrapper(__init__, init)   # the dataclass signature, for help()
         cls.__init__ = __init__
         cls.TRAINING_USES = tuple(uses)
         cls.TRAINING_ALIASES = names
