@@ -104,3 +104,23 @@ def test_cli_topology_writes_classes(tmp_path):
     orig, fav = np.array(r["original"]["labels"]), np.array(r["favourable"]["labels"])
     for c in np.unique(orig):
         assert len(set(fav[orig == c])) == 1
+
+
+@needs_data
+def test_identifier_study_splits_by_class_and_is_seeded(tmp_path):
+    from symfast.cli import main
+    from symfast.experiments.identifier import IdentifierConfig, run
+
+    cfg = IdentifierConfig.quick(data=str(DATA), n_manifolds=120, n_augment=3, steps=20)
+    a, b = run(cfg, progress=False), run(cfg, progress=False)
+    assert a.held_out == b.held_out and a.losses == b.losses
+    assert a.held_out["classes"] + a.training_classes["classes"] <= 120
+    assert 0.0 <= a.held_out["fraction_above_95"] <= 1.0
+    c = run(IdentifierConfig.quick(data=str(DATA), n_manifolds=120, n_augment=3, steps=20,
+                                   seed=1), progress=False)
+    assert c.losses != a.losses
+    out = tmp_path / "ident"
+    assert main(["identifier", "--data", str(DATA), "--n-manifolds", "60", "--steps", "5",
+                 "--out", str(out), "--no-progress"]) == 0
+    r = json.loads((out / "result.json").read_text())
+    assert r["target"] == 0.9 and (out / "loss.png").is_file()

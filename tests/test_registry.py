@@ -11,7 +11,8 @@ import pytest
 
 from symfast.experiments import StudySpec, TrainingConfig, get_study, studies
 
-BUILT_IN = ["invariance", "discover", "mnist", "cicy", "chain", "ising2d", "fourier"]
+BUILT_IN = ["invariance", "discover", "mnist", "cicy", "identifier", "chain", "ising2d",
+            "fourier"]
 
 MY_STUDY = '''
 from dataclasses import dataclass, field

@@ -1,0 +1,145 @@
+"""An identifier of CICY manifolds: a message-passing encoder of the configuration matrix,
+trained contrastively so that equivalent configurations sit together.
+
+The matrix is a bipartite graph: one node per projective factor (typed by n_r), one per
+equation (typed by its degree), edges weighted by q_rj (a learned weight per value).
+``rounds`` rounds of messages along the edges, then sums and means over both node sets,
+give a ``width``-dimensional embedding on the unit sphere.  Row and column permutations
+cannot change it; the identity P^n[1] = P^{n-1} and the list's redundancies are what the
+training must teach.  The loss is InfoNCE over pairs: each step draws ``batch_classes``
+classes of exact invariants (:func:`symfast.cicy.equivalence_classes`) and two
+configurations of each (augmentations of any list entry of the class); the other pairs of
+the batch are the negatives.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+#: Node types: n_r and column degrees above this share the last embedding row.
+MAX_TYPE = 15
+#: Entry values above this share the last edge weight.
+MAX_ENTRY = 7
+
+
+def pad_matrices(matrices: Sequence[np.ndarray]) -> np.ndarray:
+    """The matrices zero-padded into one int64 array of shape (n, max rows, max columns)."""
+    R = max(np.shape(q)[0] for q in matrices)
+    C = max(np.shape(q)[1] for q in matrices)
+    Q = np.zeros((len(matrices), R, C), dtype=np.int64)
+    for i, q in enumerate(matrices):
+        Q[i, :np.shape(q)[0], :np.shape(q)[1]] = q
+    return Q
+
+
+def _encoder(width: int, rounds: int) -> Any:
+    import torch
+    from torch import nn
+
+    def block() -> nn.Module:
+        return nn.Sequential(nn.Linear(2 * width, width), nn.GELU(), nn.Linear(width, width))
+
+    class MatrixEncoder(nn.Module):
+        """Padded configuration matrices (n, R, C) -> embeddings (n, width), unit norm."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.row_type = nn.Embedding(MAX_TYPE + 1, width)
+            self.col_type = nn.Embedding(MAX_TYPE + 1, width)
+            self.edge = nn.Embedding(MAX_ENTRY + 1, 1)
+            self.rows = nn.ModuleList([block() for _ in range(rounds)])
+            self.cols = nn.ModuleList([block() for _ in range(rounds)])
+            self.out = nn.Sequential(nn.Linear(4 * width, 4 * width), nn.GELU(),
+                                     nn.Linear(4 * width, width))
+
+        def forward(self, Q: torch.Tensor) -> torch.Tensor:
+            rmask = (Q.sum(2) > 0).float()[..., None]
+            cmask = (Q.sum(1) > 0).float()[..., None]
+            W = self.edge(Q.clamp(max=MAX_ENTRY))[..., 0] * (Q > 0)
+            hr = self.row_type((Q.sum(2) - 1).clamp(0, MAX_TYPE)) * rmask
+            hc = self.col_type(Q.sum(1).clamp(0, MAX_TYPE)) * cmask
+            for fr, fc in zip(self.rows, self.cols):
+                mr, mc = W @ hc, W.transpose(1, 2) @ hr
+                hr = (hr + fr(torch.cat([hr, mr], -1))) * rmask
+                hc = (hc + fc(torch.cat([hc, mc], -1))) * cmask
+            g = torch.cat([hr.sum(1), hc.sum(1), hr.sum(1) / rmask.sum(1),
+                           hc.sum(1) / cmask.sum(1)], -1)
+            return nn.functional.normalize(self.out(g), dim=1)
+
+    return MatrixEncoder()
+
+
+def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
+                     steps: int = 6000, batch_classes: int = 256, temperature: float = 0.1,
+                     width: int = 64, rounds: int = 3, learning_rate: float = 1e-3,
+                     seed: int = 0, n_threads: int | None = None, progress: bool = False
+                     ) -> tuple[np.ndarray, list[float]]:
+    """Train the encoder contrastively on the ``train`` rows; embed every row.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n, R, C), int
+        Padded configuration matrices (:func:`pad_matrices`).
+    labels : ndarray of shape (n,), int
+        Class of each row (positives share it).
+    train : ndarray of shape (n,), bool
+        Rows the training may use (whole classes: split by class).
+    steps, batch_classes, temperature, width, rounds, learning_rate, seed
+        Training settings (module documentation); ``batch_classes`` is capped by the
+        number of training classes.
+
+    Returns
+    -------
+    embedding : ndarray of shape (n, width), float32
+    losses : list of float
+        Mean loss of every 100 steps.
+    """
+    import torch
+
+    from symfast.nn._utils import seeded, torch_threads
+
+    by_class: dict[int, list[int]] = {}
+    for i in np.flatnonzero(train):
+        by_class.setdefault(int(labels[i]), []).append(int(i))
+    classes = np.array(sorted(by_class))
+    if classes.size < 2:
+        raise ValueError("the training rows must hold at least 2 classes")
+    B = min(batch_classes, classes.size)
+    rng = np.random.default_rng(seed)
+    Qt = torch.as_tensor(Q)
+    losses, window = [], []
+    with torch_threads(n_threads), seeded(seed):
+        net = _encoder(width, rounds)
+        opt = torch.optim.Adam(net.parameters(), lr=learning_rate)
+        target = torch.arange(B)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=steps, desc="identifier", unit="step", leave=False)
+        for step in range(steps):
+            cb = rng.choice(classes, B, replace=False)
+            a = [by_class[c][rng.integers(len(by_class[c]))] for c in cb]
+            b = [by_class[c][rng.integers(len(by_class[c]))] for c in cb]
+            z = net(Qt[np.concatenate([a, b])])
+            logits = z[:B] @ z[B:].T / temperature
+            loss = (torch.nn.functional.cross_entropy(logits, target)
+                    + torch.nn.functional.cross_entropy(logits.T, target)) / 2
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            window.append(float(loss.detach()))
+            if len(window) == 100 or step == steps - 1:
+                losses.append(float(np.mean(window)))
+                window = []
+                if bar is not None:
+                    bar.update(min(100, steps - bar.n))
+                    bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        if bar is not None:
+            bar.close()
+        net.eval()
+        with torch.no_grad():
+            E = np.concatenate([net(Qt[s:s + 4096]).numpy() for s in range(0, len(Q), 4096)])
+    return np.ascontiguousarray(E, dtype=np.float32), losses
