@@ -2,7 +2,7 @@
 
 The paper's Hodge-number network groups the *different* configurations of a manifold
 for only 4-5 % of the manifolds (``symfast cicy``, ``exact_classes``).  Here a
-message-passing encoder of the configuration matrix (:mod:`symfast.cicy._identifier`)
+message-passing encoder of the configuration matrix (``symfast/cicy/_identifier.py``)
 is trained contrastively: two configurations of one class of exact invariants
 (:func:`symfast.cicy.equivalence_classes`) are positives, other classes negatives.  The
 classes are split into training and held-out ones; the score is the paper's neighbour
