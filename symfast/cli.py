@@ -93,14 +93,11 @@ def _cmd_study(spec: Any, args: argparse.Namespace) -> int:
     if spec.takes_potential:
         potential = args.potential or "higgs"
         over.update(per_class=args.per_class, max_epochs=args.max_epochs)
-        if args.published:
-            config = spec.config.published(potential,
-                                           **{k: v for k, v in over.items() if v is not None})
-        else:
-            config = spec.preset(args.paper, potential, **over)
+        which = "published" if args.published else "paper" if args.paper else "quick"
+        config = spec.preset(which, potential, **over)
         out = Path(args.out or f"results/{spec.name}-{potential}")
     else:
-        config = spec.preset(args.paper, **over)
+        config = spec.preset("paper" if args.paper else "quick", **over)
         out = Path(args.out or f"results/{spec.name}")
     data = _run_or_resume(spec.load(), config, out, args)
     print(spec.summary(data, out))

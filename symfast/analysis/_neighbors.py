@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from symfast._threads import thread_limits
-from symfast._validation import check_array, check_int, check_n_threads
+from symfast._validation import check_array, check_int
 
 
 def knn(X: np.ndarray, k: int, *, queries: np.ndarray | None = None,

@@ -19,7 +19,6 @@ import traceback
 from typing import Any, Callable
 
 
-
 def task_key(task: dict[str, Any]) -> str:
     """A stable 16-hex-digit key of a task (SHA-256 of its canonical JSON)."""
     blob = json.dumps(task, sort_keys=True, separators=(",", ":"), default=str)
@@ -56,7 +55,7 @@ def _run_study(task: dict[str, Any], n_threads: int | None = None) -> dict[str, 
     over = {k: v for k, v in task.items() if k not in ("study", "preset", "potential")}
     over = {k: tuple(v) if isinstance(v, list) else v for k, v in over.items()}
     args = (task.get("potential", "higgs"),) if spec.takes_potential else ()
-    config = spec.preset(task.get("preset") == "paper", *args, keep_none=True, **over)
+    config = spec.preset(task.get("preset", "quick"), *args, keep_none=True, **over)
     result = spec.load().run(config, progress=False, n_threads=n_threads)
     return result.to_dict()
 

@@ -50,6 +50,14 @@ def _refine(d: np.ndarray, c2: np.ndarray, colors: np.ndarray) -> np.ndarray:
         n_colors = len(ranks)
 
 
+def _ambiguous_cells(colors: np.ndarray) -> list[list[int]]:
+    """The cells (rows of one colour) with more than one row, in colour order."""
+    cells: dict[int, list[int]] = {}
+    for r, c in enumerate(colors.tolist()):
+        cells.setdefault(c, []).append(r)
+    return [cells[c] for c in sorted(cells) if len(cells[c]) > 1]
+
+
 def _twins(d: np.ndarray, c2: np.ndarray, cell: list[int]) -> bool:
     """Whether every swap of two rows of ``cell`` preserves d and c2."""
     a = cell[0]
@@ -90,27 +98,21 @@ def canonical_form(d: np.ndarray, c2: np.ndarray) -> tuple[np.ndarray, tuple]:
 
     def search(colors: np.ndarray) -> None:
         colors = _refine(d, c2, colors)
-        cells: dict[int, list[int]] = {}
-        for r in range(m):
-            cells.setdefault(int(colors[r]), []).append(r)
-        ambiguous = [cells[c] for c in sorted(cells) if len(cells[c]) > 1]
+        ambiguous = _ambiguous_cells(colors)
         while ambiguous and _twins(d, c2, ambiguous[0]):
             # interchangeable rows: split the cell in index order, any order is the same
-            cell = ambiguous[0]
             colors = colors * (m + 1)
-            for k, r in enumerate(cell):
+            for k, r in enumerate(ambiguous[0]):
                 colors[r] += k
             colors = _refine(d, c2, colors)
-            cells = {}
-            for r in range(m):
-                cells.setdefault(int(colors[r]), []).append(r)
-            ambiguous = [cells[c] for c in sorted(cells) if len(cells[c]) > 1]
+            ambiguous = _ambiguous_cells(colors)
         if not ambiguous:
             leaves[0] += 1
             if leaves[0] > MAX_LEAVES:
                 raise RuntimeError(f"canonical_form: more than {MAX_LEAVES} leaves")
             perm = np.argsort(colors, kind="stable")
-            key = (m, tuple(c2[perm].tolist()), tuple(d[np.ix_(perm, perm, perm)].ravel().tolist()))
+            key = (m, tuple(c2[perm].tolist()),
+                   tuple(d[np.ix_(perm, perm, perm)].ravel().tolist()))
             if best[1] is None or key < best[1]:
                 best[0], best[1] = perm, key
             return

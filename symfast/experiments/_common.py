@@ -89,12 +89,16 @@ def finished_result(out_dir: str | Path, config: Any) -> dict[str, Any] | None:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return None
+    return data if same_config(data.get("config"), config) else None
+
+
+def same_config(saved: Any, config: Any) -> bool:
+    """Whether a config dict read from a file is ``config`` (a file written before
+    TrainingConfig, with flat training keys only, is read in today's shape first)."""
     from symfast.experiments._training import upgrade_flat_keys
 
-    saved = data.get("config")
-    if isinstance(saved, dict):       # a file written before TrainingConfig: flat keys
-        saved = upgrade_flat_keys(type(config), saved)
-    return data if saved == config_dict(config) else None
+    return (isinstance(saved, dict)
+            and upgrade_flat_keys(type(config), saved) == config_dict(config))
 
 
 def run_or_resume(module: Any, config: Any, out: str | Path, *, force: bool = False,
@@ -206,10 +210,7 @@ class Checkpoint:
                 saved = json.loads(self.path.read_text())
             except (OSError, json.JSONDecodeError):
                 saved = {}
-            from symfast.experiments._training import upgrade_flat_keys
-
-            old = saved.get("config")
-            if isinstance(old, dict) and upgrade_flat_keys(type(config), old) == self.config:
+            if same_config(saved.get("config"), config):
                 self.units = saved.get("units", {})
 
     def __contains__(self, key: str) -> bool:

@@ -84,11 +84,12 @@ class StudySpec:
         """The study's module (``run``, ``RESUMABLE``, the config)."""
         return importlib.import_module(self.module)
 
-    def preset(self, paper: bool, *args: Any, keep_none: bool = False, **overrides: Any) -> Any:
-        """The quick or paper config with ``overrides``; None values are dropped (options
-        not given) unless ``keep_none`` (a sweep task that sets a field to None)."""
+    def preset(self, which: str, *args: Any, keep_none: bool = False, **overrides: Any) -> Any:
+        """The config of preset ``which`` ("quick", "paper", or "published" for the
+        studies that take a potential) with ``overrides``; None values are dropped
+        (options not given) unless ``keep_none`` (a sweep task that sets a field to None)."""
         over = overrides if keep_none else {k: v for k, v in overrides.items() if v is not None}
-        return (self.config.paper if paper else self.config.quick)(*args, **over)
+        return getattr(self.config, which)(*args, **over)
 
 
 def studies() -> dict[str, StudySpec]:

@@ -82,15 +82,12 @@ def training_aliases(*uses: str):
         init = cls.__init__
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            flat = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
-            if flat:
-                base = kwargs.get("training") or cls.__dataclass_fields__["training"] \
-                    .default_factory()
-                kwargs["training"] = replace(as_training(base),
-                                             **{ALIASES[k]: v for k, v in flat.items()})
-            elif isinstance(kwargs.get("training"), dict):
-                kwargs["training"] = as_training(
-                    kwargs["training"], base=cls.__dataclass_fields__["training"].default_factory())
+            flat = {ALIASES[k]: kwargs.pop(k) for k in list(kwargs) if k in names}
+            if flat or isinstance(kwargs.get("training"), dict):
+                # a dict, then the flat names, update the study's own defaults
+                default = cls.__dataclass_fields__["training"].default_factory()
+                training = as_training(kwargs.get("training", default), base=default)
+                kwargs["training"] = replace(training, **flat)
             init(self, *args, **kwargs)
 
         functools.update_wrapper(__init__, init)   # the dataclass signature, for help()

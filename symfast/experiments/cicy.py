@@ -373,7 +373,7 @@ def _exact_class_grouping(L: Any, fid: np.ndarray, E: np.ndarray, owner: np.ndar
             key = (int(classes.keys[c][0]), int(classes.keys[c][1]))
             pairs.setdefault(key, []).append(float(means[c]))
     by_pair = sorted(({"h11": h11, "h21": h21, "classes": len(v),
-                       "fraction_above_95": float(np.mean(np.array(v) > 0.95))}
+                       "fraction_above_95": fraction_above(np.array(v))}
                       for (h11, h21), v in pairs.items()), key=lambda r: -r["classes"])[:10]
     return {"classes_in_the_data": int(np.unique(cls).size),
             "manifolds_in_the_data": int(np.unique(owner).size),

@@ -109,7 +109,8 @@ class IdentifierResult:
 def run(config: IdentifierConfig, *, progress: bool = True,
         n_threads: int | None = None) -> IdentifierResult:
     """Build the data, train the identifier, score the held-out classes."""
-    from symfast.cicy import augment, distinct_inputs, equivalence_classes, feature_ids, load
+    from symfast.cicy import (augment, distinct_inputs, equivalence_classes, feature_ids,
+                              fraction_above, graph_features, load)
     from symfast.cicy._identifier import pad_matrices, train_identifier
 
     config.validate()
@@ -131,8 +132,6 @@ def run(config: IdentifierConfig, *, progress: bool = True,
     owner = np.asarray(owner)
     labels = classes.labels[owner]
     Q = pad_matrices(mats)
-    from symfast.cicy import graph_features
-
     fid = feature_ids(graph_features(mats, n_threads=n_threads))
     present = np.unique(labels)
     held = rng.choice(present, size=max(1, int(round(config.test_fraction * present.size))),
@@ -151,10 +150,10 @@ def run(config: IdentifierConfig, *, progress: bool = True,
 
     def score(cs: np.ndarray) -> dict[str, Any]:
         m = means[cs]
-        m = m[np.isfinite(m)]
-        return {"classes": int(cs.size), "classes_scored": int(m.size),
-                "fraction_above_95": float(np.mean(m > 0.95)) if m.size else float("nan"),
-                "mean_accuracy": float(m.mean()) if m.size else float("nan")}
+        scored = m[np.isfinite(m)]
+        return {"classes": int(cs.size), "classes_scored": int(scored.size),
+                "fraction_above_95": fraction_above(m),
+                "mean_accuracy": float(scored.mean()) if scored.size else float("nan")}
 
     t0 = time.perf_counter()
     held_out = score(held)

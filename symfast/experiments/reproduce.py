@@ -74,7 +74,8 @@ def report_studies() -> tuple[Study, ...]:
 
 def _config(study: Study, paper: bool, seed: int | None):
     over = {} if seed is None else {"seed": seed}
-    return study.spec.load(), study.spec.preset(paper, *study.preset_args, **over)
+    return study.spec.load(), study.spec.preset("paper" if paper else "quick",
+                                                   *study.preset_args, **over)
 
 
 def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from contextlib import ExitStack
-from typing import Sequence
 
 import numpy as np
 import torch

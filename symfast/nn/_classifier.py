@@ -12,7 +12,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
-from symfast._validation import check_array, check_float, check_int, check_seed
+from symfast._validation import check_float, check_int, check_seed
 from symfast.nn._utils import (NotFittedError, adam, check_input_X, encode_labels, epoch_bar,
                                float32_tensor, seeded, torch_threads, training_threads)
 

@@ -88,18 +88,17 @@ def _numba_reason(exc: BaseException) -> str:
     return "\n".join(keep) or type(exc).__name__
 
 
-def _python_outputs(f: Callable, kind: str, m: int) -> Callable[[np.ndarray], np.ndarray]:
-    """A vectorised V(X) that calls ``f`` row by row in Python (the fallback)."""
+def _python_outputs(f: Callable, m: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A vectorised V(X) that calls ``f`` row by row in Python (the fallback); its values
+    read as real outputs as for any callable (``real_outputs``)."""
+    from symfast.potentials._sampling import real_outputs
 
     def evaluate(X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
-        vals = [f(x) for x in X]
-        if kind == "real":
-            return np.asarray(vals, dtype=np.float64).reshape(X.shape[0])
-        v = np.asarray(vals).reshape(X.shape[0], -1)
-        if kind in ("complex", "complex_tuple"):
-            v = np.concatenate([v.real, v.imag], axis=1)
-        return np.asarray(v, dtype=np.float64)
+        if X.shape[0] == 0:
+            return np.empty((0,) if m == 1 else (0, m))
+        v = real_outputs(np.asarray([f(x) for x in X]), X.shape[0])
+        return v[:, 0] if m == 1 else v
 
     return evaluate
 
@@ -308,7 +307,7 @@ def from_function(f: Callable[[np.ndarray], Any], dim: int, *, radius: float,
             raise ValueError(f"{reason}\n(fallback=False; with fallback=True it runs in Python)")
         warnings.warn(f"{reason}\nfalling back to calling {label} in Python, point by point "
                       "(about 50x slower to sample)", NumbaFallbackWarning, stacklevel=2)
-        evaluator = _python_outputs(f, kind, m)
+        evaluator = _python_outputs(f, m)
     return Potential(name=label, dim=dim, radius=radius, polynomial=None,
                      generators=np.zeros((0, dim, dim)), group="unknown",
                      description=f"user function {getattr(f, '__qualname__', label)}",
