@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symfast.cicy import (augment, c2, canonical_form, equivalence_classes, euler,
+from symfast.cicy import (augment, c2, canonical_form, class_table, equivalence_classes, euler,
                           intersection_numbers, invariants, load)
 
 DATA = Path(os.environ.get("SYMFAST_DATA", "/nonexistent")) / "cicy3"
@@ -76,7 +76,10 @@ def test_canonical_form_sees_through_permutations_only():
 @needs_data
 def test_classes_of_the_list_and_the_known_redundancies():
     L = load(DATA)
-    E = equivalence_classes(L)
+    labels = equivalence_classes(L)                     # the contract: labels
+    E = class_table(L)
+    assert isinstance(labels, np.ndarray) and labels.shape == (7890,)
+    assert np.array_equal(labels, E.labels)
     assert len(E.labels) == 7890 and E.sizes.sum() == 7890
     raw = json.load(gzip.open(DATA / "cicy3o.json.gz"))
     pairs = [(int(k) - 1, j - 1) for k, v in raw.items() for j in v["redun"] if j <= 7890]

@@ -2,7 +2,8 @@
 graph features."""
 
 from symfast.cicy._augment import MAX_NODES, augment, contract_identity, expand_identity
-from symfast.cicy._classes import EquivalenceClasses, canonical_form, equivalence_classes
+from symfast.cicy._classes import (EquivalenceClasses, canonical_form, class_table,
+                                   equivalence_classes)
 from symfast.cicy._features import FEATURE_NAMES, graph_features, pack, spectra
 from symfast.cicy._invariants import Invariants, c2, intersection_numbers, invariants
 from symfast.cicy._load import CICYList, load
@@ -12,7 +13,7 @@ from symfast.cicy._topology import check_configuration, euler
 
 __all__ = ["CICYList", "EquivalenceClasses", "FEATURE_NAMES", "Invariants", "MAX_NODES",
            "augment", "c2", "canonical_form", "check_configuration", "contract_identity",
-           "copies_only", "distinct_inputs", "equivalence_classes", "euler", "expand_identity",
+           "class_table", "copies_only", "distinct_inputs", "equivalence_classes", "euler", "expand_identity",
            "feature_ids", "fraction_above", "graph_features", "intersection_numbers",
            "invariants", "load", "manifold_means", "matches_before_jump",
            "neighbour_accuracy", "pack", "spectra"]

@@ -147,9 +147,10 @@ class EquivalenceClasses:
         return int(self.sizes.size)
 
 
-def equivalence_classes(cicy_list: Any, *, matrices: Sequence[np.ndarray] | None = None,
+def class_table(cicy_list: Any, *, matrices: Sequence[np.ndarray] | None = None,
                         n_threads: int | None = None) -> EquivalenceClasses:
-    """Group a CICY list by exact invariants: h11, h21 and canonical (c2, d).
+    """Classes of exact invariants with their keys and sizes (what
+    :func:`equivalence_classes` returns the labels of).
 
     Parameters
     ----------
@@ -163,6 +164,7 @@ def equivalence_classes(cicy_list: Any, *, matrices: Sequence[np.ndarray] | None
     Returns
     -------
     EquivalenceClasses
+        ``labels`` (n,), ``keys`` and ``sizes`` (n_classes,).
     """
     from symfast.cicy._invariants import invariants
 
@@ -183,6 +185,31 @@ def equivalence_classes(cicy_list: Any, *, matrices: Sequence[np.ndarray] | None
         labels[i] = index[full]
     return EquivalenceClasses(labels=labels, keys=keys,
                               sizes=np.bincount(labels, minlength=len(keys)))
+
+
+def equivalence_classes(cicy_list: Any, *, matrices: Sequence[np.ndarray] | None = None,
+                        n_threads: int | None = None) -> np.ndarray:
+    """Group a CICY list by exact invariants: h11, h21 and canonical (c2, d).
+
+    Two entries share a label when their h11, h21, c2 . J_r and d_rst agree up to one
+    simultaneous permutation of the rows (see :func:`canonical_form`); no other change
+    of basis is tried.  :func:`class_table` gives the keys and sizes as well.
+
+    Parameters
+    ----------
+    cicy_list : CICYList
+        Its h11 and h21, and its matrices unless ``matrices`` is given.
+    matrices : sequence of array_like, optional
+        Other configuration matrices of the same manifolds (the favourable list's),
+        in the list's order.
+    n_threads : int, optional
+
+    Returns
+    -------
+    labels : ndarray of shape (n,), int64
+        Class of each entry, numbered by first appearance.
+    """
+    return class_table(cicy_list, matrices=matrices, n_threads=n_threads).labels
 
 
 def topology_report(data: str | None = None, *, n_threads: int | None = None
@@ -238,7 +265,7 @@ def topology_report(data: str | None = None, *, n_threads: int | None = None
     for name, mats in (("original", L.matrices), ("favourable", F.matrices if F else None)):
         if mats is None:
             continue
-        E = equivalence_classes(L, matrices=mats, n_threads=n_threads)
+        E = class_table(L, matrices=mats, n_threads=n_threads)
         multi = np.flatnonzero(E.sizes > 1)
         out[name] = {
             "classes": E.n_classes,

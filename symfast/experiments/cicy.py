@@ -361,9 +361,9 @@ def _exact_class_grouping(L: Any, fid: np.ndarray, E: np.ndarray, owner: np.ndar
     of exact invariants" (symfast.cicy.equivalence_classes of the original matrices):
     the share of classes above 95 %, overall and per Hodge pair (the 10 pairs with the
     most classes)."""
-    from symfast.cicy import equivalence_classes
+    from symfast.cicy import class_table
 
-    classes = equivalence_classes(L, n_threads=search_args.get("n_threads"))
+    classes = class_table(L, n_threads=search_args.get("n_threads"))
     cls = classes.labels[owner]
     res = distinct_inputs(fid, E, cls, scored, **search_args)
     means = res.pop("owner_means")

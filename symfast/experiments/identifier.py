@@ -119,7 +119,7 @@ def run(config: IdentifierConfig, *, progress: bool = True,
     rng = np.random.default_rng(derive_seed(config.seed, "identifier-split"))
     stages.start("classes and configurations")
     L = load(config.data)
-    classes = equivalence_classes(L, n_threads=n_threads)
+    class_of = equivalence_classes(L, n_threads=n_threads)
     usable = np.flatnonzero(~(L.is_product & (L.h11 == 0) & (L.h21 == 0)))
     if config.n_manifolds is not None and config.n_manifolds < usable.size:
         usable = np.sort(rng.choice(usable, config.n_manifolds, replace=False))
@@ -130,7 +130,7 @@ def run(config: IdentifierConfig, *, progress: bool = True,
         mats.extend(a)
         owner.extend([int(i)] * len(a))
     owner = np.asarray(owner)
-    labels = classes.labels[owner]
+    labels = class_of[owner]
     Q = pad_matrices(mats)
     fid = feature_ids(graph_features(mats, n_threads=n_threads))
     present = np.unique(labels)
