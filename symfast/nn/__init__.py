@@ -1,15 +1,19 @@
-"""Torch models behind an estimator API (``fit``, ``predict``, ``embed``, ``score``).
+"""Torch models behind an estimator API (``fit``, ``predict``, ``embed``, ``score``), and
+:func:`fit_many`, which trains many of them at once.
 
 Importing this subpackage imports torch.
 """
 
 from symfast.nn._autoencoder import TaskAutoencoder, sensitivity
+from symfast.nn._batched import fit_many
 from symfast.nn._classifier import ACTIVATIONS as CLASSIFIER_ACTIVATIONS
 from symfast.nn._classifier import EmbeddingClassifier
-from symfast.nn._regressor import GradientRegressor
 from symfast.nn._feature_sep import FeatureSeparation, separation_loss
-from symfast.nn._scored import LatticeCNN, ScoredTraining, mlp, train_and_score
+from symfast.nn._regressor import GradientRegressor
+from symfast.nn._scored import (LatticeCNN, ScoredClassifier, ScoredTraining, mlp,
+                                train_and_score)
 
 __all__ = ["CLASSIFIER_ACTIVATIONS", "EmbeddingClassifier", "FeatureSeparation",
-           "GradientRegressor", "LatticeCNN", "ScoredTraining", "TaskAutoencoder", "mlp",
-           "sensitivity", "separation_loss", "train_and_score"]
+           "GradientRegressor", "LatticeCNN", "ScoredClassifier", "ScoredTraining",
+           "TaskAutoencoder", "fit_many", "mlp", "sensitivity", "separation_loss",
+           "train_and_score"]

@@ -34,6 +34,11 @@ class _AE(nn.Module):
         z = self.encoder(x)
         return z, self.energy(z)[:, 0], self.decoder(z)
 
+    def forward_stacked(self, r, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The forward of M stacked copies (:func:`symfast.nn.fit_many`): x (M, b, n_in)."""
+        z = r(self.encoder, "encoder", x)
+        return z, r(self.energy, "energy", z)[..., 0], r(self.decoder, "decoder", z)
+
 
 class TaskAutoencoder(TransformerMixin, BaseEstimator):
     """Encoder (``hidden`` ReLU) -> latent -> linear target head + decoder (``hidden`` ReLU).
@@ -84,28 +89,12 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
 
     def fit(self, X: np.ndarray, target: np.ndarray) -> "TaskAutoencoder":
         """Train on inputs X of shape (n_samples, n_features) and targets of shape (n_samples,)."""
-        check_int(self.latent_dim, "latent_dim", minimum=1)
-        check_int(self.hidden, "hidden", minimum=1)
-        epochs = check_int(self.epochs, "epochs", minimum=1)
-        batch_size = check_int(self.batch_size, "batch_size", minimum=1)
-        check_float(self.learning_rate, "learning_rate", positive=True)
-        check_float(self.decay, "decay", positive=True, maximum=1.0)
-        check_float(self.target_weight, "target_weight", minimum=0.0)
-        seed = check_seed(self.seed)
-        Xa = check_array(X, "X", ndim=2, min_rows=2)
-        t = check_array(target, "target", ndim=1)
-        if t.shape[0] != Xa.shape[0]:
-            raise ValueError(f"X and target must have the same number of rows, got "
-                             f"{Xa.shape[0]} and {t.shape[0]}")
-        self.n_features_in_ = Xa.shape[1]
-        self.target_mean_, self.target_scale_ = float(t.mean()), float(t.std()) or 1.0
-        xt = float32_tensor(Xa, "X")
-        tt = float32_tensor((t - self.target_mean_) / self.target_scale_, "target")
-        t0 = time.perf_counter()
-        self.history_: list[dict[str, float]] = []
+        st = self._prepare(X, target)
+        xt, tt, seed = st["xt"], st["tt"], st["seed"]
+        epochs, batch_size = int(self.epochs), int(self.batch_size)
         with ExitStack() as stack:
             gen = stack.enter_context(seeded(seed))
-            net = _AE(Xa.shape[1], int(self.hidden), int(self.latent_dim))
+            net = _AE(xt.shape[1], int(self.hidden), int(self.latent_dim))
             # threads chosen after the net exists: small networks train faster on one
             stack.enter_context(torch_threads(training_threads(self.n_threads, net, batch_size)))
             opt = torch.optim.NAdam(net.parameters(), lr=self.learning_rate)
@@ -126,16 +115,74 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
                     opt.step()
                     sums += np.array([l_target.item(), l_rec.item()]) * idx.numel()
                 sched.step()
-                self.history_.append({"target_mse": sums[0] / n, "reconstruction_mse": sums[1] / n})
+                self._end_epoch(sums / n)
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(energy=f"{sums[0] / n:.2e}", recon=f"{sums[1] / n:.2e}")
             if bar is not None:
                 bar.close()
+        self._finish(net, st["t0"])
+        return self
+
+    # -- the pieces fit and fit_many share ------------------------------------------
+    def _prepare(self, X: np.ndarray, target: np.ndarray) -> dict:
+        check_int(self.latent_dim, "latent_dim", minimum=1)
+        check_int(self.hidden, "hidden", minimum=1)
+        check_int(self.epochs, "epochs", minimum=1)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        check_float(self.learning_rate, "learning_rate", positive=True)
+        check_float(self.decay, "decay", positive=True, maximum=1.0)
+        check_float(self.target_weight, "target_weight", minimum=0.0)
+        seed = check_seed(self.seed)
+        Xa = check_array(X, "X", ndim=2, min_rows=2)
+        t = check_array(target, "target", ndim=1)
+        if t.shape[0] != Xa.shape[0]:
+            raise ValueError(f"X and target must have the same number of rows, got "
+                             f"{Xa.shape[0]} and {t.shape[0]}")
+        self.n_features_in_ = Xa.shape[1]
+        self.target_mean_, self.target_scale_ = float(t.mean()), float(t.std()) or 1.0
+        self.history_: list[dict[str, float]] = []
+        return {"seed": seed, "t0": time.perf_counter(), "xt": float32_tensor(Xa, "X"),
+                "tt": float32_tensor((t - self.target_mean_) / self.target_scale_, "target")}
+
+    def _end_epoch(self, means: np.ndarray) -> None:
+        self.history_.append({"target_mse": float(means[0]),
+                              "reconstruction_mse": float(means[1])})
+
+    def _finish(self, net: nn.Module, t0: float) -> None:
         net.eval()
         self.net_ = net
         self.fit_time_ = time.perf_counter() - t0
-        return self
+
+    def _batched_plan(self, X: np.ndarray, target: np.ndarray):
+        """This fit as one member of :func:`symfast.nn.fit_many`."""
+        from symfast.nn._batched import BatchedPlan
+
+        st = self._prepare(X, target)
+        with seeded(st["seed"]) as gen:
+            net = _AE(st["xt"].shape[1], int(self.hidden), int(self.latent_dim))
+        w = float(self.target_weight)
+
+        def loss(out, targets, weight, params):
+            _, e, rec = out
+            x, t = targets
+            w_sum = weight.sum(1)
+            l_target = (((e - t) ** 2) * weight).sum(1) / w_sum
+            l_rec = (((rec - x) ** 2).mean(2) * weight).sum(1) / w_sum
+            return w * l_target + l_rec, torch.stack([l_target, l_rec], 1).detach()
+
+        def end_epoch(epoch: int, logs: np.ndarray) -> bool:
+            self._end_epoch(logs)
+            return False
+
+        return BatchedPlan(net=net, generator=gen, inputs=st["xt"], targets=(st["xt"], st["tt"]),
+                           batch_size=int(self.batch_size), epochs=int(self.epochs),
+                           learning_rate=float(self.learning_rate), optimizer="nadam",
+                           lr_decay=float(self.decay), loss=loss, end_epoch=end_epoch,
+                           state=st)
+
+    def _batched_finish(self, plan) -> None:
+        self._finish(plan.net, plan.state["t0"])
 
     def _tensor(self, X: np.ndarray) -> torch.Tensor:
         if not hasattr(self, "net_"):

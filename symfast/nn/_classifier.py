@@ -53,6 +53,11 @@ class _Net(nn.Module):
         e = self.embed(x)
         return [head(e) for head in self.heads]
 
+    def forward_stacked(self, r, x: torch.Tensor) -> list[torch.Tensor]:
+        """The forward of M stacked copies (:func:`symfast.nn.fit_many`): x (M, b, n_in)."""
+        e = r(self.trunk, "trunk", (x - r.buffer("mean")[:, None]) / r.buffer("scale")[:, None])
+        return [r(head, f"heads.{i}", e) for i, head in enumerate(self.heads)]
+
 
 class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
     """An MLP classifier whose last hidden layer is the embedding.
@@ -216,60 +221,24 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         (same machine and thread count).  The file is removed when training ends.
         """
         self._check_params()
-        if y is None:
-            raise ValueError("EmbeddingClassifier requires y to be passed, but the target y "
-                             "is None")
-        X_arr = check_input_X(X, "X", "EmbeddingClassifier")
-        if X_arr.shape[0] < 2:
-            raise ValueError(f"n_samples={X_arr.shape[0]}: at least 2 samples are needed to "
-                             "train, got 1 sample")
-        codes, self.head_classes_ = encode_labels(y, X_arr.shape[0])
-        self.classes_ = (self.head_classes_[0] if len(self.head_classes_) == 1
-                         else self.head_classes_)
-        self.n_features_in_ = X_arr.shape[1]
-        self.n_heads_ = codes.shape[1]
-        seed = int(self.seed)
         t0 = time.perf_counter()
-
-        rng = np.random.default_rng(seed)
-        n = X_arr.shape[0]
-        n_val = int(round(self.validation_fraction * n))
-        if n_val > 0:
-            from sklearn.model_selection import train_test_split
-
-            strat = codes[:, 0]
-            counts = np.bincount(strat)
-            stratify = strat if counts.min() >= 2 and n_val >= counts.size else None
-            tr_idx, va_idx = train_test_split(np.arange(n), test_size=n_val,
-                                              random_state=seed, stratify=stratify)
-        else:
-            tr_idx, va_idx = rng.permutation(n), np.arange(0)
-        Xt = float32_tensor(X_arr[tr_idx], "X")
-        yt = torch.from_numpy(codes[tr_idx])
-        Xv = float32_tensor(X_arr[va_idx], "X")
-        yv = torch.from_numpy(codes[va_idx])
-
+        st = self._prepare(X, y)
+        Xt, yt = st["Xt"], st["yt"]
         every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
-        fingerprint = self._fingerprint(X_arr, codes) if checkpoint is not None else ""
+        fingerprint = (self._fingerprint(st["X"], st["codes"]) if checkpoint is not None
+                       else "")
         with ExitStack() as stack:
-            gen = stack.enter_context(seeded(seed))
-            net = _Net(self.n_features_in_, self.hidden, self.embed_dim,
-                       [len(c) for c in self.head_classes_], tuple(self.batch_norm),
-                       self.embedding_activation, self.activation)
+            gen = stack.enter_context(seeded(st["seed"]))
+            net = self._build_net(Xt)
             # threads chosen after the net exists: small networks train faster on one
             stack.enter_context(torch_threads(
                 training_threads(self.n_threads, net, self.batch_size)))
             l2 = ([(lin.weight, float(v)) for lin, v in zip(net.dense, self.layer_l2)
                    if float(v) > 0] if self.layer_l2 is not None else [])
-            if self.standardize:
-                net.mean.copy_(Xt.mean(0))
-                net.scale.copy_(Xt.std(0).clamp_min(1e-12))
             opt = adam(net.parameters(), self.learning_rate, self.weight_decay)
             loss_fn = nn.CrossEntropyLoss()
-            self.history_ = []
             bar = epoch_bar(self.max_epochs, self.progress, "training")
             n_tr = Xt.shape[0]
-            best_acc, best_state, best_epoch = -1.0, None, 0
             first = 1
             saved = _load_checkpoint(checkpoint, fingerprint)
             if saved is not None:
@@ -277,7 +246,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
                 opt.load_state_dict(saved["opt"])
                 gen.set_state(saved["gen"])
                 self.history_ = saved["history"]
-                best_acc, best_state, best_epoch = saved["best"]
+                st["best"] = saved["best"]
                 first = saved["epoch"] + 1
                 if bar is not None:
                     bar.update(saved["epoch"])
@@ -297,38 +266,139 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
                     loss.backward()
                     opt.step()
                     total += float(loss.detach()) * idx.numel()
-                val_acc = (_accuracy(net, Xv, yv) if n_val > 0 else _accuracy(net, Xt, yt))
-                self.history_.append({"epoch": epoch, "loss": total / n_tr,
-                                      "val_accuracy": val_acc})
+                stop = self._end_epoch(st, net, epoch, total / n_tr)
                 if checkpoint is not None and epoch % every == 0:
                     _save_checkpoint(checkpoint, {
                         "fingerprint": fingerprint, "epoch": epoch, "net": net.state_dict(),
                         "opt": opt.state_dict(), "gen": gen.get_state(),
-                        "history": self.history_, "best": (best_acc, best_state, best_epoch)})
+                        "history": self.history_, "best": st["best"]})
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{total / n_tr:.4f}", val_acc=f"{val_acc:.4f}")
-                if val_acc >= self.target_accuracy:
+                    bar.set_postfix(loss=f"{total / n_tr:.4f}",
+                                    val_acc=f"{self.history_[-1]['val_accuracy']:.4f}")
+                if stop:
                     break
-                if self.restore_best and val_acc > best_acc:
-                    best_acc, best_epoch = val_acc, epoch
-                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             if bar is not None:
                 bar.close()
             if checkpoint is not None and os.path.exists(checkpoint):
                 os.remove(checkpoint)
-            if (self.restore_best and best_state is not None
-                    and self.history_[-1]["val_accuracy"] < self.target_accuracy
-                    and best_acc > self.history_[-1]["val_accuracy"]):
-                net.load_state_dict(best_state)
-                self.history_.append({"epoch": best_epoch, "loss": float("nan"),
-                                      "val_accuracy": best_acc, "restored": True})
+            self._finish(st, net, t0)
+        return self
+
+    # -- the pieces fit and fit_many share ------------------------------------------
+    def _prepare(self, X: np.ndarray, y: np.ndarray) -> dict:
+        """Validate X and y, encode the labels and split off the validation set."""
+        if y is None:
+            raise ValueError("EmbeddingClassifier requires y to be passed, but the target y "
+                             "is None")
+        X_arr = check_input_X(X, "X", "EmbeddingClassifier")
+        if X_arr.shape[0] < 2:
+            raise ValueError(f"n_samples={X_arr.shape[0]}: at least 2 samples are needed to "
+                             "train, got 1 sample")
+        codes, self.head_classes_ = encode_labels(y, X_arr.shape[0])
+        self.classes_ = (self.head_classes_[0] if len(self.head_classes_) == 1
+                         else self.head_classes_)
+        self.n_features_in_ = X_arr.shape[1]
+        self.n_heads_ = codes.shape[1]
+        seed = int(self.seed)
+        rng = np.random.default_rng(seed)
+        n = X_arr.shape[0]
+        n_val = int(round(self.validation_fraction * n))
+        if n_val > 0:
+            from sklearn.model_selection import train_test_split
+
+            strat = codes[:, 0]
+            counts = np.bincount(strat)
+            stratify = strat if counts.min() >= 2 and n_val >= counts.size else None
+            tr_idx, va_idx = train_test_split(np.arange(n), test_size=n_val,
+                                              random_state=seed, stratify=stratify)
+        else:
+            tr_idx, va_idx = rng.permutation(n), np.arange(0)
+        self.history_ = []
+        return {"X": X_arr, "codes": codes, "seed": seed, "n_val": n_val,
+                "Xt": float32_tensor(X_arr[tr_idx], "X"), "yt": torch.from_numpy(codes[tr_idx]),
+                "Xv": float32_tensor(X_arr[va_idx], "X"), "yv": torch.from_numpy(codes[va_idx]),
+                "best": (-1.0, None, 0)}
+
+    def _build_net(self, Xt: torch.Tensor) -> _Net:
+        """The network, initialised from torch's global generator (seeded by the caller)."""
+        net = _Net(self.n_features_in_, self.hidden, self.embed_dim,
+                   [len(c) for c in self.head_classes_], tuple(self.batch_norm),
+                   self.embedding_activation, self.activation)
+        if self.standardize:
+            net.mean.copy_(Xt.mean(0))
+            net.scale.copy_(Xt.std(0).clamp_min(1e-12))
+        return net
+
+    def _end_epoch(self, st: dict, net: _Net, epoch: int, loss: float) -> bool:
+        """Record the epoch and the best weights so far; True when training should stop."""
+        val_acc = (_accuracy(net, st["Xv"], st["yv"]) if st["n_val"] > 0
+                   else _accuracy(net, st["Xt"], st["yt"]))
+        self.history_.append({"epoch": epoch, "loss": loss, "val_accuracy": val_acc})
+        if val_acc >= self.target_accuracy:
+            return True
+        if self.restore_best and val_acc > st["best"][0]:
+            st["best"] = (val_acc, {k: v.detach().clone() for k, v in net.state_dict().items()},
+                          epoch)
+        return False
+
+    def _finish(self, st: dict, net: _Net, t0: float) -> None:
+        best_acc, best_state, best_epoch = st["best"]
+        if (self.restore_best and best_state is not None
+                and self.history_[-1]["val_accuracy"] < self.target_accuracy
+                and best_acc > self.history_[-1]["val_accuracy"]):
+            net.load_state_dict(best_state)
+            self.history_.append({"epoch": best_epoch, "loss": float("nan"),
+                                  "val_accuracy": best_acc, "restored": True})
         net.eval()
         self.net_ = net
         self.n_epochs_ = sum(1 for h in self.history_ if not h.get("restored"))
         self.val_accuracy_ = self.history_[-1]["val_accuracy"]
         self.fit_time_ = time.perf_counter() - t0
-        return self
+
+    def _batched_plan(self, X: np.ndarray, y: np.ndarray):
+        """This fit as one member of :func:`symfast.nn.fit_many`."""
+        from symfast.nn._batched import BatchedPlan
+
+        self._check_params()
+        if self.batch_norm:
+            raise ValueError("fit_many cannot batch an EmbeddingClassifier with batch_norm "
+                             "(batch statistics change with padding); fit it alone")
+        t0 = time.perf_counter()
+        st = self._prepare(X, y)
+        with seeded(st["seed"]) as gen:
+            net = self._build_net(st["Xt"])
+        l2 = ([(f"trunk.{_dense_index(net, i)}.weight", float(v))
+               for i, v in enumerate(self.layer_l2) if float(v) > 0]
+              if self.layer_l2 is not None else [])
+        n_heads = self.n_heads_
+
+        def loss(out, targets, weight, params):
+            codes, = targets
+            w_sum = weight.sum(1)
+            total = 0
+            for h in range(n_heads):
+                lg = out[h]
+                ce = nn.functional.cross_entropy(lg.reshape(-1, lg.shape[-1]),
+                                                 codes[..., h].reshape(-1), reduction="none")
+                total = total + (ce.view_as(weight) * weight).sum(1) / w_sum
+            for name, v in l2:
+                total = total + v * params[name].pow(2).sum((1, 2))
+            return total, total.detach()[:, None]
+
+        st["t0"] = t0
+        return BatchedPlan(
+            net=net, generator=gen, inputs=st["Xt"], targets=(st["yt"],),
+            batch_size=int(self.batch_size), epochs=int(self.max_epochs),
+            learning_rate=float(self.learning_rate), weight_decay=float(self.weight_decay),
+            loss=loss, end_epoch=lambda epoch, logs: self._end_epoch(st, net, epoch,
+                                                                      float(logs[0])),
+            score=lambda: self.history_[-1]["val_accuracy"], state=st)
+
+    def _batched_finish(self, plan) -> None:
+        net = plan.net
+        net.train()
+        self._finish(plan.state, net, plan.state["t0"])
 
     def _fingerprint(self, X: np.ndarray, codes: np.ndarray) -> str:
         """What a checkpoint must match: the data and every training parameter."""
@@ -398,6 +468,12 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         xt = self._check_X(X)
         with torch_threads(self.n_threads), torch.no_grad():
             return np.ascontiguousarray(self.net_.embed(xt).numpy(), dtype=np.float32)
+
+
+def _dense_index(net: _Net, layer: int) -> int:
+    """Position in ``net.trunk`` of dense layer ``layer``."""
+    lin = net.dense[layer]
+    return next(i for i, m in enumerate(net.trunk) if m is lin)
 
 
 def _accuracy(net: _Net, X: torch.Tensor, codes: torch.Tensor) -> float:

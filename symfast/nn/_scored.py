@@ -13,11 +13,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (adam, encode_labels, float32_tensor, seeded, torch_threads,
-                               training_threads)
+from symfast.nn._utils import (NotFittedError, adam, encode_labels, float32_tensor, seeded,
+                               torch_threads, training_threads)
 
 
 @dataclass
@@ -95,6 +96,9 @@ def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
                     model: Callable[[int, int], nn.Module] | None = None) -> ScoredTraining:
     """Train an MLP classifier with Adam and score it on the test set after every epoch.
 
+    The function form of :class:`ScoredClassifier` (its ``result_``); to train many at
+    once, give ScoredClassifiers to :func:`symfast.nn.fit_many`.
+
     Parameters
     ----------
     X_train : ndarray of shape (n_train, n_features)
@@ -103,73 +107,187 @@ def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
     X_test : ndarray of shape (n_test, n_features)
     y_test : ndarray of shape (n_test,)
         Labels from the same set as ``y_train``.
-    hidden : sequence of int, default=(64,)
-        Widths of the ReLU hidden layers (empty: logistic regression).
-    model : callable, optional
-        ``model(n_features, n_classes)`` builds the network instead of the MLP
-        (for example a :class:`LatticeCNN`); ``hidden`` is then unused.
-    epochs, batch_size : int
-    learning_rate : float
-    standardize : bool, default=True
-        Centre and scale features with the training statistics.
-    seed : int
-        Seeds initialisation and shuffling.
-    n_threads : int, optional
-        torch intra-op threads.  Default: one thread for training a small network
-        (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
-        thread is no slower and leaves the other cores free) and torch's default otherwise.
+    hidden, model, epochs, batch_size, learning_rate, standardize, seed, n_threads
+        As for :class:`ScoredClassifier`.
 
     Returns
     -------
     ScoredTraining
     """
-    Xtr = check_array(X_train, "X_train", ndim=2, min_rows=2)
-    Xte = check_array(X_test, "X_test", ndim=2, min_rows=1, n_features=Xtr.shape[1])
-    codes, (classes,) = encode_labels(np.asarray(y_train).reshape(-1), Xtr.shape[0])
-    y_te = np.asarray(y_test).reshape(-1)
-    if y_te.shape[0] != Xte.shape[0]:
-        raise ValueError(f"X_test and y_test must have the same number of rows, got "
-                         f"{Xte.shape[0]} and {y_te.shape[0]}")
-    te_codes = np.searchsorted(classes, y_te)
-    if np.any(te_codes >= classes.size) or np.any(classes[np.minimum(te_codes, classes.size - 1)]
-                                                  != y_te):
-        raise ValueError("y_test holds labels that y_train does not")
-    if isinstance(hidden, (int, np.integer)) or any(int(h) < 1 for h in hidden):
-        raise ValueError(f"hidden must be a sequence of positive ints, got {hidden!r}")
-    epochs = check_int(epochs, "epochs", minimum=1)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    learning_rate = check_float(learning_rate, "learning_rate", positive=True)
-    seed = check_seed(seed)
+    return ScoredClassifier(hidden, epochs=epochs, batch_size=batch_size,
+                            learning_rate=learning_rate, standardize=standardize, seed=seed,
+                            n_threads=n_threads, model=model).fit(
+        X_train, y_train, X_test, y_test).result_
 
-    if standardize:
-        mean, scale = Xtr.mean(0), Xtr.std(0)
-        scale[scale < 1e-12] = 1.0
-        Xtr, Xte = (Xtr - mean) / scale, (Xte - mean) / scale
-    xt = float32_tensor(Xtr, "X_train")
-    yt = torch.from_numpy(codes[:, 0])
-    xv = float32_tensor(Xte, "X_test")
-    yv = torch.from_numpy(te_codes.astype(np.int64))
-    curve: list[float] = []
-    with ExitStack() as stack:
-        gen = stack.enter_context(seeded(seed))
-        net = (mlp(xt.shape[1], hidden, classes.size) if model is None
-               else model(xt.shape[1], classes.size))
-        # threads chosen after the net exists: small networks train faster on one
-        stack.enter_context(torch_threads(training_threads(n_threads, net, batch_size)))
-        opt = adam(net.parameters(), learning_rate)
-        loss_fn = nn.CrossEntropyLoss()
-        n = xt.shape[0]
-        for _ in range(epochs):
-            perm = torch.randperm(n, generator=gen)
-            for start in range(0, n, batch_size):
-                idx = perm[start:start + batch_size]
-                loss = loss_fn(net(xt[idx]), yt[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+
+class ScoredClassifier(ClassifierMixin, BaseEstimator):
+    """An MLP classifier trained with Adam for a fixed number of epochs and scored on a
+    test set after every epoch (the dual-representation studies' protocol).
+
+    Parameters
+    ----------
+    hidden : sequence of int, default=(64,)
+        Widths of the ReLU hidden layers (empty: logistic regression).
+    epochs : int, default=100
+    batch_size : int, default=64
+    learning_rate : float, default=1e-3
+    standardize : bool, default=True
+        Centre and scale features with the training statistics.
+    seed : int, default=0
+        Seeds initialisation and shuffling.
+    n_threads : int, optional
+        torch intra-op threads.  Default: one thread for training a small network
+        (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
+        thread is no slower and leaves the other cores free) and torch's default otherwise.
+    model : callable, optional
+        ``model(n_features, n_classes)`` builds the network instead of the MLP
+        (for example a :class:`LatticeCNN`); ``hidden`` is then unused.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    result_ : ScoredTraining
+        Test accuracy after every epoch, its best and final values, the final training
+        accuracy (the test figures are NaN when ``fit`` had no test set).
+    net_ : nn.Module
+    """
+
+    def __init__(self, hidden: Sequence[int] = (64,), *, epochs: int = 100, batch_size: int = 64,
+                 learning_rate: float = 1e-3, standardize: bool = True, seed: int = 0,
+                 n_threads: int | None = None,
+                 model: Callable[[int, int], nn.Module] | None = None):
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.standardize = standardize
+        self.seed = seed
+        self.n_threads = n_threads
+        self.model = model
+
+    def _prepare(self, X_train, y_train, X_test, y_test) -> dict:
+        Xtr = check_array(X_train, "X_train", ndim=2, min_rows=2)
+        codes, (classes,) = encode_labels(np.asarray(y_train).reshape(-1), Xtr.shape[0])
+        if X_test is None:
+            Xte, te_codes = Xtr[:0], np.zeros(0, dtype=np.int64)
+        else:
+            Xte = check_array(X_test, "X_test", ndim=2, min_rows=1, n_features=Xtr.shape[1])
+            if y_test is None:
+                raise ValueError("y_test is needed with X_test")
+            y_te = np.asarray(y_test).reshape(-1)
+            if y_te.shape[0] != Xte.shape[0]:
+                raise ValueError(f"X_test and y_test must have the same number of rows, got "
+                                 f"{Xte.shape[0]} and {y_te.shape[0]}")
+            te_codes = np.searchsorted(classes, y_te)
+            if np.any(te_codes >= classes.size) or np.any(
+                    classes[np.minimum(te_codes, classes.size - 1)] != y_te):
+                raise ValueError("y_test holds labels that y_train does not")
+        hidden = self.hidden
+        if isinstance(hidden, (int, np.integer)) or any(int(h) < 1 for h in hidden):
+            raise ValueError(f"hidden must be a sequence of positive ints, got {hidden!r}")
+        check_int(self.epochs, "epochs", minimum=1)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        check_float(self.learning_rate, "learning_rate", positive=True)
+        seed = check_seed(self.seed)
+        self.classes_ = classes
+        self.n_features_in_ = Xtr.shape[1]
+        self.mean_, self.scale_ = np.zeros(Xtr.shape[1]), np.ones(Xtr.shape[1])
+        if self.standardize:
+            mean, scale = Xtr.mean(0), Xtr.std(0)
+            scale[scale < 1e-12] = 1.0
+            Xtr, Xte = (Xtr - mean) / scale, (Xte - mean) / scale
+            self.mean_, self.scale_ = mean, scale
+        return {"seed": seed, "xt": float32_tensor(Xtr, "X_train"),
+                "yt": torch.from_numpy(codes[:, 0]), "xv": float32_tensor(Xte, "X_test"),
+                "yv": torch.from_numpy(te_codes.astype(np.int64)), "curve": []}
+
+    def _build_net(self, st: dict) -> nn.Module:
+        n_in, k = st["xt"].shape[1], self.classes_.size
+        return mlp(n_in, self.hidden, k) if self.model is None else self.model(n_in, k)
+
+    def _end_epoch(self, st: dict, net: nn.Module) -> None:
+        if st["xv"].shape[0]:
             with torch.no_grad():
-                curve.append(float((net(xv).argmax(1) == yv).float().mean()))
+                st["curve"].append(float((net(st["xv"]).argmax(1) == st["yv"]).float().mean()))
+
+    def _finish(self, st: dict, net: nn.Module) -> None:
         with torch.no_grad():
-            train_acc = float((net(xt).argmax(1) == yt).float().mean())
-    return ScoredTraining(best_test_accuracy=max(curve), final_test_accuracy=curve[-1],
-                         train_accuracy=train_acc, test_curve=curve)
+            train_acc = float((net(st["xt"]).argmax(1) == st["yt"]).float().mean())
+        curve = st["curve"]
+        nan = float("nan")
+        self.result_ = ScoredTraining(best_test_accuracy=max(curve) if curve else nan,
+                                      final_test_accuracy=curve[-1] if curve else nan,
+                                      train_accuracy=train_acc, test_curve=curve)
+        self.net_ = net
+
+    def fit(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
+            y_test: np.ndarray | None = None) -> "ScoredClassifier":
+        """Train on X (n, n_features) and y (n,), scoring on X_test and y_test after every
+        epoch; returns ``self``."""
+        st = self._prepare(X, y, X_test, y_test)
+        xt, yt = st["xt"], st["yt"]
+        batch_size = int(self.batch_size)
+        with ExitStack() as stack:
+            gen = stack.enter_context(seeded(st["seed"]))
+            net = self._build_net(st)
+            # threads chosen after the net exists: small networks train faster on one
+            stack.enter_context(torch_threads(training_threads(self.n_threads, net,
+                                                               batch_size)))
+            opt = adam(net.parameters(), self.learning_rate)
+            loss_fn = nn.CrossEntropyLoss()
+            n = xt.shape[0]
+            for _ in range(int(self.epochs)):
+                perm = torch.randperm(n, generator=gen)
+                for start in range(0, n, batch_size):
+                    idx = perm[start:start + batch_size]
+                    loss = loss_fn(net(xt[idx]), yt[idx])
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                self._end_epoch(st, net)
+            self._finish(st, net)
+        return self
+
+    def _batched_plan(self, X, y, X_test=None, y_test=None):
+        """This fit as one member of :func:`symfast.nn.fit_many`."""
+        from symfast.nn._batched import BatchedPlan
+
+        st = self._prepare(X, y, X_test, y_test)
+        with seeded(st["seed"]) as gen:
+            net = self._build_net(st)
+
+        def end_epoch(epoch: int, logs: np.ndarray) -> bool:
+            self._end_epoch(st, net)
+            return False
+
+        return BatchedPlan(net=net, generator=gen, inputs=st["xt"], targets=(st["yt"],),
+                           batch_size=int(self.batch_size), epochs=int(self.epochs),
+                           learning_rate=float(self.learning_rate), loss=_mean_cross_entropy,
+                           end_epoch=end_epoch,
+                           score=lambda: st["curve"][-1] if st["curve"] else float("nan"),
+                           state=st)
+
+    def _batched_finish(self, plan) -> None:
+        self._finish(plan.state, plan.net)
+
+    def _check_X(self, X: np.ndarray) -> torch.Tensor:
+        if not hasattr(self, "net_"):
+            raise NotFittedError("this ScoredClassifier is not fitted yet; call fit(X, y)")
+        arr = check_array(X, "X", ndim=2, n_features=self.n_features_in_)
+        return float32_tensor((arr - self.mean_) / self.scale_, "X")
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted labels, shape (n_samples,)."""
+        xt = self._check_X(X)
+        with torch_threads(self.n_threads), torch.no_grad():
+            return self.classes_[self.net_(xt).argmax(1).numpy()]
+
+
+def _mean_cross_entropy(out: torch.Tensor, targets: tuple[torch.Tensor, ...],
+                        weight: torch.Tensor, params: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each member's mean cross-entropy over its real samples (the batched loss)."""
+    codes, = targets
+    ce = nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), codes.reshape(-1),
+                                     reduction="none").view_as(weight)
+    loss = (ce * weight).sum(1) / weight.sum(1)
+    return loss, loss.detach()[:, None]

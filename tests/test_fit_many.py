@@ -1,0 +1,139 @@
+"""fit_many: batched training must give each member the model its lone fit gives."""
+
+import numpy as np
+import pytest
+
+from symfast.nn import (EmbeddingClassifier, LatticeCNN, ScoredClassifier, TaskAutoencoder,
+                        fit_many, train_and_score)
+
+
+def _rings(n, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    y = (np.linalg.norm(X[:, :2], axis=1) > 1.1).astype(int)
+    return X, y
+
+
+def _parity(n, seed, d=12):
+    rng = np.random.default_rng(seed)
+    X = rng.choice([-1.0, 1.0], size=(n, d))
+    return X, (X[:, :2].prod(1) > 0).astype(int)
+
+
+def test_embedding_classifiers_match_their_lone_fits():
+    # different lengths, seeds and learning rates; early stopping and best-epoch restore
+    data = [_rings(300 + 70 * i, i) for i in range(4)]
+
+    def make(i):
+        return EmbeddingClassifier((24, 24), 12, max_epochs=25, target_accuracy=0.9,
+                                   learning_rate=[1e-3, 3e-3][i % 2], seed=10 + i,
+                                   progress=False)
+
+    lone = [make(i).fit(*d) for i, d in enumerate(data)]
+    many = fit_many([make(i) for i in range(4)], data)
+    X_new, _ = _rings(2000, 99)
+    for a, b in zip(lone, many):
+        assert b.n_epochs_ == a.n_epochs_
+        assert [h["val_accuracy"] for h in b.history_] == pytest.approx(
+            [h["val_accuracy"] for h in a.history_], abs=0.02)
+        assert np.mean(a.predict(X_new) == b.predict(X_new)) >= 0.99
+        np.testing.assert_allclose(b.embed(X_new), a.embed(X_new), atol=1e-4, rtol=1e-4)
+    # early stopping happened for some member, so the stack shrank during the fit
+    assert min(m.n_epochs_ for m in many) < 25
+
+
+def test_multi_head_classifier_with_layer_l2():
+    X, y = _rings(400, 1)
+    Y = np.stack([y, (X[:, 2] > 0).astype(int)], 1)
+
+    def make(s):
+        return EmbeddingClassifier((16,), 8, max_epochs=6, layer_l2=(1e-3, 0.0), seed=s,
+                                   target_accuracy=1.0, progress=False)
+
+    lone = [make(s).fit(X, Y) for s in range(2)]
+    many = fit_many([make(s) for s in range(2)], [(X, Y)] * 2)
+    for a, b in zip(lone, many):
+        assert [h["loss"] for h in b.history_] == pytest.approx(
+            [h["loss"] for h in a.history_], rel=1e-4)
+        np.testing.assert_allclose(b.predict_proba_heads(X)[1], a.predict_proba_heads(X)[1],
+                                   atol=1e-4)
+
+
+def test_scored_classifiers_match_train_and_score():
+    data = [(*_parity(600 + 100 * i, i), *_parity(300, 50 + i)) for i in range(5)]
+    lone = [train_and_score(*d, hidden=(32,), epochs=8, seed=i) for i, d in enumerate(data)]
+    many = fit_many([ScoredClassifier((32,), epochs=8, seed=i) for i in range(5)], data,
+                    progress=True)
+    for a, b in zip(lone, many):
+        assert b.result_.test_curve == pytest.approx(a.test_curve, abs=0.01)
+        assert b.result_.train_accuracy == pytest.approx(a.train_accuracy, abs=0.01)
+
+
+def test_a_convolution_runs_through_vmap():
+    L = 6
+    rng = np.random.default_rng(0)
+    data = []
+    for i in range(3):
+        X = rng.choice([-1.0, 1.0], size=(300, L * L))
+        y = (X.mean(1) > 0).astype(int)
+        data.append((X, y, X[:80], y[:80]))
+
+    def model(n_in, k):
+        return LatticeCNN(1, L, k, width=4, hidden=8)
+
+    lone = [train_and_score(*d, epochs=4, seed=i, model=model, standardize=False)
+            for i, d in enumerate(data)]
+    many = fit_many([ScoredClassifier(epochs=4, seed=i, model=model, standardize=False)
+                     for i in range(3)], data)
+    for a, b in zip(lone, many):
+        assert b.result_.test_curve == pytest.approx(a.test_curve, abs=0.02)
+
+
+def test_autoencoders_match_their_lone_fits():
+    data = []
+    for i in range(3):
+        X, _ = _parity(500 + 150 * i, i, d=10)
+        data.append((X, (X[:, :-1] * X[:, 1:]).sum(1)))
+
+    def make(s):
+        return TaskAutoencoder(4, 24, epochs=6, batch_size=64, decay=0.9, seed=s)
+
+    lone = [make(s).fit(*d) for s, d in enumerate(data)]
+    many = fit_many([make(s) for s in range(3)], data)
+    for a, b, (X, _) in zip(lone, many, data):
+        assert b.history_[-1]["target_mse"] == pytest.approx(a.history_[-1]["target_mse"],
+                                                             rel=1e-4)
+        np.testing.assert_allclose(b.encode(X), a.encode(X), atol=1e-4)
+
+
+def test_clear_errors():
+    X, y = _rings(100, 0)
+    with pytest.raises(ValueError, match="one dataset per estimator"):
+        fit_many([ScoredClassifier()], [])
+    with pytest.raises(ValueError, match="one class"):
+        fit_many([ScoredClassifier(), EmbeddingClassifier()], [(X, y), (X, y)])
+    with pytest.raises(ValueError, match="one architecture"):
+        fit_many([ScoredClassifier((8,)), ScoredClassifier((16,))], [(X, y), (X, y)])
+    with pytest.raises(ValueError, match="batch_size must be equal"):
+        fit_many([ScoredClassifier(batch_size=32), ScoredClassifier()], [(X, y), (X, y)])
+    with pytest.raises(ValueError, match="batch_norm"):
+        fit_many([EmbeddingClassifier(batch_norm=(0,), progress=False)], [(X, y)])
+    with pytest.raises(TypeError, match="tuple of fit's arguments"):
+        fit_many([ScoredClassifier()], [X])
+    with pytest.raises(TypeError, match="cannot be fitted by fit_many"):
+        from symfast.nn import GradientRegressor
+
+        fit_many([GradientRegressor()], [(X, y)])
+    with pytest.raises(ValueError, match="device"):
+        fit_many([ScoredClassifier()], [(X, y)], device="nonsense")
+    assert fit_many([], []) == []
+
+
+def test_device_cuda_is_refused_without_a_gpu():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    X, y = _rings(50, 0)
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        fit_many([ScoredClassifier()], [(X, y)], device="cuda")
