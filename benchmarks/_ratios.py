@@ -16,13 +16,12 @@ def ratio_rows(groups) -> list[dict]:
             row = {"group": group, "kernel_s_per_item": roles["kernel"],
                    "reference_s_per_item": roles["reference"],
                    "ratio": roles["reference"] / roles["kernel"]}
-            # a naive reference may stand beside the fair one, for context
-            if "naive" in roles:
-                row.update(naive_s_per_item=roles["naive"],
-                           naive_ratio=roles["naive"] / roles["kernel"])
-            # a built-in counterpart of a user-function kernel, for how close it comes
-            if "builtin" in roles:
-                row.update(builtin_s_per_item=roles["builtin"],
-                           builtin_ratio=roles["builtin"] / roles["kernel"])
+            # other routes may stand beside the fair reference, for context: a naive one
+            # ("naive"), a built-in counterpart of a user-function kernel ("builtin"),
+            # symfast's own unbatched path ("lone")
+            for role in ("naive", "builtin", "lone"):
+                if role in roles:
+                    row.update({f"{role}_s_per_item": roles[role],
+                                f"{role}_ratio": roles[role] / roles["kernel"]})
             rows.append(row)
     return rows

@@ -96,3 +96,78 @@ def test_training_after_kernels(benchmark, data, role):
     benchmark.extra_info.update(role=role, items=len(ytr) * epochs)
     if benchmark.stats is not None:
         benchmark.extra_info["samples_per_s"] = len(ytr) * epochs / benchmark.stats.stats.mean
+
+
+# -- many small networks at once (symfast.nn.fit_many) --------------------------------
+#: The chain study's classifier: 18 spins -> 64 ReLU -> 2, batch 64, Adam 1e-3.
+MANY = 10
+MANY_N = 600 if TINY else 3000
+MANY_EPOCHS = 2 if TINY else 20
+
+
+@pytest.fixture(scope="module")
+def chain_data():
+    from symfast.chain import metastable_mask, states
+
+    N = 18
+    S = states(N).astype(np.float32)
+    y = metastable_mask(N, 8).astype(int)
+    rng = np.random.default_rng(0)
+    out = []
+    for i in range(MANY):
+        # half metastable, as the study's balanced splits
+        pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+        idx = np.concatenate([rng.choice(pos, MANY_N // 2, replace=False),
+                              rng.choice(neg, MANY_N - MANY_N // 2, replace=False)])
+        test = np.concatenate([rng.choice(pos, 500, replace=False),
+                               rng.choice(neg, 500, replace=False)])
+        out.append((S[idx], y[idx], S[test], y[test]))
+    # warm-up outside the timing (torch's first epochs in a process run slower)
+    _many_lone(out[:1], epochs=1)
+    _many_batched(out[:2], epochs=1)
+    _many_sklearn(out[:1], epochs=1)
+    return out
+
+
+def _many_lone(data, epochs=MANY_EPOCHS):
+    from symfast.nn import ScoredClassifier
+
+    return [ScoredClassifier((64,), epochs=epochs, batch_size=64, seed=i).fit(*d)
+            for i, d in enumerate(data)]
+
+
+def _many_batched(data, epochs=MANY_EPOCHS):
+    from symfast.nn import ScoredClassifier, fit_many
+
+    return fit_many([ScoredClassifier((64,), epochs=epochs, batch_size=64, seed=i)
+                     for i in range(len(data))], data)
+
+
+def _many_sklearn(data, epochs=MANY_EPOCHS):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return [make_pipeline(StandardScaler(), MLPClassifier(
+            (64,), batch_size=64, max_iter=epochs, learning_rate_init=1e-3, tol=0.0,
+            n_iter_no_change=epochs + 1, random_state=i)).fit(d[0], d[1])
+            for i, d in enumerate(data)]
+
+
+@pytest.mark.parametrize("role", ["kernel", "lone", "reference"])
+def test_fit_many(benchmark, chain_data, role):
+    """fit_many of 10 chain classifiers against 10 lone symfast fits and 10 scikit-learn
+    MLPClassifier fits (each with its own test pass per epoch only on the symfast side,
+    which the batched and the lone fit both do)."""
+    benchmark.group = (f"{MANY} networks 18-64-2, {MANY_N} samples x {MANY_EPOCHS} epochs "
+                       "each (batch 64)")
+    fit = {"kernel": _many_batched, "lone": _many_lone, "reference": _many_sklearn}[role]
+    models = benchmark.pedantic(fit, args=(chain_data,), rounds=1, iterations=1)
+    benchmark.extra_info.update(role=role, items=MANY * MANY_N * MANY_EPOCHS)
+    accs = [float(np.mean(m.predict(d[2]) == d[3])) for m, d in zip(models, chain_data)]
+    benchmark.extra_info["mean_test_accuracy"] = float(np.mean(accs))
+    if not TINY:       # the batched fits learn as the lone ones do
+        assert min(accs) > 0.6

@@ -211,6 +211,48 @@ class _Scoped:
         return self._runner.buffers[self._prefix + name]
 
 
+class _ManualMLP:
+    """Forward and backward of a stacked ReLU MLP (``nn.Sequential`` of Linear and ReLU,
+    ending in Linear) under the per-member mean cross-entropy, written out with batched
+    products: a third of the operations autograd would dispatch, which is what a step of
+    a network this small costs."""
+
+    def __init__(self, template: nn.Module, layout: _Layout):
+        mods = list(template) if isinstance(template, nn.Sequential) else []
+        ok = bool(mods) and isinstance(mods[-1], nn.Linear) and all(
+            isinstance(m, nn.Linear) if i % 2 == 0 else isinstance(m, nn.ReLU)
+            for i, m in enumerate(mods)) and all(m.bias is not None for m in mods[::2])
+        self.ok = ok
+        if ok:
+            self.names = [(f"{i}.weight", f"{i}.bias") for i in range(0, len(mods), 2)]
+            self.layout = layout
+
+    @torch.no_grad()
+    def grad(self, params: dict[str, torch.Tensor], x: torch.Tensor, codes: torch.Tensor,
+             weight: torch.Tensor) -> torch.Tensor:
+        """The gradient (M, P) of the members' summed losses."""
+        acts = [x]
+        h = x
+        last = len(self.names) - 1
+        Ws = [params[w] for w, _ in self.names]
+        for k, (w, b) in enumerate(self.names):
+            h = torch.baddbmm(params[b].unsqueeze(1), h, Ws[k].transpose(1, 2))
+            if k < last:
+                h = h.clamp_min_(0.0)
+            acts.append(h)
+        g = torch.softmax(h, dim=-1)
+        g.scatter_add_(2, codes.unsqueeze(2), g.new_full((*codes.shape, 1), -1.0))
+        g.mul_((weight / weight.sum(1, keepdim=True)).unsqueeze(2))
+        grads: dict[str, torch.Tensor] = {}
+        for k in range(last, -1, -1):
+            w, b = self.names[k]
+            grads[w] = torch.bmm(g.transpose(1, 2), acts[k])
+            grads[b] = g.sum(1)
+            if k > 0:
+                g = torch.ops.aten.threshold_backward(torch.bmm(g, Ws[k]), acts[k], 0.0)
+        return torch.cat([grads[n].reshape(x.shape[0], -1) for n in self.layout.names], 1)
+
+
 class _Optimizer:
     """Adam or NAdam over a stack (M, P), one set of moments per element, as torch's
     single-tensor implementations write them; the step size is per member (M, 1)."""
@@ -275,13 +317,6 @@ def _check_plans(plans: Sequence[BatchedPlan]) -> _Layout:
     return layout
 
 
-def _pad_stack(tensors: Sequence[torch.Tensor], n_max: int) -> torch.Tensor:
-    out = tensors[0].new_zeros((len(tensors), n_max, *tensors[0].shape[1:]))
-    for i, t in enumerate(tensors):
-        out[i, :t.shape[0]] = t
-    return out
-
-
 def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu",
               progress: bool = False, desc: str = "fit_many") -> None:
     """Train the members of ``plans`` together (see the module documentation); each
@@ -294,25 +329,24 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
     M = len(plans)
     B = int(plans[0].batch_size)
     sizes = torch.tensor([p.inputs.shape[0] for p in plans])
-    n_max = int(sizes.max())
     steps = (sizes + B - 1) // B                                # batches per epoch
     runner = _Stacked(plans[0].net)
+    manual = _ManualMLP(plans[0].net, layout)
+    manual_ok = manual.ok and getattr(plans[0].loss, "manual", None) == "cross_entropy"
     flat = torch.stack([layout.row(p.net) for p in plans]).to(dev)
     buffers = {name: torch.stack([p.net.get_buffer(name).detach() for p in plans]).to(dev)
                for name in layout.buffer_names}
-    X = _pad_stack([p.inputs for p in plans], n_max).to(dev)
-    Y = [_pad_stack([p.targets[k] for p in plans], n_max).to(dev)
-         for k in range(len(plans[0].targets))]
     opt = _Optimizer(plans[0].optimizer, flat,
                      torch.tensor([[float(p.learning_rate)] for p in plans], device=dev),
                      float(plans[0].weight_decay))
     members = list(range(M))                                    # plan index of each row
     width = int(steps.max()) * B
-    order = torch.full((M, width), -1, dtype=torch.long)
     # each row's data in its epoch's order, so that a batch is a slice when rows are aligned
-    Xp = X.new_zeros((M, width, *X.shape[2:]))
-    Yp = [y.new_zeros((M, width, *y.shape[2:])) for y in Y]
-    Wp = torch.zeros((M, width), dtype=X.dtype, device=dev)
+    # (the members' data are not stacked as such: only in this order, to save memory)
+    x0 = plans[0].inputs
+    Xp = x0.new_zeros((M, width, *x0.shape[1:]), device=dev)
+    Yp = [t.new_zeros((M, width, *t.shape[1:]), device=dev) for t in plans[0].targets]
+    Wp = torch.zeros((M, width), dtype=x0.dtype, device=dev)
     batch = torch.zeros(M, dtype=torch.long)                    # next batch within epoch
     aligned = True                                              # every row at one batch
     epoch = [0] * M
@@ -328,15 +362,12 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
         for r in rows:
             p = plans[members[r]]
             n = p.inputs.shape[0]
-            order[r, :n] = torch.randperm(n, generator=p.generator)
-            order[r, n:] = -1
-        rt = torch.as_tensor(list(rows), dtype=torch.long)
-        idx = order[rt].clamp_min(0).to(dev)
-        rd = rt.to(dev)[:, None]
-        Xp[rd[:, 0]] = X[rd, idx]
-        for yp, y in zip(Yp, Y):
-            yp[rd[:, 0]] = y[rd, idx]
-        Wp[rd[:, 0]] = (order[rt] >= 0).to(dev, X.dtype)
+            perm = torch.randperm(n, generator=p.generator)
+            Xp[r, :n] = p.inputs[perm].to(dev)
+            for yp, t in zip(Yp, p.targets):
+                yp[r, :n] = t[perm].to(dev)
+            Wp[r, :n] = 1.0
+            Wp[r, n:] = 0.0
 
     def leaves(flat: torch.Tensor) -> dict[str, torch.Tensor]:
         # leaf views of the stack: gradients come per parameter, the update is one tensor
@@ -356,10 +387,15 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
             yb = [y.gather(1, cols.view(rows, B, *[1] * (y.dim() - 2)).expand(
                 rows, B, *y.shape[2:])) for y in Yp]
             weight = Wp.gather(1, cols)
-        out = runner(params, buffers, xb)
-        losses, logs = plans[0].loss(out, tuple(yb), weight, params)
-        grads = torch.autograd.grad(losses.sum(), list(params.values()))
-        opt.step(flat, torch.cat([g.reshape(rows, -1) for g in grads], 1))
+        if manual_ok:
+            # the mean cross-entropy's own figure is not logged on this path
+            opt.step(flat, manual.grad(params, xb, yb[0], weight))
+            logs = weight.new_zeros((rows, 1))
+        else:
+            out = runner(params, buffers, xb)
+            losses, logs = plans[0].loss(out, tuple(yb), weight, params)
+            grads = torch.autograd.grad(losses.sum(), list(params.values()))
+            opt.step(flat, torch.cat([g.reshape(rows, -1) for g in grads], 1))
         step_logs = logs.detach() * weight.sum(1, keepdim=True)
         log_sum = step_logs if log_sum is None else log_sum + step_logs
         batch += 1
@@ -407,9 +443,8 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
             params = leaves(flat)
             opt.keep(kd)
             buffers = {k: v[kd] for k, v in buffers.items()}
-            X, Y = X[kd], [y[kd] for y in Y]
             Xp, Yp, Wp = Xp[kd], [y[kd] for y in Yp], Wp[kd]
-            order, batch = order[kt], batch[kt]
+            batch = batch[kt]
             log_sum = log_sum[kd]
             members = [members[r] for r in keep]
         aligned = bool(members) and bool((batch == batch[0]).all())
