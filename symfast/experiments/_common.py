@@ -217,8 +217,12 @@ class Checkpoint:
         return key in self.units
 
     def record(self, key: str, value: Any) -> None:
+        self.record_many({key: value})
+
+    def record_many(self, values: dict[str, Any]) -> None:
+        """Record several units with one write (a batched fit's chunk)."""
         from symfast._io import write_json
 
-        self.units[key] = value
+        self.units.update(values)
         if self.path is not None:
             write_json(self.path, {"config": self.config, "units": self.units})

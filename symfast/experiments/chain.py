@@ -262,11 +262,17 @@ def _seed(*parts: int) -> int:
 
 
 def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = None,
-        checkpoint: str | Path | None = None) -> ChainResult:
+        checkpoint: str | Path | None = None, device: str | None = None) -> ChainResult:
     """Run the study; with ``checkpoint``, every finished unit is saved there and a rerun
-    with the same config continues where the last one stopped."""
+    with the same config continues where the last one stopped.
+
+    The trainings are batched (:func:`symfast.nn.fit_many`): the autoencoders of one
+    latent size together, then the classifiers of one input width and training size
+    together; each gives the model its lone fit would, up to rounding.  ``device`` runs
+    them on a torch device ("cpu" by default)."""
     from symfast.chain import dual, energies, metastable_mask, states
-    from symfast.nn import TaskAutoencoder, train_and_score
+    from symfast.experiments._units import Unit, fit_units
+    from symfast.nn import ScoredClassifier, TaskAutoencoder, fit_many
 
     if not isinstance(config, ChainConfig):
         raise TypeError(f"config must be a ChainConfig, got {type(config).__name__}")
@@ -275,7 +281,7 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
     stages = Stages(["enumerating", "classifying", "sensitivity"], enabled=progress,
                     title="chain")
     ckpt = Checkpoint(checkpoint, c)
-    units, record = ckpt.units, ckpt.record
+    units = ckpt.units
 
     stages.start("enumerating")
     N = c.N
@@ -297,24 +303,25 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
 
         bar = tqdm(total=per_run * c.n_runs, desc="chain", unit="unit",
                    initial=min(len(units), per_run * c.n_runs))
-    fit_kw = dict(hidden=c.hidden, epochs=c.epochs, batch_size=c.batch_size,
-                  learning_rate=c.learning_rate, n_threads=n_threads)
+    done: dict[str, Any] = {}          # cheap units, recorded together
 
-    def score(key: str, X: np.ndarray, y: np.ndarray, split, seed: int,
-              extra: dict[str, Any] | None = None) -> None:
-        if key in units:
-            return
-        if split is None:
-            record(key, {"available": False})
-        else:
-            tr, te = split
-            r = train_and_score(X[tr], y[tr], X[te], y[te], seed=seed, **fit_kw)
-            record(key, {"available": True, "best": r.best_test_accuracy,
-                         "final": r.final_test_accuracy, "train": r.train_accuracy,
-                         "test_size": int(te.size), **(extra or {})})
-        if bar is not None:
-            bar.update(1)
+    def classifier(key: str, X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray,
+                   seed: int, extra: dict[str, Any] | None = None, width: int = N) -> Unit:
+        def summary(est: Any) -> dict[str, Any]:
+            r = est.result_
+            return {"available": True, "best": r.best_test_accuracy,
+                    "final": r.final_test_accuracy, "train": r.train_accuracy,
+                    "test_size": int(te.size), **(extra or {})}
 
+        return Unit(key=key, group=("classifier", width, tr.size),
+                    estimator=ScoredClassifier(c.hidden, epochs=c.epochs,
+                                               batch_size=c.batch_size,
+                                               learning_rate=c.learning_rate, seed=seed),
+                    data=(X if callable(X) else lambda: (X[tr], y[tr], X[te], y[te])),
+                    size=int(tr.size) * width, summary=summary)
+
+    trainings: list[Unit] = []
+    autoencoders: list[tuple[Any, ...]] = []
     for run_i in range(c.n_runs):
         is_train = np.random.default_rng(_seed(c.seed, run_i)).random(1 << N) < c.train_fraction
         for n in c.ns:
@@ -322,43 +329,76 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
                                            np.random.default_rng(_seed(c.seed, run_i, n, size)))
                       for size in c.train_sizes}
             for size, split in splits.items():
-                if bar is not None:
-                    bar.set_postfix_str(f"run {run_i + 1} n={n} size={size}")
                 tag = f"n={n}/size={size}/run={run_i}"
-                score(f"original/{tag}", S, masks[n], split, _seed(c.seed, run_i, n, size, 1))
-                score(f"dual/{tag}", D[n], masks[n], split, _seed(c.seed, run_i, n, size, 1))
+                for frame, X in (("original", S), ("dual", D[n])):
+                    key = f"{frame}/{tag}"
+                    if key in units:
+                        continue
+                    if split is None:
+                        done[key] = {"available": False}
+                    else:
+                        trainings.append(classifier(key, X, masks[n], *split,
+                                                    _seed(c.seed, run_i, n, size, 1)))
                 key = f"energy/{tag}"
                 if key not in units:
                     if split is None:
-                        record(key, {"available": False})
+                        done[key] = {"available": False}
                     else:
                         tr, te = split
-                        record(key, {"available": True, "best": threshold_accuracy(
-                            E[n][tr], masks[n][tr], E[n][te], masks[n][te])})
-                    if bar is not None:
-                        bar.update(1)
+                        done[key] = {"available": True, "best": threshold_accuracy(
+                            E[n][tr], masks[n][tr], E[n][te], masks[n][te])}
             if n not in latent_ns:
                 continue
             for latent in c.latents:
                 keys = {size: f"latent{latent}/n={n}/size={size}/run={run_i}"
                         for size in c.train_sizes}
-                if all(k in units for k in keys.values()):
+                todo = {s: k for s, k in keys.items() if k not in units}
+                if not todo:
                     continue
-                Z, extra = None, None
-                if any(splits[s] is not None for s in c.train_sizes):
-                    if bar is not None:
-                        bar.set_postfix_str(f"run {run_i + 1} n={n} autoencoder {latent}")
+                for size, key in todo.items():
+                    if splits[size] is None:
+                        done[key] = {"available": False}
+                if any(splits[s] is not None for s in todo):
                     ae = TaskAutoencoder(latent, c.ae_hidden, epochs=c.ae_epochs,
                                          batch_size=c.ae_batch_size,
                                          learning_rate=c.ae_learning_rate, decay=c.ae_decay,
                                          target_weight=c.ae_target_weight,
-                                         seed=_seed(c.seed, run_i, n, latent), progress=progress,
-                                         n_threads=n_threads).fit(S[is_train], E[n][is_train])
-                    Z = ae.encode(S)
-                    extra = {"ae_energy_mse": ae.history_[-1]["target_mse"]}
-                for size in c.train_sizes:
-                    score(keys[size], Z, masks[n], splits[size], _seed(c.seed, run_i, n, size, 2),
-                          extra)
+                                         seed=_seed(c.seed, run_i, n, latent))
+                    autoencoders.append((ae, run_i, n, latent, is_train,
+                                         {s: splits[s] for s in todo if splits[s] is not None},
+                                         todo))
+    if done:
+        ckpt.record_many(done)
+        if bar is not None:
+            bar.update(len(done))
+
+    # the autoencoders, batched by latent size (their data are all 2^18 states' 80 %)
+    by_latent: dict[int, list[tuple[Any, ...]]] = {}
+    for job in autoencoders:
+        by_latent.setdefault(job[3], []).append(job)
+    for latent, jobs in by_latent.items():
+        for s0 in range(0, len(jobs), 8):
+            chunk = jobs[s0:s0 + 8]
+            if bar is not None:
+                bar.set_postfix_str(f"{len(chunk)} autoencoders, latent {latent}")
+            fit_many([j[0] for j in chunk],
+                     [(S[j[4]], E[j[2]][j[4]]) for j in chunk], n_threads=n_threads,
+                     device=device, progress=progress, desc=f"autoencoders (latent {latent})")
+            for ae, run_i, n, _, _, splits, todo in chunk:
+                extra = {"ae_energy_mse": ae.history_[-1]["target_mse"]}
+                for size, (tr, te) in splits.items():
+                    def data(ae=ae, n=n, tr=tr, te=te):
+                        return ae.encode(S[tr]), masks[n][tr], ae.encode(S[te]), masks[n][te]
+
+                    trainings.append(classifier(todo[size], data, None, tr, te,
+                                                _seed(c.seed, run_i, n, size, 2), extra,
+                                                width=latent))
+
+    if bar is not None:
+        bar.set_postfix_str(f"{len(trainings)} classifiers")
+    fit_units(trainings, ckpt.record_many, n_threads=n_threads, device=device,
+              progress=progress, desc="classifiers",
+              on_chunk=(bar.update if bar is not None else None))
     if bar is not None:
         bar.close()
 
