@@ -76,7 +76,8 @@ def _run_or_resume(module, config, out: Path, args: argparse.Namespace) -> dict:
     from symfast.experiments._common import run_or_resume
 
     data, resumed = run_or_resume(module, config, out, force=args.force,
-                                  progress=not args.no_progress, n_threads=args.threads)
+                                  progress=not args.no_progress, n_threads=args.threads,
+                                  device=getattr(args, "device", None))
     if resumed:
         print(f"{out}/result.json already holds this configuration; not rerun "
               "(--force reruns)", file=sys.stderr)
@@ -172,6 +173,9 @@ def _add_common_options(p: argparse.ArgumentParser, default_out: str,
                                  "--paper uses GELU, see the tuning notes)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
+    p.add_argument("--device", default=None,
+                   help="torch device for the batched trainings: cpu (default) or cuda "
+                        "(chain, ising2d, fourier)")
     p.add_argument("--out", default=None, help=f"output directory (default: {default_out})")
     p.add_argument("--force", action="store_true",
                    help="rerun even if OUT already holds a result of this configuration")

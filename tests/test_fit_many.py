@@ -89,6 +89,28 @@ def test_a_convolution_runs_through_vmap():
         assert b.result_.test_curve == pytest.approx(a.test_curve, abs=0.02)
 
 
+def test_any_module_runs_through_vmap():
+    # a module fit_many knows nothing about (no forward_stacked): torch.func.vmap
+    import torch
+    from torch import nn
+
+    class Conv1dNet(nn.Module):
+        def __init__(self, n_in, k):
+            super().__init__()
+            self.conv = nn.Conv1d(1, 3, 3)
+            self.out = nn.Linear(3 * (n_in - 2), k)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.conv(x.unsqueeze(1))).flatten(1))
+
+    data = [(*_parity(300 + 40 * i, i), *_parity(100, 20 + i)) for i in range(3)]
+    lone = [train_and_score(*d, epochs=4, seed=i, model=Conv1dNet) for i, d in enumerate(data)]
+    many = fit_many([ScoredClassifier(epochs=4, seed=i, model=Conv1dNet) for i in range(3)],
+                    data)
+    for a, b in zip(lone, many):
+        assert b.result_.test_curve == pytest.approx(a.test_curve, abs=0.02)
+
+
 def test_autoencoders_match_their_lone_fits():
     data = []
     for i in range(3):

@@ -102,22 +102,33 @@ def same_config(saved: Any, config: Any) -> bool:
 
 
 def run_or_resume(module: Any, config: Any, out: str | Path, *, force: bool = False,
-                  progress: bool = True, n_threads: int | None = None
-                  ) -> tuple[dict[str, Any], bool]:
+                  progress: bool = True, n_threads: int | None = None,
+                  device: str | None = None) -> tuple[dict[str, Any], bool]:
     """Run ``module.run(config)`` and save it in ``out``, unless ``out`` holds this config.
 
     Modules with ``RESUMABLE = True`` get ``out/partial.json`` as their checkpoint
-    (removed once ``result.json`` is written; ``force`` discards it first).
+    (removed once ``result.json`` is written; ``force`` discards it first).  ``device``
+    (a torch device) is passed to studies whose ``run`` takes one; for the others it
+    must be None or "cpu".
 
     Returns
     -------
     (result dict, whether it was read back instead of run)
     """
+    import inspect
+
     out = Path(out)
+    kwargs: dict[str, Any] = {}
+    if device is not None:
+        if "device" in inspect.signature(module.run).parameters:
+            kwargs["device"] = device
+        elif str(device) != "cpu":
+            raise ValueError(f"device={device!r}: {module.__name__.rsplit('.', 1)[-1]} trains "
+                             "on the CPU only (device is taken by the studies that train "
+                             "through symfast.nn.fit_many: chain, ising2d, fourier)")
     done = None if force else finished_result(out, config)
     if done is not None:
         return done, True
-    kwargs: dict[str, Any] = {}
     partial = out / "partial.json"
     if getattr(module, "RESUMABLE", False):
         if force:

@@ -272,11 +272,12 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
     them on a torch device ("cpu" by default)."""
     from symfast.chain import dual, energies, metastable_mask, states
     from symfast.experiments._units import Unit, fit_units
-    from symfast.nn import ScoredClassifier, TaskAutoencoder, fit_many
+    from symfast.nn import ScoredClassifier, TaskAutoencoder, check_device, fit_many
 
     if not isinstance(config, ChainConfig):
         raise TypeError(f"config must be a ChainConfig, got {type(config).__name__}")
     config.validate()
+    check_device(device)             # before hours of work, not after
     c = config
     stages = Stages(["enumerating", "classifying", "sensitivity"], enabled=progress,
                     title="chain")

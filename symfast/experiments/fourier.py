@@ -154,15 +154,18 @@ class FourierResult:
         save_figure(fig, out / "representations.png", dpi=120, bbox_inches="tight")
 
 
-def run(config: FourierConfig, *, progress: bool = True,
-        n_threads: int | None = None) -> FourierResult:
-    """Learn f, train the three classifiers over the amplitude scan, build the activation matrix."""
+def run(config: FourierConfig, *, progress: bool = True, n_threads: int | None = None,
+        device: str | None = None) -> FourierResult:
+    """Learn f, train the three classifiers over the amplitude scan, build the activation
+    matrix.  The classifiers of one representation are trained batched
+    (:func:`symfast.nn.fit_many`), on ``device`` ("cpu" by default)."""
     from symfast.fourier import power_spectrum, signals, single_frequency
-    from symfast.nn import FeatureSeparation, train_and_score
+    from symfast.nn import FeatureSeparation, ScoredClassifier, check_device, fit_many
 
     if not isinstance(config, FourierConfig):
         raise TypeError(f"config must be a FourierConfig, got {type(config).__name__}")
     config.validate()
+    check_device(device)             # before hours of work, not after
     c = config
     stages = Stages(["feature separation", "classifiers", "activation matrix"],
                     enabled=progress, title="fourier")
@@ -177,25 +180,26 @@ def run(config: FourierConfig, *, progress: bool = True,
 
     stages.start("classifiers")
     amps = sorted(set(float(a) for a in c.amplitudes) | {float(c.amplitude)})
-    scan = []
-    it = amps
-    if progress:
-        from tqdm.auto import tqdm
-
-        it = tqdm(amps, desc="amplitudes", unit="A", leave=False)
-    for i, A in enumerate(it):
+    reps = (("raw", lambda Z: Z), ("dft", power_spectrum), ("learned", fsep.power))
+    scan = [{"amplitude": A} for A in amps]
+    estimators: dict[str, list] = {k: [] for k, _ in reps}
+    datasets: dict[str, list] = {k: [] for k, _ in reps}
+    for A in amps:
         X, y = signals(c.n_train, c.N, amplitude=A, noise=c.noise,
                        seed=derive_seed(c.seed, "train", A))
         Xt, yt = signals(c.n_test, c.N, amplitude=A, noise=c.noise,
                          seed=derive_seed(c.seed, "test", A))
-        row = {"amplitude": A}
-        for key, rep in (("raw", lambda Z: Z), ("dft", power_spectrum), ("learned", fsep.power)):
-            r = train_and_score(rep(X), y, rep(Xt), yt, hidden=c.hidden, epochs=c.epochs,
-                                seed=derive_seed(c.seed, "classifier", A, key),
-                                n_threads=n_threads)
-            row[key] = r.final_test_accuracy
-            row[f"{key}_best"] = r.best_test_accuracy
-        scan.append(row)
+        for key, rep in reps:
+            estimators[key].append(ScoredClassifier(
+                c.hidden, epochs=c.epochs, seed=derive_seed(c.seed, "classifier", A, key)))
+            datasets[key].append((rep(X), y, rep(Xt), yt))
+    # one batched fit per representation (its input width), over the amplitude scan
+    for key, _ in reps:
+        fit_many(estimators[key], datasets[key], n_threads=n_threads, device=device,
+                 progress=progress, desc=f"classifiers ({key})")
+        for row, est in zip(scan, estimators[key]):
+            row[key] = est.result_.final_test_accuracy
+            row[f"{key}_best"] = est.result_.best_test_accuracy
     at = next(r for r in scan if r["amplitude"] == float(c.amplitude))
     accuracy = {k: at[k] for k in ("raw", "dft", "learned")}
 

@@ -172,14 +172,20 @@ def _temperature_key(T: float) -> str:
 
 
 def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None = None,
-        checkpoint: str | Path | None = None) -> Ising2DResult:
-    """Sample, classify in the three frames and compare with the energy's bounds."""
+        checkpoint: str | Path | None = None, device: str | None = None) -> Ising2DResult:
+    """Sample, classify in the three frames and compare with the energy's bounds.
+
+    The classifiers are trained batched (:func:`symfast.nn.fit_many`, one batched fit per
+    input layout), each as its lone fit would be up to rounding; ``device`` runs them on a
+    torch device ("cpu" by default)."""
+    from symfast.experiments._units import Unit, fit_units
     from symfast.ising import dual_temperature, energy, sample
-    from symfast.nn import train_and_score
+    from symfast.nn import ScoredClassifier, check_device
 
     if not isinstance(config, Ising2DConfig):
         raise TypeError(f"config must be an Ising2DConfig, got {type(config).__name__}")
     config.validate()
+    check_device(device)             # before hours of work, not after
     c = config
     stages = Stages(["sampling", "classifying"], enabled=progress, title="ising2d")
     ckpt = Checkpoint(checkpoint, c)
@@ -213,6 +219,55 @@ def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None =
 
         bar = tqdm(total=n_units, desc="classifying", unit="training",
                    initial=min(len(ckpt.units), n_units))
+    n = c.samples_per_T
+    y = np.repeat([0, 1], n)
+    splits: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+    pairs: dict[tuple[float, float], dict[str, tuple[str, str]]] = {}
+    trainings: list[Unit] = []
+    for T0 in c.T0s:
+        for dT in c.delta_Ts:
+            T1 = T0 + dT
+            pair = {"original": (_temperature_key(T0), _temperature_key(T1)),
+                    "dual": (_temperature_key(float(dual_temperature(T0, c.J))),
+                             _temperature_key(float(dual_temperature(T1, c.J))))}
+            pair["bonds"] = pair["original"]
+            pairs[T0, dT] = pair
+            rng = np.random.default_rng([c.seed, round(T0 * 1e6), round(dT * 1e6)])
+            perm = rng.permutation(2 * n)
+            n_test = int(round(c.test_fraction * 2 * n))
+            test, train = perm[:n_test], perm[n_test:]
+            splits[T0, dT] = (train, test)
+            for f_index, frame in enumerate(FRAMES):
+                key = f"T0={T0}/dT={dT}/{frame}"
+                if key in ckpt:
+                    continue
+
+                def data(frame=frame, pair=pair, train=train, test=test):
+                    a, b = pair[frame]
+                    S = np.concatenate([configs[a], configs[b]])
+                    X = bond_variables(S) if frame == "bonds" else S.reshape(2 * n, -1)
+                    return X[train], y[train], X[test], y[test]
+
+                model = None
+                channels = 2 if frame == "bonds" else 1
+                if c.classifier == "cnn":
+                    model = partial(_cnn, channels, c.L, c.cnn_width, c.cnn_hidden)
+                est = ScoredClassifier(c.hidden, epochs=c.epochs, batch_size=c.batch_size,
+                                       learning_rate=c.learning_rate,
+                                       standardize=model is None, model=model,
+                                       seed=derive_seed(c.seed, "classifier", T0, dT, f_index))
+                trainings.append(Unit(
+                    key=key, group=channels, estimator=est, data=data,
+                    size=int(train.size) * channels * c.L * c.L,
+                    summary=lambda e: {"final": e.result_.final_test_accuracy,
+                                       "best": e.result_.best_test_accuracy,
+                                       "train": e.result_.train_accuracy}))
+    fit_units(trainings, ckpt.record_many, n_threads=n_threads, device=device,
+              progress=progress, desc="classifiers",
+              on_chunk=(bar.update if bar is not None else None))
+    if bar is not None:
+        bar.close()
+
     per_T0: dict[str, Any] = {}
     for T0 in c.T0s:
         rows: dict[str, list] = {k: [] for k in (
@@ -221,43 +276,13 @@ def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None =
             "overlap_original", "overlap_dual", "bayes_original", "bayes_dual",
             "threshold_original", "threshold_dual")}
         for dT in c.delta_Ts:
-            T1 = T0 + dT
-            pair = {"original": (_temperature_key(T0), _temperature_key(T1)),
-                    "dual": (_temperature_key(float(dual_temperature(T0, c.J))),
-                             _temperature_key(float(dual_temperature(T1, c.J))))}
-            pair["bonds"] = pair["original"]
-            rng = np.random.default_rng([c.seed, round(T0 * 1e6), round(dT * 1e6)])
-            n = c.samples_per_T
-            perm = rng.permutation(2 * n)
-            n_test = int(round(c.test_fraction * 2 * n))
-            test, train = perm[:n_test], perm[n_test:]
-            y = np.repeat([0, 1], n)
+            pair = pairs[T0, dT]
+            train, test = splits[T0, dT]
             rows["delta_T"].append(dT)
-            for f_index, frame in enumerate(FRAMES):
-                key = f"T0={T0}/dT={dT}/{frame}"
-                if key not in ckpt:
-                    a, b = pair[frame]
-                    S = np.concatenate([configs[a], configs[b]])
-                    X = bond_variables(S) if frame == "bonds" else S.reshape(2 * n, -1)
-                    model = None
-                    if c.classifier == "cnn":
-                        channels = 2 if frame == "bonds" else 1
-                        model = partial(_cnn, channels, c.L, c.cnn_width, c.cnn_hidden)
-                    if bar is not None:
-                        bar.set_postfix_str(f"T0={T0} dT={dT} {frame}")
-                    r = train_and_score(X[train], y[train], X[test], y[test], hidden=c.hidden,
-                                        epochs=c.epochs, batch_size=c.batch_size,
-                                        learning_rate=c.learning_rate,
-                                        standardize=model is None, model=model,
-                                        seed=derive_seed(c.seed, "classifier", T0, dT,
-                                                         f_index),
-                                        n_threads=n_threads)
-                    ckpt.record(key, {"final": r.final_test_accuracy,
-                                      "best": r.best_test_accuracy, "train": r.train_accuracy})
-                if bar is not None:
-                    bar.update(1)
-                rows[f"accuracy_{frame}"].append(ckpt.units[key]["final"])
-                rows[f"accuracy_{frame}_best"].append(ckpt.units[key]["best"])
+            for frame in FRAMES:
+                unit = ckpt.units[f"T0={T0}/dT={dT}/{frame}"]
+                rows[f"accuracy_{frame}"].append(unit["final"])
+                rows[f"accuracy_{frame}_best"].append(unit["best"])
             for frame in ("original", "dual"):
                 a, b = pair[frame]
                 ov = energy_overlap(energies[a], energies[b])
@@ -267,8 +292,6 @@ def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None =
                 rows[f"threshold_{frame}"].append(
                     threshold_accuracy(e[train], y[train], e[test], y[test]))
         per_T0[str(T0)] = {"dual_T0": float(dual_temperature(T0, c.J)), **rows}
-    if bar is not None:
-        bar.close()
     timings = stages.done()
 
     hist: dict[str, Any] = {"original": {}, "dual": {}}

@@ -5,7 +5,7 @@ Importing this subpackage imports torch.
 """
 
 from symfast.nn._autoencoder import TaskAutoencoder, sensitivity
-from symfast.nn._batched import fit_many
+from symfast.nn._batched import check_device, fit_many
 from symfast.nn._classifier import ACTIVATIONS as CLASSIFIER_ACTIVATIONS
 from symfast.nn._classifier import EmbeddingClassifier
 from symfast.nn._feature_sep import FeatureSeparation, separation_loss
@@ -15,5 +15,5 @@ from symfast.nn._scored import (LatticeCNN, ScoredClassifier, ScoredTraining, ml
 
 __all__ = ["CLASSIFIER_ACTIVATIONS", "EmbeddingClassifier", "FeatureSeparation",
            "GradientRegressor", "LatticeCNN", "ScoredClassifier", "ScoredTraining",
-           "TaskAutoencoder", "fit_many", "mlp", "sensitivity", "separation_loss",
+           "TaskAutoencoder", "check_device", "fit_many", "mlp", "sensitivity", "separation_loss",
            "train_and_score"]

@@ -161,12 +161,8 @@ class _Stacked:
             return all(self._supported(c) for c in m)
         if isinstance(m, nn.Linear) or isinstance(m, ELEMENTWISE):
             return True
-        if hasattr(m, "forward_stacked"):
-            return all(self._supported(c) for c in m.children()
-                       if not isinstance(c, nn.ModuleList)) and all(
-                self._supported(cc) for c in m.children() if isinstance(c, nn.ModuleList)
-                for cc in c)
-        return False
+        # a module with forward_stacked runs its own children (stacked where it asks)
+        return hasattr(m, "forward_stacked")
 
     def __call__(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor],
                  x: torch.Tensor) -> Any:
@@ -199,8 +195,9 @@ class _Runner:
 
 
 class _Scoped:
-    """What a module's ``forward_stacked(r, x)`` sees: ``r(name, x)`` runs its child
-    ``name`` stacked; ``r.buffer(name)`` is its stacked buffer (M, *shape)."""
+    """What a module's ``forward_stacked(r, x)`` sees: ``r(child, name, x)`` runs its child
+    ``name`` stacked; ``r.buffer(name)`` and ``r.param(name)`` are its stacked buffers and
+    parameters (M, *shape)."""
 
     def __init__(self, runner: _Runner, prefix: str):
         self._runner = runner
@@ -211,6 +208,10 @@ class _Scoped:
 
     def buffer(self, name: str) -> torch.Tensor:
         return self._runner.buffers[self._prefix + name]
+
+    def param(self, name: str) -> torch.Tensor:
+        """The stacked parameter ``name`` of this module: (M, *shape)."""
+        return self._runner.params[self._prefix + name]
 
 
 class _ManualMLP:
@@ -514,7 +515,7 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
         raise TypeError(f"{type(est0).__name__} cannot be fitted by fit_many (it has no "
                         "_batched_plan); use EmbeddingClassifier, ScoredClassifier or "
                         "TaskAutoencoder, or fit it alone")
-    dev = _check_device(device)
+    dev = check_device(device)
     for i, d in enumerate(datasets):
         if not isinstance(d, (tuple, list)):
             raise TypeError(f"datasets[{i}] must be a tuple of fit's arguments such as "
@@ -537,7 +538,7 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
     return estimators
 
 
-def _check_device(device: str | torch.device | None) -> torch.device:
+def check_device(device: str | torch.device | None) -> torch.device:
     """A torch device from a user's ``device=``: "cpu" by default; a clear error for a
     device torch cannot use here."""
     if device is None:

@@ -88,6 +88,21 @@ class LatticeCNN(nn.Module):
         x = torch.cat([x, x[:, :, :, :1]], dim=3)
         return self.head(torch.relu(self.conv(x)).mean(dim=(2, 3)))
 
+    def forward_stacked(self, r, x: torch.Tensor) -> torch.Tensor:
+        """The forward of M stacked copies (:func:`symfast.nn.fit_many`): x (M, b, n_in).
+
+        The M convolutions are one grouped convolution over the members' channels."""
+        M, b = x.shape[:2]
+        C, L, _ = self.shape
+        x = x.view(M, b, C, L, L).transpose(0, 1).reshape(b, M * C, L, L)
+        x = torch.cat([x, x[:, :, :1]], dim=2)
+        x = torch.cat([x, x[:, :, :, :1]], dim=3)
+        W = r.param("conv.weight")                         # (M, width, C, 2, 2)
+        h = nn.functional.conv2d(x, W.reshape(-1, *W.shape[2:]),
+                                 r.param("conv.bias").reshape(-1), groups=M)
+        h = torch.relu(h).mean(dim=(2, 3)).view(b, M, -1).transpose(0, 1)
+        return r(self.head, "head", h)
+
 
 def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
                     y_test: np.ndarray, *, hidden: Sequence[int] = (64,), epochs: int = 100,
