@@ -74,7 +74,8 @@ def _encoder(width: int, rounds: int) -> Any:
 def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
                      steps: int = 6000, batch_classes: int = 256, temperature: float = 0.1,
                      width: int = 64, rounds: int = 3, learning_rate: float = 1e-3,
-                     seed: int = 0, n_threads: int | None = None, progress: bool = False
+                     seed: int = 0, n_threads: int | None = None, progress: bool = False,
+                     groups: np.ndarray | None = None, hard_fraction: float = 0.0
                      ) -> tuple[np.ndarray, list[float]]:
     """Train the encoder contrastively on the ``train`` rows; embed every row.
 
@@ -89,6 +90,12 @@ def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
     steps, batch_classes, temperature, width, rounds, learning_rate, seed
         Training settings (module documentation); ``batch_classes`` is capped by the
         number of training classes.
+    groups : ndarray of shape (n,), int, optional
+        A coarse label of each row (the Hodge pair), for hard negatives.
+    hard_fraction : float, default=0.0
+        Share of each batch's classes drawn a few groups at a time (up to 16 classes of
+        one group together), so that the batch holds classes that look alike: hard
+        negatives.  The rest are drawn uniformly.
 
     Returns
     -------
@@ -108,6 +115,33 @@ def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
         raise ValueError("the training rows must hold at least 2 classes")
     B = min(batch_classes, classes.size)
     rng = np.random.default_rng(seed)
+    n_hard = int(round(hard_fraction * B)) if groups is not None else 0
+    pools: list[np.ndarray] = []
+    if n_hard:
+        by_group: dict[int, list[int]] = {}
+        for cl in classes:
+            by_group.setdefault(int(groups[by_class[int(cl)][0]]), []).append(int(cl))
+        pools = [np.array(v) for v in by_group.values() if len(v) >= 2]
+        n_hard = n_hard if pools else 0
+
+    def draw() -> np.ndarray:
+        """The step's classes: hard ones a group at a time, then uniform ones."""
+        picked: list[int] = []
+        seen: set[int] = set()
+        while len(picked) < n_hard:
+            pool = pools[rng.integers(len(pools))]
+            take = rng.choice(pool, min(len(pool), 16, n_hard - len(picked)), replace=False)
+            for cl in take.tolist():
+                if cl not in seen:
+                    seen.add(cl)
+                    picked.append(cl)
+        while len(picked) < B:
+            cl = int(classes[rng.integers(classes.size)])
+            if cl not in seen:
+                seen.add(cl)
+                picked.append(cl)
+        return np.array(picked)
+
     Qt = torch.as_tensor(Q)
     losses, window = [], []
     with torch_threads(n_threads), seeded(seed):
@@ -120,7 +154,7 @@ def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
 
             bar = tqdm(total=steps, desc="identifier", unit="step", leave=False)
         for step in range(steps):
-            cb = rng.choice(classes, B, replace=False)
+            cb = draw() if n_hard else rng.choice(classes, B, replace=False)
             a = [by_class[c][rng.integers(len(by_class[c]))] for c in cb]
             b = [by_class[c][rng.integers(len(by_class[c]))] for c in cb]
             z = net(Qt[np.concatenate([a, b])])

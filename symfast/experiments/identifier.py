@@ -49,6 +49,9 @@ class IdentifierConfig:
     width: int = 64
     rounds: int = 3
     learning_rate: float = 1e-3
+    # share of a batch's classes drawn from few Hodge pairs together (hard negatives);
+    # at the quick preset 0.5 gave 38.2 % of held-out classes against 39.4 % without
+    hard_fraction: float = 0.0
     k: int = 50
     seed: int = 0
 
@@ -72,6 +75,7 @@ class IdentifierConfig:
         check_float(self.test_fraction, "test_fraction", minimum=0.05, maximum=0.5)
         check_float(self.temperature, "temperature", positive=True)
         check_float(self.learning_rate, "learning_rate", positive=True)
+        check_float(self.hard_fraction, "hard_fraction", minimum=0.0, maximum=1.0)
 
 
 @dataclass
@@ -131,6 +135,7 @@ def run(config: IdentifierConfig, *, progress: bool = True,
         owner.extend([int(i)] * len(a))
     owner = np.asarray(owner)
     labels = class_of[owner]
+    hodge = np.unique(np.stack([L.h11, L.h21], 1), axis=0, return_inverse=True)[1].ravel()
     Q = pad_matrices(mats)
     fid = feature_ids(graph_features(mats, n_threads=n_threads))
     present = np.unique(labels)
@@ -142,7 +147,8 @@ def run(config: IdentifierConfig, *, progress: bool = True,
         Q, labels, train, steps=config.steps, batch_classes=config.batch_classes,
         temperature=config.temperature, width=config.width, rounds=config.rounds,
         learning_rate=config.learning_rate, seed=derive_seed(config.seed, "identifier"),
-        n_threads=n_threads, progress=progress)
+        n_threads=n_threads, progress=progress, groups=hodge[owner],
+        hard_fraction=config.hard_fraction)
     stages.start("neighbours")
     res = distinct_inputs(fid, E, labels, np.ones(len(labels), dtype=bool), k=config.k,
                           seed=config.seed, n_threads=n_threads)

@@ -59,6 +59,9 @@ class LatticeCNN(nn.Module):
     """A small translation-invariant CNN for configurations on a periodic L x L lattice.
 
     conv (2 x 2, circular padding) -> ReLU -> global average -> dense ReLU -> logits.
+    The convolution's weights are an ``nn.Conv2d``'s; it is computed as one matrix product
+    over the four shifted copies of the lattice (the same sums, several times faster for
+    a kernel this small).
     Two-by-two kernels see every nearest-neighbour pair, so the network can form
     bond products (``|s_i + s_j| = 1 + s_i s_j`` from two ReLUs) and hence the energy,
     and the dense layer after the average can form ``|m|``.
@@ -82,25 +85,34 @@ class LatticeCNN(nn.Module):
         self.conv = nn.Conv2d(channels, width, kernel_size=2)
         self.head = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, n_classes))
 
+    def _conv(self, x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """The periodic 2 x 2 convolution, ReLU and spatial mean as one matrix product.
+
+        ``x`` (..., C, L, L); ``W`` (..., width, C, 2, 2) and ``b`` (..., width), with the
+        same leading dimensions as x's minus one (members), or none.  A 2 x 2 kernel on a
+        one-channel lattice is far below what a convolution routine is built for (measured:
+        1.8 ms forward and 2.6 ms backward for 64 lattices of 32 x 32); its four shifted
+        copies and one product do the same sums.
+        """
+        L = self.shape[1]
+        # patch[..., c, a, b, i, j] = x[..., c, (i + a) % L, (j + b) % L]
+        rows = torch.stack([x, x.roll(-1, dims=-2)], dim=-3)            # (..., C, 2, L, L)
+        patch = torch.stack([rows, rows.roll(-1, dims=-1)], dim=-3)     # (..., C, 2, 2, L, L)
+        patch = patch.flatten(-5, -3).flatten(-2)                       # (..., 4C, L*L)
+        Wf = W.flatten(-3)                                              # (..., width, 4C)
+        if Wf.dim() == 3:                                               # members: (M, 1, ...)
+            Wf, b = Wf.unsqueeze(1), b.unsqueeze(1)
+        h = torch.matmul(Wf, patch) + b.unsqueeze(-1)                   # (..., width, L*L)
+        return torch.relu(h).mean(dim=-1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.view(-1, *self.shape)
-        x = torch.cat([x, x[:, :, :1]], dim=2)          # periodic: wrap one row and column
-        x = torch.cat([x, x[:, :, :, :1]], dim=3)
-        return self.head(torch.relu(self.conv(x)).mean(dim=(2, 3)))
+        return self.head(self._conv(x, self.conv.weight, self.conv.bias))
 
     def forward_stacked(self, r, x: torch.Tensor) -> torch.Tensor:
-        """The forward of M stacked copies (:func:`symfast.nn.fit_many`): x (M, b, n_in).
-
-        The M convolutions are one grouped convolution over the members' channels."""
+        """The forward of M stacked copies (:func:`symfast.nn.fit_many`): x (M, b, n_in)."""
         M, b = x.shape[:2]
-        C, L, _ = self.shape
-        x = x.view(M, b, C, L, L).transpose(0, 1).reshape(b, M * C, L, L)
-        x = torch.cat([x, x[:, :, :1]], dim=2)
-        x = torch.cat([x, x[:, :, :, :1]], dim=3)
-        W = r.param("conv.weight")                         # (M, width, C, 2, 2)
-        h = nn.functional.conv2d(x, W.reshape(-1, *W.shape[2:]),
-                                 r.param("conv.bias").reshape(-1), groups=M)
-        h = torch.relu(h).mean(dim=(2, 3)).view(b, M, -1).transpose(0, 1)
+        h = self._conv(x.view(M, b, *self.shape), r.param("conv.weight"), r.param("conv.bias"))
         return r(self.head, "head", h)
 
 
