@@ -121,11 +121,41 @@ def test_a_rerun_resumes_from_the_checkpoint(small_run, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("a finished unit was trained again")
 
-    monkeypatch.setattr("symfast.nn.train_and_score", fail)
+    # every training goes through fit_many (batched), the autoencoders included
+    monkeypatch.setattr("symfast.nn.fit_many", fail)
     monkeypatch.setattr("symfast.nn.TaskAutoencoder.fit", fail)
     monkeypatch.setattr(study, "_sensitivity", lambda c, t: (res.sensitivity, res.arrays))
     again = study.run(ChainConfig.quick(**SMALL), progress=False, checkpoint=ckpt)
     assert again.dual_vs_original == res.dual_vs_original and again.table3 == res.table3
+
+
+def test_a_killed_batched_fit_resumes_with_only_its_units(small_run, monkeypatch, tmp_path):
+    # a study killed inside a batched fit has the chunks before it on disk: a rerun trains
+    # what is missing, and only that
+    import symfast.nn
+
+    res, ckpt = small_run
+    saved = json.loads(ckpt.read_text())
+    lost = [k for k, v in saved["units"].items()
+            if k.startswith("dual/") and v["available"]][:2]
+    assert len(lost) == 2
+    for k in lost:
+        del saved["units"][k]
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps(saved))
+    sizes = []
+    real = symfast.nn.fit_many
+
+    def spy(estimators, datasets, **kw):
+        sizes.append(len(estimators))
+        return real(estimators, datasets, **kw)
+
+    monkeypatch.setattr("symfast.nn.fit_many", spy)
+    monkeypatch.setattr(study, "_sensitivity", lambda c, t: (res.sensitivity, res.arrays))
+    again = study.run(ChainConfig.quick(**SMALL), progress=False, checkpoint=partial)
+    assert sizes == [len(lost)]
+    for k in lost:
+        assert again.units[k]["best"] == pytest.approx(res.units[k]["best"], abs=0.02)
 
 
 def test_chain_cli_writes_result_and_figures(tmp_path, capsys):

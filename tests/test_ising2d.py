@@ -72,7 +72,7 @@ def test_study_resumes_and_cli_writes_figures(small_run, tmp_path, monkeypatch, 
     def fail(*a, **k):
         raise AssertionError("a finished training ran again")
 
-    monkeypatch.setattr("symfast.nn.train_and_score", fail)
+    monkeypatch.setattr("symfast.nn.fit_many", fail)      # every training is batched
     again = ising2d.run(Ising2DConfig.quick(**SMALL), progress=False, checkpoint=ckpt)
     assert again.per_T0 == res.per_T0
     monkeypatch.undo()

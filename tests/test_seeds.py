@@ -97,7 +97,14 @@ def test_ising2d_classifiers_are_seeded_by_the_study_seed(monkeypatch):
     from symfast.experiments import ising2d
     from symfast.experiments._common import replace_config
 
-    seen = _spy_seeds(monkeypatch, symfast.nn, "train_and_score")
+    seen: list[int] = []
+    real = symfast.nn.fit_many
+
+    def spy(estimators, datasets, **kwargs):          # the study trains batched
+        seen.extend(e.seed for e in estimators)
+        return real(estimators, datasets, **kwargs)
+
+    monkeypatch.setattr(symfast.nn, "fit_many", spy)
     cfg = ising2d.Ising2DConfig.quick(L=8, T0s=(1.25,), delta_Ts=(0.2, 0.4), samples_per_T=40,
                                       histogram_samples=100, burn_in=10, epochs=1)
     ising2d.run(cfg, progress=False)
