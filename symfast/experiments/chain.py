@@ -306,8 +306,10 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
                    initial=min(len(units), per_run * c.n_runs))
     done: dict[str, Any] = {}          # cheap units, recorded together
 
-    def classifier(key: str, X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray,
+    def classifier(key: str, X: Any, y: np.ndarray | None, tr: np.ndarray, te: np.ndarray,
                    seed: int, extra: dict[str, Any] | None = None, width: int = N) -> Unit:
+        """A classifier unit on rows ``tr``/``te`` of X and y; X may instead be a function
+        that builds the four arrays (the latent frames, encoded when their chunk runs)."""
         def summary(est: Any) -> dict[str, Any]:
             r = est.result_
             return {"available": True, "best": r.best_test_accuracy,
