@@ -148,7 +148,7 @@ class EquivalenceClasses:
 
 
 def class_table(cicy_list: Any, *, matrices: Sequence[np.ndarray] | None = None,
-                        n_threads: int | None = None) -> EquivalenceClasses:
+                n_threads: int | None = None) -> EquivalenceClasses:
     """Classes of exact invariants with their keys and sizes (what
     :func:`equivalence_classes` returns the labels of).
 
@@ -197,12 +197,8 @@ def equivalence_classes(cicy_list: Any, *, matrices: Sequence[np.ndarray] | None
 
     Parameters
     ----------
-    cicy_list : CICYList
-        Its h11 and h21, and its matrices unless ``matrices`` is given.
-    matrices : sequence of array_like, optional
-        Other configuration matrices of the same manifolds (the favourable list's),
-        in the list's order.
-    n_threads : int, optional
+    cicy_list, matrices, n_threads
+        As for :func:`class_table`.
 
     Returns
     -------

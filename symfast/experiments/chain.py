@@ -306,10 +306,10 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
                    initial=min(len(units), per_run * c.n_runs))
     done: dict[str, Any] = {}          # cheap units, recorded together
 
-    def classifier(key: str, X: Any, y: np.ndarray | None, tr: np.ndarray, te: np.ndarray,
-                   seed: int, extra: dict[str, Any] | None = None, width: int = N) -> Unit:
-        """A classifier unit on rows ``tr``/``te`` of X and y; X may instead be a function
-        that builds the four arrays (the latent frames, encoded when their chunk runs)."""
+    def classifier(key: str, data: Any, tr: np.ndarray, te: np.ndarray, seed: int,
+                   extra: dict[str, Any] | None = None, width: int = N) -> Unit:
+        """A classifier unit on the training rows ``tr`` and test rows ``te``; ``data()``
+        builds its four arrays when its chunk runs."""
         def summary(est: Any) -> dict[str, Any]:
             r = est.result_
             return {"available": True, "best": r.best_test_accuracy,
@@ -320,8 +320,7 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
                     estimator=ScoredClassifier(c.hidden, epochs=c.epochs,
                                                batch_size=c.batch_size,
                                                learning_rate=c.learning_rate, seed=seed),
-                    data=(X if callable(X) else lambda: (X[tr], y[tr], X[te], y[te])),
-                    size=int(tr.size) * width, summary=summary)
+                    data=data, size=int(tr.size) * width, summary=summary)
 
     trainings: list[Unit] = []
     autoencoders: list[tuple[Any, ...]] = []
@@ -340,7 +339,12 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
                     if split is None:
                         done[key] = {"available": False}
                     else:
-                        trainings.append(classifier(key, X, masks[n], *split,
+                        tr, te = split
+
+                        def data(X=X, y=masks[n], tr=tr, te=te):
+                            return X[tr], y[tr], X[te], y[te]
+
+                        trainings.append(classifier(key, data, tr, te,
                                                     _seed(c.seed, run_i, n, size, 1)))
                 key = f"energy/{tag}"
                 if key not in units:
@@ -367,34 +371,36 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
                                          learning_rate=c.ae_learning_rate, decay=c.ae_decay,
                                          target_weight=c.ae_target_weight,
                                          seed=_seed(c.seed, run_i, n, latent))
-                    autoencoders.append((ae, run_i, n, latent, is_train,
-                                         {s: splits[s] for s in todo if splits[s] is not None},
-                                         todo))
+                    autoencoders.append({
+                        "ae": ae, "run": run_i, "n": n, "latent": latent, "rows": is_train,
+                        "splits": {s: splits[s] for s in todo if splits[s] is not None},
+                        "keys": todo})
     if done:
         ckpt.record_many(done)
         if bar is not None:
             bar.update(len(done))
 
     # the autoencoders, batched by latent size (their data are all 2^18 states' 80 %)
-    by_latent: dict[int, list[tuple[Any, ...]]] = {}
+    by_latent: dict[int, list[dict[str, Any]]] = {}
     for job in autoencoders:
-        by_latent.setdefault(job[3], []).append(job)
+        by_latent.setdefault(job["latent"], []).append(job)
     for latent, jobs in by_latent.items():
         for s0 in range(0, len(jobs), 8):
             chunk = jobs[s0:s0 + 8]
             if bar is not None:
                 bar.set_postfix_str(f"{len(chunk)} autoencoders, latent {latent}")
-            fit_many([j[0] for j in chunk],
-                     [(S[j[4]], E[j[2]][j[4]]) for j in chunk], n_threads=n_threads,
+            fit_many([j["ae"] for j in chunk],
+                     [(S[j["rows"]], E[j["n"]][j["rows"]]) for j in chunk], n_threads=n_threads,
                      device=device, progress=progress, desc=f"autoencoders (latent {latent})")
-            for ae, run_i, n, _, _, splits, todo in chunk:
+            for j in chunk:
+                ae, n = j["ae"], j["n"]
                 extra = {"ae_energy_mse": ae.history_[-1]["target_mse"]}
-                for size, (tr, te) in splits.items():
+                for size, (tr, te) in j["splits"].items():
                     def data(ae=ae, n=n, tr=tr, te=te):
                         return ae.encode(S[tr]), masks[n][tr], ae.encode(S[te]), masks[n][te]
 
-                    trainings.append(classifier(todo[size], data, None, tr, te,
-                                                _seed(c.seed, run_i, n, size, 2), extra,
+                    trainings.append(classifier(j["keys"][size], data, tr, te,
+                                                _seed(c.seed, j["run"], n, size, 2), extra,
                                                 width=latent))
 
     if bar is not None:

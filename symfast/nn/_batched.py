@@ -352,6 +352,7 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
     Yp = [t.new_zeros((M, width, *t.shape[1:]), device=dev) for t in plans[0].targets]
     Wp = torch.zeros((M, width), dtype=x0.dtype, device=dev)
     batch = torch.zeros(M, dtype=torch.long)                    # next batch within epoch
+    row_steps = steps.clone()                                   # batches per epoch, by row
     aligned = True                                              # every row at one batch
     epoch = [0] * M
     arange_B = torch.arange(B)
@@ -403,7 +404,7 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
         step_logs = logs.detach() * weight.sum(1, keepdim=True)
         log_sum = step_logs if log_sum is None else log_sum + step_logs
         batch += 1
-        ended = torch.nonzero(batch >= steps[members]).flatten().tolist()
+        ended = torch.nonzero(batch >= row_steps).flatten().tolist()
         if not ended:
             continue
         keep: list[int] = []
@@ -448,7 +449,7 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
             opt.keep(kd)
             buffers = {k: v[kd] for k, v in buffers.items()}
             Xp, Yp, Wp = Xp[kd], [y[kd] for y in Yp], Wp[kd]
-            batch = batch[kt]
+            batch, row_steps = batch[kt], row_steps[kt]
             log_sum = log_sum[kd]
             members = [members[r] for r in keep]
         aligned = bool(members) and bool((batch == batch[0]).all())
