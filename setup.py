@@ -29,6 +29,9 @@ EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     ("symfast._ext._chain", ["csrc/_chain.pyx"], []),
     ("symfast._ext._fnband", ["csrc/_fnband.pyx"], []),
     ("symfast._ext._intersect", ["csrc/_intersect.pyx"], []),
+    # -fno-math-errno: sqrtf need not set errno (its argument is never negative), so the
+    # Adam update vectorises
+    ("symfast._ext._mlp", ["csrc/_mlp.pyx"], ["-fno-math-errno"]),
 ]
 
 BASE_FLAGS = ["-O3"]

@@ -125,6 +125,8 @@ def chain_data():
     # warm-up outside the timing (torch's first epochs in a process run slower)
     _many_lone(out[:1], epochs=1)
     _many_batched(out[:2], epochs=1)
+    _many_stacked(out[:2], epochs=1)
+    _many_torch(out[:1], epochs=1)
     _many_sklearn(out[:1], epochs=1)
     return out
 
@@ -136,11 +138,25 @@ def _many_lone(data, epochs=MANY_EPOCHS):
             for i, d in enumerate(data)]
 
 
-def _many_batched(data, epochs=MANY_EPOCHS):
+def _many_batched(data, epochs=MANY_EPOCHS, stack=None):
     from symfast.nn import ScoredClassifier, fit_many
 
     return fit_many([ScoredClassifier((64,), epochs=epochs, batch_size=64, seed=i)
-                     for i in range(len(data))], data)
+                     for i in range(len(data))], data, stack=stack)
+
+
+def _many_stacked(data, epochs=MANY_EPOCHS):
+    return _many_batched(data, epochs, stack=True)
+
+
+def _many_torch(data, epochs=MANY_EPOCHS):
+    """Lone fits through torch's autograd (a ``model`` of the same MLP bypasses the
+    compiled epoch): how every lone fit ran before it."""
+    from symfast.nn import ScoredClassifier, mlp
+
+    return [ScoredClassifier(epochs=epochs, batch_size=64, seed=i,
+                             model=lambda n, k: mlp(n, (64,), k)).fit(*d)
+            for i, d in enumerate(data)]
 
 
 def _many_sklearn(data, epochs=MANY_EPOCHS):
@@ -157,14 +173,17 @@ def _many_sklearn(data, epochs=MANY_EPOCHS):
             for i, d in enumerate(data)]
 
 
-@pytest.mark.parametrize("role", ["kernel", "lone", "reference"])
+@pytest.mark.parametrize("role", ["kernel", "lone", "stacked", "torch", "reference"])
 def test_fit_many(benchmark, chain_data, role):
-    """fit_many of 10 chain classifiers against 10 lone symfast fits and 10 scikit-learn
-    MLPClassifier fits (each with its own test pass per epoch only on the symfast side,
-    which the batched and the lone fit both do)."""
+    """fit_many of 10 chain classifiers (its default: lone fits on the compiled epoch over
+    a thread pool) against 10 scikit-learn MLPClassifier fits, the reference; beside them
+    10 lone symfast fits one after another ("lone"), fit_many's stacked torch computation
+    ("stacked") and 10 lone fits through torch's autograd ("torch").  Only the symfast
+    sides score a test set after every epoch."""
     benchmark.group = (f"{MANY} networks 18-64-2, {MANY_N} samples x {MANY_EPOCHS} epochs "
                        "each (batch 64)")
-    fit = {"kernel": _many_batched, "lone": _many_lone, "reference": _many_sklearn}[role]
+    fit = {"kernel": _many_batched, "lone": _many_lone, "stacked": _many_stacked,
+           "torch": _many_torch, "reference": _many_sklearn}[role]
     models = benchmark.pedantic(fit, args=(chain_data,), rounds=1, iterations=1)
     benchmark.extra_info.update(role=role, items=MANY * MANY_N * MANY_EPOCHS)
     accs = [float(np.mean(m.predict(d[2]) == d[3])) for m, d in zip(models, chain_data)]

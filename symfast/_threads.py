@@ -62,3 +62,35 @@ def thread_limits(n_threads: int | None) -> Iterator[int]:
     n = check_n_threads(n_threads)
     with _threadpool_controller().limit(limits=n):
         yield n
+
+
+#: Callers inside a block that holds one BLAS limit for all its threads (see
+#: :func:`blas_limits`); their own limits are skipped meanwhile.
+_blas_shared = 0
+
+
+@contextmanager
+def blas_limits(n_threads: int | None, *, shared: bool = False) -> Iterator[None]:
+    """Limit the BLAS pools (only) to ``n_threads`` in a block.
+
+    BLAS keeps one process-wide count, so limits set and restored by several Python
+    threads at once would interleave and could leave the wrong count behind.  A caller
+    that runs work over a thread pool sets the limit once with ``shared=True`` around the
+    pool; inside it, every other ``blas_limits`` is a no-op.
+    """
+    global _blas_shared
+    if _blas_shared and not shared:
+        yield
+        return
+    n = check_n_threads(n_threads)
+    with _threadpool_controller().limit(limits=n, user_api="blas"):
+        if not shared:
+            yield
+            return
+        with _lock:
+            _blas_shared += 1
+        try:
+            yield
+        finally:
+            with _lock:
+                _blas_shared -= 1

@@ -294,3 +294,67 @@ def cicy_invariants_python(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 d[r, s, t] = poly.get(tuple(e), 0) if min(e) >= 0 else 0
     c2 = (np.einsum("rj,sj,rst->t", q, q, d) - np.einsum("r,rrt->t", n + 1, d)) // 2
     return d, c2
+
+
+def mlp_adam_epoch(X: np.ndarray, codes: np.ndarray, order: np.ndarray, batch_size: int,
+                   weights: list[np.ndarray], biases: list[np.ndarray],
+                   heads: list[tuple[np.ndarray, np.ndarray]], relu_last: bool,
+                   layer_l2: list[float], lr: float, weight_decay: float = 0.0,
+                   betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
+                   ) -> tuple[list[np.ndarray], float]:
+    """One epoch of minibatch Adam on a dense ReLU trunk with softmax heads, in float64.
+
+    The network: a_{i+1} = relu(a_i W_i^T + b_i) (no ReLU on the last trunk layer unless
+    ``relu_last``), logits of head h = a_L V_h^T + c_h; the loss is the sum over heads of
+    the mean cross-entropy plus ``l2_i * |W_i|^2``.  Gradients by the chain rule written
+    out, Adam as Kingma & Ba with torch's L2 ``weight_decay`` (added to the gradient).
+
+    Returns the parameters after the epoch, flat in the order W_0, b_0, ..., V_0, c_0, ...,
+    and the batch-size-weighted mean loss.
+    """
+    params = [p.astype(np.float64) for pair in zip(weights, biases) for p in pair]
+    params += [p.astype(np.float64) for pair in heads for p in pair]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    L = len(weights)
+    total, step = 0.0, 0
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        B = len(idx)
+        acts = [X[idx].astype(np.float64)]
+        for i in range(L):
+            a = acts[-1] @ params[2 * i].T + params[2 * i + 1]
+            acts.append(np.maximum(a, 0) if (i < L - 1 or relu_last) else a)
+        grads = [np.zeros_like(p) for p in params]
+        d = np.zeros_like(acts[-1])
+        loss = 0.0
+        for h in range(len(heads)):
+            V, c = params[2 * L + 2 * h], params[2 * L + 2 * h + 1]
+            z = acts[-1] @ V.T + c
+            z = z - z.max(1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(1, keepdims=True))
+            y = codes[idx, h]
+            loss += -logp[np.arange(B), y].mean()
+            dz = np.exp(logp)
+            dz[np.arange(B), y] -= 1
+            dz /= B
+            grads[2 * L + 2 * h] = dz.T @ acts[-1]
+            grads[2 * L + 2 * h + 1] = dz.sum(0)
+            d = d + dz @ V
+        for i in range(L - 1, -1, -1):
+            if i < L - 1 or relu_last:
+                d = d * (acts[i + 1] > 0)
+            grads[2 * i] = d.T @ acts[i] + 2 * layer_l2[i] * params[2 * i]
+            grads[2 * i + 1] = d.sum(0)
+            loss += layer_l2[i] * float((params[2 * i] ** 2).sum())
+            d = d @ params[2 * i]
+        total += loss * B
+        step += 1
+        for p, g, mi, vi in zip(params, grads, m, v):
+            g = g + weight_decay * p
+            mi[...] = betas[0] * mi + (1 - betas[0]) * g
+            vi[...] = betas[1] * vi + (1 - betas[1]) * g * g
+            m_hat = mi / (1 - betas[0] ** step)
+            v_hat = vi / (1 - betas[1] ** step)
+            p -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    return params, total / len(order)

@@ -1,4 +1,7 @@
-"""fit_many: batched training must give each member the model its lone fit gives."""
+"""fit_many: batched training must give each member the model its lone fit gives.
+
+Dense ReLU classifiers are fitted alone on the compiled epoch by default; the tests of
+the stacked computation ask for it (``stack=True``)."""
 
 import numpy as np
 import pytest
@@ -30,7 +33,7 @@ def test_embedding_classifiers_match_their_lone_fits():
                                    progress=False)
 
     lone = [make(i).fit(*d) for i, d in enumerate(data)]
-    many = fit_many([make(i) for i in range(4)], data)
+    many = fit_many([make(i) for i in range(4)], data, stack=True)
     X_new, _ = _rings(2000, 99)
     for a, b in zip(lone, many):
         assert b.n_epochs_ == a.n_epochs_
@@ -51,7 +54,7 @@ def test_multi_head_classifier_with_layer_l2():
                                    target_accuracy=1.0, progress=False)
 
     lone = [make(s).fit(X, Y) for s in range(2)]
-    many = fit_many([make(s) for s in range(2)], [(X, Y)] * 2)
+    many = fit_many([make(s) for s in range(2)], [(X, Y)] * 2, stack=True)
     for a, b in zip(lone, many):
         assert [h["loss"] for h in b.history_] == pytest.approx(
             [h["loss"] for h in a.history_], rel=1e-4)
@@ -63,7 +66,7 @@ def test_scored_classifiers_match_train_and_score():
     data = [(*_parity(600 + 100 * i, i), *_parity(300, 50 + i)) for i in range(5)]
     lone = [train_and_score(*d, hidden=(32,), epochs=8, seed=i) for i, d in enumerate(data)]
     many = fit_many([ScoredClassifier((32,), epochs=8, seed=i) for i in range(5)], data,
-                    progress=True)
+                    progress=True, stack=True)
     for a, b in zip(lone, many):
         assert b.result_.test_curve == pytest.approx(a.test_curve, abs=0.01)
         assert b.result_.train_accuracy == pytest.approx(a.train_accuracy, abs=0.01)
@@ -135,9 +138,11 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="one class"):
         fit_many([ScoredClassifier(), EmbeddingClassifier()], [(X, y), (X, y)])
     with pytest.raises(ValueError, match="one architecture"):
-        fit_many([ScoredClassifier((8,)), ScoredClassifier((16,))], [(X, y), (X, y)])
+        fit_many([ScoredClassifier((8,)), ScoredClassifier((16,))], [(X, y), (X, y)],
+                 stack=True)
     with pytest.raises(ValueError, match="batch_size must be equal"):
-        fit_many([ScoredClassifier(batch_size=32), ScoredClassifier()], [(X, y), (X, y)])
+        fit_many([ScoredClassifier(batch_size=32), ScoredClassifier()], [(X, y), (X, y)],
+                 stack=True)
     with pytest.raises(ValueError, match="batch_norm"):
         fit_many([EmbeddingClassifier(batch_norm=(0,), progress=False)], [(X, y)])
     with pytest.raises(TypeError, match="tuple of fit's arguments"):
@@ -148,6 +153,8 @@ def test_clear_errors():
         fit_many([GradientRegressor()], [(X, y)])
     with pytest.raises(ValueError, match="device"):
         fit_many([ScoredClassifier()], [(X, y)], device="nonsense")
+    with pytest.raises(ValueError, match="n_threads"):
+        fit_many([ScoredClassifier()], [(X, y)], n_threads=0)
     assert fit_many([], []) == []
 
 
@@ -159,3 +166,37 @@ def test_device_cuda_is_refused_without_a_gpu():
     X, y = _rings(50, 0)
     with pytest.raises(ValueError, match="no CUDA GPU"):
         fit_many([ScoredClassifier()], [(X, y)], device="cuda")
+
+
+def test_dense_members_are_fitted_alone_over_a_pool(capsys):
+    """The default for ReLU MLPs on the CPU: each member's own fit, in a thread pool,
+    exactly the model its lone fit gives (same weights, bit for bit); members need not
+    share an architecture; the caller's thread settings are left as they were."""
+    import torch
+
+    data = [(*_parity(500 + 60 * i, i), *_parity(200, 40 + i)) for i in range(6)]
+    cases = [
+        (lambda i: ScoredClassifier((16 + 8 * (i % 2),), epochs=5, seed=i), data),
+        (lambda i: EmbeddingClassifier((12,), 8, max_epochs=5, seed=i, progress=True),
+         [d[:2] for d in data]),
+    ]
+    for build, args in cases:
+        threads = torch.get_num_threads()
+        lone = [build(i).fit(*a) for i, a in enumerate(args)]
+        many = fit_many([build(i) for i in range(6)], args, n_threads=2, progress=True)
+        assert torch.get_num_threads() == threads
+        for a, b in zip(lone, many):
+            for pa, pb in zip(a.net_.parameters(), b.net_.parameters()):
+                assert torch.equal(pa, pb)
+    # the members' own epoch bars were off during the pool and are back on after
+    assert all(m.progress for m in many)
+    assert "best=" in capsys.readouterr().err
+
+
+def test_stack_false_is_cpu_only(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)   # pass the device check
+    X, y = _rings(60, 0)
+    with pytest.raises(ValueError, match="stack=True"):
+        fit_many([ScoredClassifier()], [(X, y)], device="cuda", stack=False)

@@ -459,12 +459,20 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
 
 def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
              n_threads: int | None = None, device: str | None = None,
-             progress: bool = False, desc: str | None = None) -> list[Any]:
+             progress: bool = False, desc: str | None = None,
+             stack: bool | None = None) -> list[Any]:
     """Fit independent estimators of one architecture as one batched computation.
 
     Each estimator is fitted on its own data, with its own seed, data order, early
     stopping and best-epoch bookkeeping, and ends as the model a lone ``fit`` would give
     up to floating-point rounding (the batched products add in another order).
+
+    Dense ReLU networks (an EmbeddingClassifier without batch normalisation, a
+    ScoredClassifier's MLP) train alone on symfast's compiled epoch faster than any stack
+    of them in torch (measured: 10 chain classifiers, 0.21 s one after another against
+    0.69 s stacked); on the CPU, ``fit_many`` then runs their lone fits over a pool of
+    ``n_threads`` threads (the compiled epoch releases the GIL), and each ends as exactly
+    the model its lone ``fit`` gives.
 
     Parameters
     ----------
@@ -476,9 +484,11 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
         One per estimator: the positional arguments of its ``fit``, e.g. ``(X, y)``, or
         ``(X, y, X_test, y_test)`` for a ScoredClassifier.  Lengths may differ.
     n_threads : int, optional
-        torch intra-op threads for the batched fit.  Default: torch's (every core) once a
+        torch intra-op threads for a stacked fit.  Default: torch's (every core) once a
         step's work (members x weights x batch size) reaches ``STACK_THREAD_WORK``, one
-        thread below.  On a machine other processes keep busy, give it explicitly.
+        thread below.  Members fitted alone: the threads of the pool (default: every core
+        symfast may use, ``SYMFAST_NUM_THREADS``).  On a machine other processes keep
+        busy, give it explicitly.
     device : str, optional
         "cpu" (default) or a torch device such as "cuda"; the fitted models come back on
         the CPU.
@@ -487,6 +497,10 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
         the furthest epoch and the best score so far.
     desc : str, optional
         The bar's label (default: the estimators' class name).
+    stack : bool, optional
+        True: stack the members into one torch computation; False: fit each alone (over
+        a thread pool on the CPU).  Default: alone where every member trains on the
+        compiled epoch and the device is the CPU, stacked otherwise.
 
     Returns
     -------
@@ -522,6 +536,15 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
         if not isinstance(d, (tuple, list)):
             raise TypeError(f"datasets[{i}] must be a tuple of fit's arguments such as "
                             f"(X, y), got {type(d).__name__}")
+    if stack is None:
+        stack = dev.type != "cpu" or not all(
+            getattr(e, "_uses_kernel", lambda: False)() for e in estimators)
+    if not stack:
+        if dev.type != "cpu":
+            raise ValueError(f"fit_many(stack=False) fits each member alone on the CPU; "
+                             f"device={device!r} needs stack=True")
+        return _fit_alone(estimators, datasets, n_threads=n_threads, progress=progress,
+                          desc=desc or type(est0).__name__)
     plans = [e._batched_plan(*d) for e, d in zip(estimators, datasets)]
     threads = n_threads
     if threads is None:
@@ -537,6 +560,47 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
         run_plans(plans, device=dev, progress=progress, desc=desc or type(est0).__name__)
         for e, p in zip(estimators, plans):
             e._batched_finish(p)
+    return estimators
+
+
+def _fit_alone(estimators: list[Any], datasets: list[Sequence[Any]], *,
+               n_threads: int | None, progress: bool, desc: str) -> list[Any]:
+    """Each estimator's own ``fit``, over a pool of threads, under one progress bar."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from symfast._threads import blas_limits
+    from symfast._validation import check_n_threads
+
+    workers = min(check_n_threads(n_threads), len(estimators))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(estimators), desc=desc, unit="net", leave=False)
+    best = -math.inf
+
+    def fit(i: int) -> Any:
+        est = estimators[i]
+        # a member's own epoch bar would fight the pool's bar: off for its fit
+        had_bar = getattr(est, "progress", None)
+        if had_bar:
+            est.progress = False
+        try:
+            return est.fit(*datasets[i])
+        finally:
+            if had_bar:
+                est.progress = had_bar
+
+    # one BLAS limit for the whole pool (one thread per member: the products are small)
+    with blas_limits(1, shared=True), ThreadPoolExecutor(workers) as pool:
+        for est in pool.map(fit, range(len(estimators))):
+            if bar is not None:
+                score = est._progress_score()
+                best = max(best, score) if score == score else best
+                bar.update(1)
+                bar.set_postfix(best=f"{best:.4f}")
+    if bar is not None:
+        bar.close()
     return estimators
 
 

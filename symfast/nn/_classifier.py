@@ -228,15 +228,23 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         fingerprint = (self._fingerprint(st["X"], st["codes"]) if checkpoint is not None
                        else "")
         with ExitStack() as stack:
-            gen = stack.enter_context(seeded(st["seed"]))
-            net = self._build_net(Xt)
+            with seeded(st["seed"]) as gen:        # the initial weights; the rest draws from gen
+                net = self._build_net(Xt)
             # threads chosen after the net exists: small networks train faster on one
-            stack.enter_context(torch_threads(
-                training_threads(self.n_threads, net, self.batch_size)))
+            threads = training_threads(self.n_threads, net, self.batch_size)
+            stack.enter_context(torch_threads(threads))
             l2 = ([(lin.weight, float(v)) for lin, v in zip(net.dense, self.layer_l2)
                    if float(v) > 0] if self.layer_l2 is not None else [])
-            opt = adam(net.parameters(), self.learning_rate, self.weight_decay)
-            loss_fn = nn.CrossEntropyLoss()
+            kernel = self._dense_trainer(net)
+            if kernel is not None:      # the compiled epoch (see _dense_kernel): same steps
+                from symfast._threads import blas_limits
+
+                stack.enter_context(blas_limits(threads))
+                stack.callback(kernel.release)
+                Xk = ((Xt - net.mean) / net.scale).contiguous().numpy()
+                codes_k = np.ascontiguousarray(yt.numpy())
+            opt = (kernel if kernel is not None
+                   else adam(net.parameters(), self.learning_rate, self.weight_decay))
             bar = epoch_bar(self.max_epochs, self.progress, "training")
             n_tr = Xt.shape[0]
             first = 1
@@ -253,20 +261,11 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
             for epoch in range(first, self.max_epochs + 1):
                 net.train()
                 perm = torch.randperm(n_tr, generator=gen)
-                total = 0.0
-                for start in range(0, n_tr, self.batch_size):
-                    idx = perm[start:start + self.batch_size]
-                    if idx.numel() < 2 and self.batch_norm:
-                        continue  # batch norm cannot normalise a single sample
-                    logits = net(Xt[idx])
-                    loss = sum(loss_fn(lg, yt[idx, h]) for h, lg in enumerate(logits))
-                    for W, v in l2:
-                        loss = loss + v * W.pow(2).sum()
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    total += float(loss.detach()) * idx.numel()
-                stop = self._end_epoch(st, net, epoch, total / n_tr)
+                if kernel is not None:
+                    loss = kernel.epoch(Xk, codes_k, perm.numpy())
+                else:
+                    loss = self._torch_epoch(net, opt, Xt, yt, perm, l2)
+                stop = self._end_epoch(st, net, epoch, loss)
                 if checkpoint is not None and epoch % every == 0:
                     _save_checkpoint(checkpoint, {
                         "fingerprint": fingerprint, "epoch": epoch, "net": net.state_dict(),
@@ -274,7 +273,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
                         "history": self.history_, "best": st["best"]})
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{total / n_tr:.4f}",
+                    bar.set_postfix(loss=f"{loss:.4f}",
                                     val_acc=f"{self.history_[-1]['val_accuracy']:.4f}")
                 if stop:
                     break
@@ -284,6 +283,26 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
                 os.remove(checkpoint)
             self._finish(st, net, t0)
         return self
+
+    def _torch_epoch(self, net: _Net, opt, Xt: torch.Tensor, yt: torch.Tensor,
+                     perm: torch.Tensor, l2: list) -> float:
+        """One epoch through torch's autograd (what the compiled kernel cannot run);
+        returns the mean training loss."""
+        total = 0.0
+        for start in range(0, Xt.shape[0], self.batch_size):
+            idx = perm[start:start + self.batch_size]
+            if idx.numel() < 2 and self.batch_norm:
+                continue  # batch norm cannot normalise a single sample
+            logits = net(Xt[idx])
+            loss = sum(nn.functional.cross_entropy(lg, yt[idx, h])
+                       for h, lg in enumerate(logits))
+            for W, v in l2:
+                loss = loss + v * W.pow(2).sum()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * idx.numel()
+        return total / Xt.shape[0]
 
     # -- the pieces fit and fit_many share ------------------------------------------
     def _prepare(self, X: np.ndarray, y: np.ndarray) -> dict:
@@ -319,6 +338,26 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
                 "Xt": float32_tensor(X_arr[tr_idx], "X"), "yt": torch.from_numpy(codes[tr_idx]),
                 "Xv": float32_tensor(X_arr[va_idx], "X"), "yv": torch.from_numpy(codes[va_idx]),
                 "best": (-1.0, None, 0)}
+
+    def _progress_score(self) -> float:
+        """The figure a progress bar shows: the latest held-out accuracy."""
+        return self.history_[-1]["val_accuracy"]
+
+    def _uses_kernel(self) -> bool:
+        """Whether a lone fit runs on the compiled epoch (what :func:`fit_many` asks)."""
+        return not self.batch_norm and self.activation == "relu"
+
+    def _dense_trainer(self, net: _Net):
+        """The compiled trainer of ``net`` (:class:`~symfast.nn._dense_kernel.DenseTrainer`),
+        or None where the kernel does not apply (batch norm, an activation other than ReLU)."""
+        if not self._uses_kernel():
+            return None
+        from symfast.nn._dense_kernel import DenseTrainer
+
+        return DenseTrainer(self.n_features_in_, net.dense, list(net.heads),
+                            relu_last=self.embedding_activation == "relu",
+                            learning_rate=self.learning_rate, weight_decay=self.weight_decay,
+                            layer_l2=self.layer_l2, batch_size=self.batch_size)
 
     def _build_net(self, Xt: torch.Tensor) -> _Net:
         """The network, initialised from torch's global generator (seeded by the caller)."""
@@ -393,7 +432,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
             learning_rate=float(self.learning_rate), weight_decay=float(self.weight_decay),
             loss=loss, end_epoch=lambda epoch, logs: self._end_epoch(st, net, epoch,
                                                                       float(logs[0])),
-            score=lambda: self.history_[-1]["val_accuracy"], state=st)
+            score=self._progress_score, state=st)
 
     def _batched_finish(self, plan) -> None:
         net = plan.net

@@ -255,25 +255,52 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         xt, yt = st["xt"], st["yt"]
         batch_size = int(self.batch_size)
         with ExitStack() as stack:
-            gen = stack.enter_context(seeded(st["seed"]))
-            net = self._build_net(st)
+            with seeded(st["seed"]) as gen:        # the initial weights; the rest draws from gen
+                net = self._build_net(st)
             # threads chosen after the net exists: small networks train faster on one
-            stack.enter_context(torch_threads(training_threads(self.n_threads, net,
-                                                               batch_size)))
-            opt = adam(net.parameters(), self.learning_rate)
-            loss_fn = nn.CrossEntropyLoss()
+            threads = training_threads(self.n_threads, net, batch_size)
+            stack.enter_context(torch_threads(threads))
+            kernel = self._dense_trainer(net)
+            if kernel is not None:      # the compiled epoch (see _dense_kernel): same steps
+                from symfast._threads import blas_limits
+
+                stack.enter_context(blas_limits(threads))
+                stack.callback(kernel.release)
+                xk, codes_k = xt.numpy(), yt.numpy().reshape(-1, 1)
+            opt = adam(net.parameters(), self.learning_rate) if kernel is None else None
             n = xt.shape[0]
             for _ in range(int(self.epochs)):
                 perm = torch.randperm(n, generator=gen)
-                for start in range(0, n, batch_size):
-                    idx = perm[start:start + batch_size]
-                    loss = loss_fn(net(xt[idx]), yt[idx])
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
+                if kernel is not None:
+                    kernel.epoch(xk, codes_k, perm.numpy())
+                else:
+                    for start in range(0, n, batch_size):
+                        idx = perm[start:start + batch_size]
+                        loss = nn.functional.cross_entropy(net(xt[idx]), yt[idx])
+                        opt.zero_grad(set_to_none=True)
+                        loss.backward()
+                        opt.step()
                 self._end_epoch(st, net)
             self._finish(st, net)
         return self
+
+    def _progress_score(self) -> float:
+        """The figure a progress bar shows after a fit: the last test accuracy (NaN
+        without a test set)."""
+        return _last(self.result_.test_curve)
+
+    def _uses_kernel(self) -> bool:
+        """Whether a lone fit runs on the compiled epoch (the MLP, not a ``model``)."""
+        return self.model is None
+
+    def _dense_trainer(self, net: nn.Module):
+        """The compiled trainer of the MLP, or None for a ``model`` of the user's."""
+        if not self._uses_kernel():
+            return None
+        from symfast.nn._dense_kernel import DenseTrainer
+
+        return DenseTrainer.for_mlp(net, learning_rate=self.learning_rate,
+                                    batch_size=self.batch_size)
 
     def _batched_plan(self, X, y, X_test=None, y_test=None):
         """This fit as one member of :func:`symfast.nn.fit_many`."""
@@ -291,7 +318,7 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
                            batch_size=int(self.batch_size), epochs=int(self.epochs),
                            learning_rate=float(self.learning_rate), loss=_mean_cross_entropy,
                            end_epoch=end_epoch,
-                           score=lambda: st["curve"][-1] if st["curve"] else float("nan"),
+                           score=lambda: _last(st["curve"]),
                            state=st)
 
     def _batched_finish(self, plan) -> None:
@@ -308,6 +335,10 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         xt = self._check_X(X)
         with torch_threads(self.n_threads), torch.no_grad():
             return self.classes_[self.net_(xt).argmax(1).numpy()]
+
+
+def _last(curve: list[float]) -> float:
+    return curve[-1] if curve else float("nan")
 
 
 def _mean_cross_entropy(out: torch.Tensor, targets: tuple[torch.Tensor, ...],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -112,13 +113,22 @@ def torch_threads(n_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
+#: torch's global generator is one per process: a block that seeds it holds this lock,
+#: so that fits in several threads (``fit_many``'s pool, a user's) each draw their own
+#: initial weights.
+_global_rng_lock = threading.RLock()
+
+
 @contextmanager
 def seeded(seed: int) -> Iterator[torch.Generator]:
     """Seed torch's global generator for a block without leaking the state.
 
-    Yields a separate generator for data shuffling, seeded from the same seed.
+    Yields a separate generator for data shuffling, seeded from the same seed (it stays
+    valid after the block).  The block holds a process-wide lock: keep it to what draws
+    from the global generator (building the network), so that other threads' fits are
+    not held up.
     """
-    with torch.random.fork_rng(devices=[]):
+    with _global_rng_lock, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed + 1)
         yield gen

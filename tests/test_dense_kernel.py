@@ -1,0 +1,80 @@
+"""The compiled dense-network epoch (symfast._ext._mlp) against a NumPy reference and
+against torch's autograd training of the same EmbeddingClassifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reference import mlp_adam_epoch
+
+
+def _net(rng, widths, classes):
+    Ws = [rng.normal(0, 0.4, (o, i)).astype(np.float32) for i, o in zip(widths, widths[1:])]
+    bs = [rng.normal(0, 0.1, o).astype(np.float32) for o in widths[1:]]
+    heads = [(rng.normal(0, 0.4, (k, widths[-1])).astype(np.float32),
+              rng.normal(0, 0.1, k).astype(np.float32)) for k in classes]
+    return Ws, bs, heads
+
+
+@pytest.mark.parametrize("relu_last, l2, wd", [(True, (0.0, 0.0, 0.0), 0.0),
+                                               (False, (0.0, 1e-2, 0.0), 1e-2)])
+def test_train_epoch_matches_the_numpy_reference(relu_last, l2, wd):
+    from symfast._ext._mlp import train_epoch
+
+    rng = np.random.default_rng(0)
+    widths, classes = [5, 16, 12, 8], [4, 3]
+    X = rng.normal(size=(301, 5)).astype(np.float32)
+    codes = np.stack([rng.integers(0, k, 301) for k in classes], axis=1).astype(np.int64)
+    order = rng.permutation(301)[:250]          # a subset, last batch short (250 = 3*64+58)
+    Ws, bs, heads = _net(rng, widths, classes)
+    ref, ref_loss = mlp_adam_epoch(X, codes, order, 64, Ws, bs, heads, relu_last, list(l2),
+                                   lr=1e-2, weight_decay=wd)
+    flat = np.concatenate([a.ravel() for pair in zip(Ws, bs) for a in pair]
+                          + [a.ravel() for pair in heads for a in pair])
+    m1, m2 = np.zeros_like(flat), np.zeros_like(flat)
+    loss_sum, step = train_epoch(X, codes, order, 64, np.array(widths), np.array(classes),
+                                 relu_last, flat, m1, m2, np.array(l2, np.float32), 1e-2, 0.9,
+                                 0.999, 1e-8, wd, 0)
+    assert step == 4
+    assert loss_sum / len(order) == pytest.approx(ref_loss, rel=1e-5)
+    want = np.concatenate([p.ravel() for p in ref])
+    start = np.concatenate([a.ravel() for pair in zip(Ws, bs) for a in pair]
+                           + [a.ravel() for pair in heads for a in pair])
+    assert np.abs(want - start).max() > 1e-2          # the epoch moved the weights
+    np.testing.assert_allclose(flat, want, atol=2e-5)
+
+
+def _fit(X, y, use_kernel, monkeypatch, **kw):
+    from symfast.nn import EmbeddingClassifier
+
+    if not use_kernel:
+        monkeypatch.setattr(EmbeddingClassifier, "_dense_trainer", lambda self, net: None)
+    clf = EmbeddingClassifier((24, 24), 16, max_epochs=6, target_accuracy=1.0,
+                              progress=False, **kw).fit(X, y)
+    monkeypatch.undo()
+    return clf
+
+
+@pytest.mark.parametrize("kw", [{}, {"embedding_activation": "linear", "weight_decay": 1e-3,
+                                     "layer_l2": (0.0, 1e-3, 0.0)}])
+def test_the_kernel_trains_the_model_torch_trains(kw, monkeypatch):
+    """Same seed, same data: the compiled epoch and torch's autograd give one model."""
+    from symfast.potentials import PAPER_LEVELS, sample_level_sets
+
+    X, y = sample_level_sets("so3", PAPER_LEVELS[:5], per_class=120, seed=1)
+    y2 = np.stack([y, (X[:, 0] > 0).astype(int)], axis=1)        # two heads
+    fast = _fit(X, y2, True, monkeypatch, **kw)
+    slow = _fit(X, y2, False, monkeypatch, **kw)
+    assert fast.n_epochs_ == slow.n_epochs_ == 6
+    assert len(fast.history_) == len(slow.history_)
+    for a, b in zip(fast.history_, slow.history_):
+        assert a.get("restored") == b.get("restored")
+        if a.get("restored"):
+            continue                                # a restored entry has no loss
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
+    np.testing.assert_allclose(fast.embed(X), slow.embed(X), atol=1e-4)
+    assert np.mean(fast.predict(X) == slow.predict(X)) >= 0.99
+    # the fitted parameters own their storage again (no view of the trainer's buffer)
+    for p in fast.net_.parameters():
+        assert p.untyped_storage().nbytes() == p.numel() * 4
