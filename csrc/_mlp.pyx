@@ -63,6 +63,54 @@ cdef inline void _gemm(char ta, char tb, int m, int n, int k, float* a, int lda,
     sgemm(&ta, &tb, &m, &n, &k, &one, a, &lda, b, &ldb, &beta, c, &ldc)
 
 
+# The three products of a dense layer W (n_out x n_in, row-major) on a batch of B rows, all
+# row-major; BLAS is column-major, where a row-major matrix is its own transpose.
+
+cdef inline void _forward(float* a, float* W, Py_ssize_t B, Py_ssize_t n_in,
+                          Py_ssize_t n_out, float* y) noexcept nogil:
+    """y (B x n_out) = a (B x n_in) W^T."""
+    _gemm(b'T', b'N', <int>n_out, <int>B, <int>n_in, W, <int>n_in, a, <int>n_in, 0.0, y,
+          <int>n_out)
+
+
+cdef inline void _grad_w(float* a, float* d, Py_ssize_t B, Py_ssize_t n_in,
+                         Py_ssize_t n_out, float* gW) noexcept nogil:
+    """gW (n_out x n_in) = d^T (n_out x B) a (B x n_in)."""
+    _gemm(b'N', b'T', <int>n_in, <int>n_out, <int>B, a, <int>n_in, d, <int>n_out, 0.0, gW,
+          <int>n_in)
+
+
+cdef inline void _backward(float* d, float* W, Py_ssize_t B, Py_ssize_t n_in,
+                           Py_ssize_t n_out, float beta, float* da) noexcept nogil:
+    """da (B x n_in) = d (B x n_out) W + beta da."""
+    _gemm(b'N', b'N', <int>n_in, <int>B, <int>n_out, W, <int>n_in, d, <int>n_out, beta, da,
+          <int>n_in)
+
+
+cdef inline void _add_bias(float* y, const float* b, Py_ssize_t B, Py_ssize_t n,
+                           bint relu) noexcept nogil:
+    """y (B x n) += b row by row, then max(y, 0) when ``relu``."""
+    cdef Py_ssize_t r, j
+    cdef float v
+    if relu:
+        for r in range(B):
+            for j in range(n):
+                v = y[r * n + j] + b[j]
+                y[r * n + j] = v if v > 0 else 0
+    else:
+        for r in range(B):
+            for j in range(n):
+                y[r * n + j] += b[j]
+
+
+cdef inline void _relu_mask(float* d, const float* y, Py_ssize_t size) noexcept nogil:
+    """d *= (y > 0), branch-free: whether a unit is active is a coin toss that a branch
+    predictor loses half the time (measured: 361 against 218 us a step)."""
+    cdef Py_ssize_t r
+    for r in range(size):
+        d[r] = d[r] if y[r] > 0 else 0
+
+
 cdef inline void _colsum(const float* a, Py_ssize_t rows, Py_ssize_t cols,
                          float* out) noexcept nogil:
     """out (cols) = the column sums of a (rows x cols, row-major), row by row so that the
@@ -133,7 +181,6 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
     cdef Py_ssize_t* act_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t* w_off = <Py_ssize_t*>malloc((L + H) * sizeof(Py_ssize_t))
     cdef float* tmp
-    cdef float* bias
     if (acts == NULL or d_out == NULL or d_in == NULL or z == NULL or grad == NULL
             or act_off == NULL or w_off == NULL):
         free(acts); free(d_out); free(d_in); free(z); free(grad); free(act_off); free(w_off)
@@ -167,27 +214,15 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
             for i in range(L):
                 w_in = widths[i]
                 w_out = widths[i + 1]
-                # a_{i+1} (B x w_out, row-major) = a_i W_i^T: column-major W_i^T a_i^T
-                _gemm(b'T', b'N', <int>w_out, <int>B, <int>w_in, p + w_off[i], <int>w_in,
-                      acts + act_off[i], <int>w_in, 0.0, acts + act_off[i + 1], <int>w_out)
-                tmp = acts + act_off[i + 1]
-                bias = p + w_off[i] + w_out * w_in
-                if i < L - 1 or relu_last:
-                    for r in range(B):
-                        for j in range(w_out):
-                            s = tmp[r * w_out + j] + bias[j]
-                            tmp[r * w_out + j] = s if s > 0 else 0
-                else:
-                    for r in range(B):
-                        for j in range(w_out):
-                            tmp[r * w_out + j] += bias[j]
+                _forward(acts + act_off[i], p + w_off[i], B, w_in, w_out, acts + act_off[i + 1])
+                _add_bias(acts + act_off[i + 1], p + w_off[i] + w_out * w_in, B, w_out,
+                          i < L - 1 or relu_last)
             # ---- heads: softmax cross-entropy, d loss / d logits into z ----
             batch_loss = 0.0
             w_in = widths[L]
             for h in range(H):
                 k = n_classes[h]
-                _gemm(b'T', b'N', <int>k, <int>B, <int>w_in, p + w_off[L + h], <int>w_in,
-                      acts + act_off[L], <int>w_in, 0.0, z, <int>k)
+                _forward(acts + act_off[L], p + w_off[L + h], B, w_in, k, z)
                 for r in range(B):
                     zmax = -1e38
                     for j in range(k):
@@ -204,23 +239,16 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
                     for j in range(k):
                         z[r * k + j] = z[r * k + j] / s * inv_b
                     z[r * k + y] -= inv_b
-                # dV_h (k x w_in) = dz^T a_L: column-major a_L^T dz
-                _gemm(b'N', b'T', <int>w_in, <int>k, <int>B, acts + act_off[L], <int>w_in,
-                      z, <int>k, 0.0, grad + w_off[L + h], <int>w_in)
+                _grad_w(acts + act_off[L], z, B, w_in, k, grad + w_off[L + h])
                 _colsum(z, B, k, grad + w_off[L + h] + k * w_in)
-                # d a_L (B x w_in) (+)= dz V_h
-                _gemm(b'N', b'N', <int>w_in, <int>B, <int>k, p + w_off[L + h], <int>w_in,
-                      z, <int>k, 0.0 if h == 0 else 1.0, d_out, <int>w_in)
+                _backward(z, p + w_off[L + h], B, w_in, k, 0.0 if h == 0 else 1.0, d_out)
             # ---- trunk, last layer first ----
             for i in range(L - 1, -1, -1):
                 w_in = widths[i]
                 w_out = widths[i + 1]
-                tmp = acts + act_off[i + 1]
                 if i < L - 1 or relu_last:                 # through the ReLU
-                    for r in range(B * w_out):     # branch-free: the sign is a coin toss
-                        d_out[r] = d_out[r] if tmp[r] > 0 else 0
-                _gemm(b'N', b'T', <int>w_in, <int>w_out, <int>B, acts + act_off[i], <int>w_in,
-                      d_out, <int>w_out, 0.0, grad + w_off[i], <int>w_in)
+                    _relu_mask(d_out, acts + act_off[i + 1], B * w_out)
+                _grad_w(acts + act_off[i], d_out, B, w_in, w_out, grad + w_off[i])
                 _colsum(d_out, B, w_out, grad + w_off[i] + w_out * w_in)
                 if layer_l2[i] != 0:
                     l2sum = 0.0
@@ -229,8 +257,7 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
                         grad[w_off[i] + r] += 2 * layer_l2[i] * p[w_off[i] + r]
                     batch_loss += layer_l2[i] * l2sum
                 if i > 0:
-                    _gemm(b'N', b'N', <int>w_in, <int>B, <int>w_out, p + w_off[i], <int>w_in,
-                          d_out, <int>w_out, 0.0, d_in, <int>w_in)
+                    _backward(d_out, p + w_off[i], B, w_in, w_out, 0.0, d_in)
                     tmp = d_out
                     d_out = d_in
                     d_in = tmp
@@ -255,3 +282,131 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
         symfast_ftz_restore(csr)
     free(acts); free(d_out); free(d_in); free(z); free(grad); free(act_off); free(w_off)
     return loss_sum, step
+
+
+def train_ae_epoch(const float[:, ::1] X, const float[::1] target, const int64_t[::1] order,
+                   Py_ssize_t batch_size, Py_ssize_t hidden, Py_ssize_t latent,
+                   double target_weight, float[::1] params, float[::1] exp_avg,
+                   float[::1] exp_avg_sq, double lr, double beta1, double beta2, double eps,
+                   double momentum_decay, int64_t step, double mu_product):
+    """One epoch of the task-constrained autoencoder under NAdam, in place.
+
+    The network (``symfast.nn.TaskAutoencoder``), x of width N, H = ``hidden``,
+    K = ``latent``:
+
+        h1 = relu(x W1^T + b1),  z = h1 W2^T + b2          (encoder)
+        e = z We^T + be                                      (linear target head)
+        h2 = relu(z W3^T + b3),  r = h2 W4^T + b4            (decoder)
+        loss = target_weight * mean_b (e - t)^2 + mean_{b, j} (r - x)^2
+
+    ``params`` (and the moments) in torch's order: W1 (H x N), b1, W2 (K x H), b2, We (1 x K),
+    be, W3 (H x K), b3, W4 (N x H), b4.  NAdam is torch's (``torch.optim.NAdam``, no weight
+    decay), at the step size ``lr`` for the whole epoch.
+
+    Returns
+    -------
+    target_sum, reconstruction_sum : float
+        Sums over steps of each batch's two mean squared errors times its row count.
+    step : int
+        NAdam steps taken after this epoch.
+    mu_product : float
+        NAdam's running product of momentum factors after this epoch.
+    """
+    cdef Py_ssize_t n_rows = order.shape[0], N = X.shape[1], H = hidden, K = latent
+    cdef Py_ssize_t P = params.shape[0], B, r, j, start = 0
+    # offsets of each parameter in the flat layout
+    cdef Py_ssize_t oW1 = 0, ob1 = H * N, oW2 = ob1 + H, ob2 = oW2 + K * H
+    cdef Py_ssize_t oWe = ob2 + K, obe = oWe + K, oW3 = obe + 1, ob3 = oW3 + H * K
+    cdef Py_ssize_t oW4 = ob3 + H, ob4 = oW4 + N * H
+    cdef double t_sum = 0.0, r_sum = 0.0, bt, br, bc2, mu, mu_next, mu_product_next
+    cdef float v, s, c_grad, c_avg, g, denom, fbc2, b1 = beta1, b2 = beta2, ceps = eps
+    cdef float c1 = 1.0 - beta1, c2 = 1.0 - beta2, w = target_weight
+    cdef float* h1 = <float*>malloc(batch_size * H * sizeof(float))
+    cdef float* z = <float*>malloc(batch_size * K * sizeof(float))
+    cdef float* e = <float*>malloc(batch_size * sizeof(float))
+    cdef float* h2 = <float*>malloc(batch_size * H * sizeof(float))
+    cdef float* rec = <float*>malloc(batch_size * N * sizeof(float))
+    cdef float* xb = <float*>malloc(batch_size * N * sizeof(float))
+    cdef float* dh = <float*>malloc(batch_size * H * sizeof(float))
+    cdef float* dz = <float*>malloc(batch_size * K * sizeof(float))
+    cdef float* grad = <float*>malloc(P * sizeof(float))
+    if (h1 == NULL or z == NULL or e == NULL or h2 == NULL or rec == NULL or xb == NULL
+            or dh == NULL or dz == NULL or grad == NULL):
+        free(h1); free(z); free(e); free(h2); free(rec); free(xb); free(dh); free(dz)
+        free(grad)
+        raise MemoryError("train_ae_epoch: cannot allocate the work buffers")
+    cdef float* p = &params[0]
+    cdef float* m1 = &exp_avg[0]
+    cdef float* m2 = &exp_avg_sq[0]
+    cdef unsigned int csr
+    with nogil:
+        csr = symfast_ftz_on()
+        while start < n_rows:
+            B = min(batch_size, n_rows - start)
+            for r in range(B):
+                for j in range(N):
+                    xb[r * N + j] = X[order[start + r], j]
+            # ---- forward ----
+            _forward(xb, p + oW1, B, N, H, h1)
+            _add_bias(h1, p + ob1, B, H, True)
+            _forward(h1, p + oW2, B, H, K, z)
+            _add_bias(z, p + ob2, B, K, False)
+            _forward(z, p + oWe, B, K, 1, e)
+            _add_bias(e, p + obe, B, 1, False)
+            _forward(z, p + oW3, B, K, H, h2)
+            _add_bias(h2, p + ob3, B, H, True)
+            _forward(h2, p + oW4, B, H, N, rec)
+            _add_bias(rec, p + ob4, B, N, False)
+            # ---- losses; rec and e become d loss / d output ----
+            bt = 0.0
+            for r in range(B):
+                v = e[r] - target[order[start + r]]
+                bt += v * v
+                e[r] = 2 * w * v / B
+            br = 0.0
+            for r in range(B * N):
+                v = rec[r] - xb[r]
+                br += v * v
+                rec[r] = 2 * v / (B * N)
+            t_sum += bt
+            r_sum += br / N
+            # ---- decoder ----
+            _grad_w(h2, rec, B, H, N, grad + oW4)
+            _colsum(rec, B, N, grad + ob4)
+            _backward(rec, p + oW4, B, H, N, 0.0, dh)
+            _relu_mask(dh, h2, B * H)
+            _grad_w(z, dh, B, K, H, grad + oW3)
+            _colsum(dh, B, H, grad + ob3)
+            _backward(dh, p + oW3, B, K, H, 0.0, dz)
+            # ---- target head: dz += d_e We ----
+            _grad_w(z, e, B, K, 1, grad + oWe)
+            _colsum(e, B, 1, grad + obe)
+            _backward(e, p + oWe, B, K, 1, 1.0, dz)
+            # ---- encoder ----
+            _grad_w(h1, dz, B, H, K, grad + oW2)
+            _colsum(dz, B, K, grad + ob2)
+            _backward(dz, p + oW2, B, H, K, 0.0, dh)
+            _relu_mask(dh, h1, B * H)
+            _grad_w(xb, dh, B, N, H, grad + oW1)
+            _colsum(dh, B, H, grad + ob1)
+            # ---- NAdam (torch's single-tensor formulas) ----
+            step += 1
+            bc2 = 1.0 - pow(beta2, <double>step)
+            mu = beta1 * (1.0 - 0.5 * pow(0.96, step * momentum_decay))
+            mu_next = beta1 * (1.0 - 0.5 * pow(0.96, (step + 1) * momentum_decay))
+            mu_product = mu_product * mu
+            mu_product_next = mu_product * mu_next
+            c_grad = <float>(lr * (1.0 - mu) / (1.0 - mu_product))
+            c_avg = <float>(lr * mu_next / (1.0 - mu_product_next))
+            fbc2 = <float>bc2
+            for j in range(P):
+                g = grad[j]
+                m1[j] = m1[j] + c1 * (g - m1[j])
+                m2[j] = m2[j] * b2 + c2 * g * g
+                denom = sqrtf(m2[j] / fbc2) + ceps
+                p[j] = p[j] - c_grad * (g / denom)
+                p[j] = p[j] - c_avg * (m1[j] / denom)
+            start += B
+        symfast_ftz_restore(csr)
+    free(h1); free(z); free(e); free(h2); free(rec); free(xb); free(dh); free(dz); free(grad)
+    return t_sum, r_sum, step, mu_product

@@ -78,3 +78,27 @@ def test_the_kernel_trains_the_model_torch_trains(kw, monkeypatch):
     # the fitted parameters own their storage again (no view of the trainer's buffer)
     for p in fast.net_.parameters():
         assert p.untyped_storage().nbytes() == p.numel() * 4
+
+
+def test_the_autoencoder_kernel_trains_the_model_torch_trains(monkeypatch):
+    """TaskAutoencoder on the compiled epoch (NAdam, per-epoch decay) against torch's
+    autograd and torch.optim.NAdam: same seed and data, one model."""
+    from symfast.nn import TaskAutoencoder
+
+    rng = np.random.default_rng(3)
+    X = rng.choice([-1.0, 1.0], size=(700, 10))        # 700 = 10 batches of 64 + 60
+    t = (X[:, :-1] * X[:, 1:]).sum(1)
+
+    def make():
+        return TaskAutoencoder(5, 24, epochs=4, batch_size=64, learning_rate=3e-3,
+                               decay=0.9, target_weight=10.0, seed=7)
+
+    fast = make().fit(X, t)
+    monkeypatch.setattr(TaskAutoencoder, "_trainer", lambda self, net: None)
+    slow = make().fit(X, t)
+    for a, b in zip(fast.history_, slow.history_):
+        assert a["target_mse"] == pytest.approx(b["target_mse"], rel=1e-4)
+        assert a["reconstruction_mse"] == pytest.approx(b["reconstruction_mse"], rel=1e-4)
+    assert fast.history_[-1]["target_mse"] < fast.history_[0]["target_mse"]      # it learns
+    np.testing.assert_allclose(fast.encode(X), slow.encode(X), atol=1e-4)
+    np.testing.assert_allclose(fast.predict_target(X), slow.predict_target(X), atol=1e-3)

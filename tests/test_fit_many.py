@@ -124,7 +124,7 @@ def test_autoencoders_match_their_lone_fits():
         return TaskAutoencoder(4, 24, epochs=6, batch_size=64, decay=0.9, seed=s)
 
     lone = [make(s).fit(*d) for s, d in enumerate(data)]
-    many = fit_many([make(s) for s in range(3)], data)
+    many = fit_many([make(s) for s in range(3)], data, stack=True)
     for a, b, (X, _) in zip(lone, many, data):
         assert b.history_[-1]["target_mse"] == pytest.approx(a.history_[-1]["target_mse"],
                                                              rel=1e-4)

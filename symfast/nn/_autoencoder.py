@@ -93,36 +93,67 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         xt, tt, seed = st["xt"], st["tt"], st["seed"]
         epochs, batch_size = int(self.epochs), int(self.batch_size)
         with ExitStack() as stack:
-            gen = stack.enter_context(seeded(seed))
-            net = _AE(xt.shape[1], int(self.hidden), int(self.latent_dim))
+            with seeded(seed) as gen:           # the initial weights; the rest draws from gen
+                net = _AE(xt.shape[1], int(self.hidden), int(self.latent_dim))
             # threads chosen after the net exists: small networks train faster on one
-            stack.enter_context(torch_threads(training_threads(self.n_threads, net, batch_size)))
-            opt = torch.optim.NAdam(net.parameters(), lr=self.learning_rate)
-            sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=self.decay)
-            mse = nn.MSELoss()
+            threads = training_threads(self.n_threads, net, batch_size)
+            stack.enter_context(torch_threads(threads))
+            kernel = self._trainer(net)
+            lr = float(self.learning_rate)
+            if kernel is not None:      # the compiled epoch (see _dense_kernel): same steps
+                from symfast._threads import blas_limits
+
+                stack.enter_context(blas_limits(threads))
+                stack.callback(kernel.release)
+                xk, tk = xt.numpy(), tt.numpy()
+            else:
+                opt = torch.optim.NAdam(net.parameters(), lr=lr)
+                sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=self.decay)
             bar = epoch_bar(epochs, self.progress, "autoencoder")
             n = xt.shape[0]
             for _ in range(epochs):
                 perm = torch.randperm(n, generator=gen)
-                sums = np.zeros(2)
-                for start in range(0, n, batch_size):
-                    idx = perm[start:start + batch_size]
-                    _, e, rec = net(xt[idx])
-                    l_target, l_rec = mse(e, tt[idx]), mse(rec, xt[idx])
-                    loss = self.target_weight * l_target + l_rec
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    sums += np.array([l_target.item(), l_rec.item()]) * idx.numel()
-                sched.step()
-                self._end_epoch(sums / n)
+                if kernel is not None:
+                    means = np.array(kernel.epoch(xk, tk, perm.numpy(), lr))
+                    lr *= self.decay
+                else:
+                    means = self._torch_epoch(net, opt, xt, tt, perm)
+                    sched.step()
+                self._end_epoch(means)
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(energy=f"{sums[0] / n:.2e}", recon=f"{sums[1] / n:.2e}")
+                    bar.set_postfix(energy=f"{means[0]:.2e}", recon=f"{means[1]:.2e}")
             if bar is not None:
                 bar.close()
         self._finish(net, st["t0"])
         return self
+
+    def _torch_epoch(self, net: nn.Module, opt, xt: torch.Tensor, tt: torch.Tensor,
+                     perm: torch.Tensor) -> np.ndarray:
+        """One epoch through torch's autograd; the mean target and reconstruction errors."""
+        sums = np.zeros(2)
+        for start in range(0, xt.shape[0], int(self.batch_size)):
+            idx = perm[start:start + int(self.batch_size)]
+            _, e, rec = net(xt[idx])
+            l_target = nn.functional.mse_loss(e, tt[idx])
+            l_rec = nn.functional.mse_loss(rec, xt[idx])
+            loss = self.target_weight * l_target + l_rec
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sums += np.array([l_target.item(), l_rec.item()]) * idx.numel()
+        return sums / xt.shape[0]
+
+    def _uses_kernel(self) -> bool:
+        """Whether a lone fit runs on the compiled epoch (always: the architecture is fixed)."""
+        return True
+
+    def _trainer(self, net: nn.Module):
+        """The compiled trainer of ``net`` (:class:`~symfast.nn._dense_kernel.AutoencoderTrainer`)."""
+        from symfast.nn._dense_kernel import AutoencoderTrainer
+
+        return AutoencoderTrainer(net, target_weight=self.target_weight,
+                                  batch_size=self.batch_size)
 
     # -- the pieces fit and fit_many share ------------------------------------------
     def _prepare(self, X: np.ndarray, target: np.ndarray) -> dict:

@@ -1,4 +1,4 @@
-"""Training a dense ReLU network with the compiled kernel instead of torch's autograd.
+"""Training dense ReLU networks with the compiled kernel instead of torch's autograd.
 
 For the small MLPs symfast trains (an 80-wide trunk on batches of 128), a torch step costs
 its operator dispatch and autograd bookkeeping more than its arithmetic: on 2 cores a step
@@ -9,7 +9,9 @@ products: about 220 us per step on the same machine.
 
 :class:`DenseTrainer` binds the torch module's parameters to one flat float32 buffer that
 the kernel updates in place, so the module is always the model: evaluation, ``state_dict``
-and checkpoints go through torch as before.  The update is the same algorithm as
+and checkpoints go through torch as before.  :class:`AutoencoderTrainer` does the same for
+the task-constrained autoencoder (``train_ae_epoch``, NAdam): 222 / 399 us a step at
+latent 18 / 50 (batch 256, hidden 128), against about 2.3 ms in torch on one thread.  The update is the same algorithm as
 torch's (the same batches in the same order, the same Adam formulas); the two differ by
 float32 rounding (about 3e-8 on the weights after one epoch, tested).
 """
@@ -27,7 +29,41 @@ BETAS = (0.9, 0.999)
 EPS = 1e-8
 
 
-class DenseTrainer:
+class _Flat:
+    """The parameters bound to one flat float32 buffer (torch's order), with Adam's or
+    NAdam's two moments beside it."""
+
+    def __init__(self, params: Sequence[torch.Tensor]):
+        self.params = list(params)
+        size = sum(p.numel() for p in self.params)
+        self.flat = np.empty(size, dtype=np.float32)
+        off = 0
+        for p in self.params:   # the module's parameters become views of the flat buffer
+            n = p.numel()
+            self.flat[off:off + n] = p.detach().reshape(-1).numpy()
+            p.data = torch.from_numpy(self.flat[off:off + n]).view(p.shape)
+            off += n
+        self.exp_avg = np.zeros(size, dtype=np.float32)
+        self.exp_avg_sq = np.zeros(size, dtype=np.float32)
+        self.step = 0
+
+    def state_dict(self) -> dict:
+        """The optimiser's state (the weights live in the module)."""
+        return {"exp_avg": self.exp_avg.copy(), "exp_avg_sq": self.exp_avg_sq.copy(),
+                "step": self.step}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.exp_avg[:] = state["exp_avg"]
+        self.exp_avg_sq[:] = state["exp_avg_sq"]
+        self.step = int(state["step"])
+
+    def release(self) -> None:
+        """Give each parameter its own storage again (the flat buffer is let go)."""
+        for p in self.params:
+            p.data = p.data.clone()
+
+
+class DenseTrainer(_Flat):
     """Adam training of ``trunk`` (Linear, ReLU, ..., Linear[, ReLU]) plus linear ``heads``.
 
     Parameters
@@ -55,18 +91,8 @@ class DenseTrainer:
     def __init__(self, n_in: int, linears: Sequence[nn.Linear], heads: Sequence[nn.Linear], *,
                  relu_last: bool, learning_rate: float, weight_decay: float = 0.0,
                  layer_l2: Sequence[float] | None = None, batch_size: int):
-        self.params = [t for lin in list(linears) + list(heads) for t in (lin.weight, lin.bias)]
-        size = sum(p.numel() for p in self.params)
-        self.flat = np.empty(size, dtype=np.float32)
-        off = 0
-        for p in self.params:   # the module's parameters become views of the flat buffer
-            n = p.numel()
-            self.flat[off:off + n] = p.detach().reshape(-1).numpy()
-            p.data = torch.from_numpy(self.flat[off:off + n]).view(p.shape)
-            off += n
-        self.exp_avg = np.zeros(size, dtype=np.float32)
-        self.exp_avg_sq = np.zeros(size, dtype=np.float32)
-        self.step = 0
+        _Flat.__init__(self, [t for lin in list(linears) + list(heads)
+                              for t in (lin.weight, lin.bias)])
         self.widths = np.array([n_in] + [lin.out_features for lin in linears],
                                dtype=np.int64)
         self.n_classes = np.array([h.out_features for h in heads], dtype=np.int64)
@@ -108,17 +134,53 @@ class DenseTrainer:
             BETAS[1], EPS, self.weight_decay, self.step)
         return total / len(order)
 
+
+
+class AutoencoderTrainer(_Flat):
+    """NAdam training of a :class:`~symfast.nn.TaskAutoencoder`'s network on the compiled
+    epoch (``symfast._ext._mlp.train_ae_epoch``).
+
+    Parameters
+    ----------
+    net : the autoencoder's module
+        Encoder ``mlp(N, (H,), K)``, energy ``Linear(K, 1)``, decoder ``mlp(K, (H,), N)``.
+    target_weight : float
+    batch_size : int
+    """
+
+    #: torch's NAdam default.
+    MOMENTUM_DECAY = 4e-3
+
+    def __init__(self, net: nn.Module, *, target_weight: float, batch_size: int):
+        super().__init__(net.parameters())
+        self.hidden = net.encoder[0].out_features
+        self.latent = net.energy.in_features
+        self.target_weight = float(target_weight)
+        self.batch_size = int(batch_size)
+        self.mu_product = 1.0
+
+    def epoch(self, X: np.ndarray, target: np.ndarray, order: np.ndarray,
+              learning_rate: float) -> tuple[float, float]:
+        """One pass over ``X[order]`` at step size ``learning_rate``; returns the epoch's
+        mean target and reconstruction errors (standardised units).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, N), float32, C-contiguous
+        target : ndarray of shape (n,), float32 (standardised)
+        order : ndarray of shape (m,), int64
+        """
+        from symfast._ext._mlp import train_ae_epoch
+
+        t_sum, r_sum, self.step, self.mu_product = train_ae_epoch(
+            X, target, order, self.batch_size, self.hidden, self.latent, self.target_weight,
+            self.flat, self.exp_avg, self.exp_avg_sq, float(learning_rate), BETAS[0],
+            BETAS[1], EPS, self.MOMENTUM_DECAY, self.step, self.mu_product)
+        return t_sum / len(order), r_sum / len(order)
+
     def state_dict(self) -> dict:
-        """Adam's state (the weights live in the module)."""
-        return {"exp_avg": self.exp_avg.copy(), "exp_avg_sq": self.exp_avg_sq.copy(),
-                "step": self.step}
+        return {**super().state_dict(), "mu_product": self.mu_product}
 
     def load_state_dict(self, state: dict) -> None:
-        self.exp_avg[:] = state["exp_avg"]
-        self.exp_avg_sq[:] = state["exp_avg_sq"]
-        self.step = int(state["step"])
-
-    def release(self) -> None:
-        """Give each parameter its own storage again (the flat buffer is let go)."""
-        for p in self.params:
-            p.data = p.data.clone()
+        super().load_state_dict(state)
+        self.mu_product = float(state["mu_product"])
