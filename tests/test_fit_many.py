@@ -191,6 +191,10 @@ def test_dense_members_are_fitted_alone_over_a_pool(capsys):
     # the members' own epoch bars were off during the pool and are back on after
     assert all(m.progress for m in many)
     assert "best=" in capsys.readouterr().err
+    # the autoencoder too (no accuracy to show)
+    aes = [TaskAutoencoder(3, 8, epochs=2, batch_size=64, seed=s) for s in range(3)]
+    fit_many(aes, [(d[0], d[0][:, 0] * d[0][:, 1]) for d in data[:3]], progress=True)
+    assert all(len(a.history_) == 2 for a in aes)
 
 
 def test_stack_false_is_cpu_only(monkeypatch):

@@ -191,3 +191,34 @@ def test_the_other_estimators_follow_scikit_learn():
     labels = (X[:, 0] > 0).astype(int)
     assert fs.fit_transform(X, labels).shape[0] == 240
     assert clone(fs).get_params()["n_out"] == 4
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_lattice_cnn_pattern_route_is_the_convolution(channels):
+    """On +-1 inputs, the pattern counts and forward_encoded give the convolution's output
+    and gradients (checked against the plain forward, itself a Conv2d's weights)."""
+    import torch
+
+    from symfast.nn import LatticeCNN
+
+    torch.manual_seed(0)
+    L = 5
+    net = LatticeCNN(channels, L, 3, width=4, hidden=6)
+    x = torch.randint(0, 2, (40, channels * L * L)).float() * 2 - 1
+    h = net.encode_inputs(x)
+    assert h.shape == (40, 2 ** (4 * channels))
+    assert torch.equal(h.sum(1), torch.full((40,), float(L * L)))    # every site once
+    # the plain forward against torch's own circular convolution
+    conv = torch.nn.functional.conv2d(
+        torch.nn.functional.pad(x.view(-1, channels, L, L), (0, 1, 0, 1), mode="circular"),
+        net.conv.weight, net.conv.bias)
+    want = net.head(torch.relu(conv).mean((2, 3)))
+    torch.testing.assert_close(net(x), want, atol=1e-5, rtol=1e-5)
+    out_plain, out_enc = net(x), net.forward_encoded(h)
+    torch.testing.assert_close(out_enc, out_plain, atol=1e-5, rtol=1e-5)
+    g_plain = torch.autograd.grad(out_plain.square().sum(), list(net.parameters()))
+    g_enc = torch.autograd.grad(out_enc.square().sum(), list(net.parameters()))
+    for a, b in zip(g_enc, g_plain):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+    # anything but +-1 keeps the convolution
+    assert net.encode_inputs(x * 0.5) is None

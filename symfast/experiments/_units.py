@@ -69,7 +69,7 @@ def fit_units(units: Sequence[Unit], record: Callable[[dict[str, Any]], None], *
               n_threads: int | None = None, device: str | None = None,
               progress: bool = False, desc: str = "training",
               on_chunk: Callable[[int], None] | None = None,
-              max_members: int = MAX_MEMBERS) -> None:
+              max_members: int = MAX_MEMBERS, stack: bool | None = None) -> None:
     """Fit ``units`` batched, group by group and chunk by chunk, recording each chunk.
 
     Parameters
@@ -89,6 +89,9 @@ def fit_units(units: Sequence[Unit], record: Callable[[dict[str, Any]], None], *
         ``on_chunk(n_units)`` after each chunk (to advance a study's own bar).
     max_members : int
         Members per batched fit at most.
+    stack : bool, optional
+        For :func:`symfast.nn.fit_many`: stack the members (True), fit them alone over a
+        thread pool (False), or let it choose (None).
     """
     from symfast.nn import fit_many
 
@@ -100,7 +103,7 @@ def fit_units(units: Sequence[Unit], record: Callable[[dict[str, Any]], None], *
     for i, chunk in enumerate(plan, 1):
         estimators = [u.estimator for u in chunk]
         fit_many(estimators, [u.data() for u in chunk], n_threads=n_threads, device=device,
-                 progress=progress, desc=f"{desc} {i}/{len(plan)}")
+                 progress=progress, desc=f"{desc} {i}/{len(plan)}", stack=stack)
         record({u.key: u.summary(u.estimator) for u in chunk})
         if on_chunk is not None:
             on_chunk(len(chunk))

@@ -262,9 +262,12 @@ def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None =
                     summary=lambda e: {"final": e.result_.final_test_accuracy,
                                        "best": e.result_.best_test_accuracy,
                                        "train": e.result_.train_accuracy}))
+    # on the CPU each classifier trains alone (the CNN on its patch-pattern counts, the MLP
+    # on the compiled epoch), over a thread pool; on a GPU they are stacked
     fit_units(trainings, ckpt.record_many, n_threads=n_threads, device=device,
               progress=progress, desc="classifiers",
-              on_chunk=(bar.update if bar is not None else None))
+              on_chunk=(bar.update if bar is not None else None),
+              stack=False if check_device(device).type == "cpu" else None)
     if bar is not None:
         bar.close()
 

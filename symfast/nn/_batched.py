@@ -22,6 +22,10 @@ products; any other module without normalisation layers (a convolution, say) run
 through ``torch.func.vmap``.  Batch normalisation and dropout cannot be batched (padding
 would change their statistics) and are refused.
 
+Dense networks that train on symfast's compiled epoch (see ``symfast.nn._dense_kernel``)
+are faster alone than in any stack; ``fit_many`` fits those alone over a thread pool
+unless told to stack them (``stack=True``).
+
 An estimator takes part by implementing ``_batched_plan(*data) -> BatchedPlan`` and
 ``_batched_finish(plan)``; :class:`~symfast.nn.EmbeddingClassifier`,
 :class:`~symfast.nn.ScoredClassifier` and :class:`~symfast.nn.TaskAutoencoder` do.
@@ -595,10 +599,12 @@ def _fit_alone(estimators: list[Any], datasets: list[Sequence[Any]], *,
     with blas_limits(1, shared=True), ThreadPoolExecutor(workers) as pool:
         for est in pool.map(fit, range(len(estimators))):
             if bar is not None:
-                score = est._progress_score()
+                # an accuracy where the estimator has one (the autoencoder has none)
+                score = getattr(est, "_progress_score", lambda: math.nan)()
                 best = max(best, score) if score == score else best
                 bar.update(1)
-                bar.set_postfix(best=f"{best:.4f}")
+                if best > -math.inf:
+                    bar.set_postfix(best=f"{best:.4f}")
     if bar is not None:
         bar.close()
     return estimators
