@@ -204,3 +204,14 @@ def test_stack_false_is_cpu_only(monkeypatch):
     X, y = _rings(60, 0)
     with pytest.raises(ValueError, match="stack=True"):
         fit_many([ScoredClassifier()], [(X, y)], device="cuda", stack=False)
+
+
+def test_a_failing_member_stops_the_pool():
+    """A member's error comes out of fit_many, and members not started yet are not run."""
+    data = [(*_parity(200, i), *_parity(50, 9)) for i in range(6)]
+    est = [ScoredClassifier((8,), epochs=2, seed=i) for i in range(6)]
+    bad = list(data)
+    bad[0] = (data[0][0], np.zeros(200), data[0][2], data[0][3])     # one class only
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        fit_many(est, bad, n_threads=1)
+    assert not any(hasattr(e, "result_") for e in est[2:])

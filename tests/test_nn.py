@@ -222,3 +222,33 @@ def test_lattice_cnn_pattern_route_is_the_convolution(channels):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
     # anything but +-1 keeps the convolution
     assert net.encode_inputs(x * 0.5) is None
+
+
+def test_every_model_takes_device():
+    """device="cpu" is the default's model; a device torch cannot use is refused by name
+    before any training."""
+    import torch
+
+    from symfast.nn import (EmbeddingClassifier, FeatureSeparation, GradientRegressor,
+                            ScoredClassifier, TaskAutoencoder)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0).astype(int)
+    models = [
+        (lambda **kw: EmbeddingClassifier((8,), 4, max_epochs=2, progress=False, **kw), (X, y)),
+        (lambda **kw: ScoredClassifier((8,), epochs=2, **kw), (X, y)),
+        (lambda **kw: TaskAutoencoder(2, 8, epochs=2, **kw), (X, X[:, 1])),
+        (lambda **kw: GradientRegressor((8,), max_epochs=2, progress=False, **kw),
+         (X, X[:, 1] ** 2)),
+        (lambda **kw: FeatureSeparation(epochs=2, **kw), (X, y)),
+    ]
+    for make, data in models:
+        a, b = make().fit(*data), make(device="cpu").fit(*data)
+        for pa, pb in zip(a.net_.parameters(), b.net_.parameters()):
+            assert torch.equal(pa, pb)
+        with pytest.raises(ValueError, match="device"):
+            make(device="nonsense").fit(*data)
+        if not torch.cuda.is_available():
+            with pytest.raises(ValueError, match="no CUDA GPU"):
+                make(device="cuda").fit(*data)

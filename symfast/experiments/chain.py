@@ -581,5 +581,5 @@ STUDY = StudySpec(
     help="n-spin Ising chain: metastability in the spin, dual and autoencoder frames "
          "(Table 3)",
     paper_help="n = 2..12, three sizes, 10 runs, latent 18 and 50",
-    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(17.0, 1400.0),
+    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(17.0, 470.0),
     figures=("dual_vs_original.png", "table3.png", "sensitivity.png"))

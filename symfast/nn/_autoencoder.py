@@ -19,8 +19,8 @@ from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
 from symfast.nn._scored import mlp
-from symfast.nn._utils import (NotFittedError, epoch_bar, float32_tensor, seeded,
-                               torch_threads, training_threads)
+from symfast.nn._utils import (NotFittedError, check_device, epoch_bar, float32_tensor,
+                               seeded, torch_threads, training_threads)
 
 
 class _AE(nn.Module):
@@ -64,6 +64,10 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         torch intra-op threads.  Default: one thread for training a small network
         (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
         thread is no slower and leaves the other cores free) and torch's default otherwise.
+    device : str, optional
+        Where torch trains: "cpu" (default; the autoencoder trains on symfast's
+        compiled epoch there) or a GPU such as "cuda" (torch's autograd on the device).  The fitted
+        model comes back on the CPU.
 
     Attributes
     ----------
@@ -75,7 +79,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
     def __init__(self, latent_dim: int = 18, hidden: int = 128, *, epochs: int = 30,
                  batch_size: int = 256, learning_rate: float = 1e-3, decay: float = 0.95,
                  target_weight: float = 1.0, seed: int = 0, progress: bool = False,
-                 n_threads: int | None = None):
+                 n_threads: int | None = None, device: str | None = None):
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.epochs = epochs
@@ -86,6 +90,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         self.seed = seed
         self.progress = progress
         self.n_threads = n_threads
+        self.device = device
 
     def fit(self, X: np.ndarray, target: np.ndarray) -> "TaskAutoencoder":
         """Train on inputs X of shape (n_samples, n_features) and targets of shape (n_samples,)."""
@@ -95,10 +100,14 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         with ExitStack() as stack:
             with seeded(seed) as gen:           # the initial weights; the rest draws from gen
                 net = _AE(xt.shape[1], int(self.hidden), int(self.latent_dim))
+            dev = check_device(self.device)
+            if dev.type != "cpu":
+                net.to(dev)
+                xt, tt = xt.to(dev), tt.to(dev)
             # threads chosen after the net exists: small networks train faster on one
             threads = training_threads(self.n_threads, net, batch_size)
             stack.enter_context(torch_threads(threads))
-            kernel = self._trainer(net)
+            kernel = self._trainer(net) if dev.type == "cpu" else None
             lr = float(self.learning_rate)
             if kernel is not None:      # the compiled epoch (see _dense_kernel): same steps
                 from symfast._threads import blas_limits
@@ -132,6 +141,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
                      perm: torch.Tensor) -> np.ndarray:
         """One epoch through torch's autograd; the mean target and reconstruction errors."""
         sums = np.zeros(2)
+        perm = perm.to(xt.device)
         for start in range(0, xt.shape[0], int(self.batch_size)):
             idx = perm[start:start + int(self.batch_size)]
             _, e, rec = net(xt[idx])
@@ -145,11 +155,12 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         return sums / xt.shape[0]
 
     def _uses_kernel(self) -> bool:
-        """Whether a lone fit runs on the compiled epoch (always: the architecture is fixed)."""
-        return True
+        """Whether a lone fit runs on the compiled epoch (on the CPU it always does: the
+        architecture is fixed)."""
+        return check_device(self.device).type == "cpu"
 
     def _trainer(self, net: nn.Module):
-        """The compiled trainer of ``net`` (:class:`~symfast.nn._dense_kernel.AutoencoderTrainer`)."""
+        """The compiled trainer of ``net`` (``symfast.nn._dense_kernel.AutoencoderTrainer``)."""
         from symfast.nn._dense_kernel import AutoencoderTrainer
 
         return AutoencoderTrainer(net, target_weight=self.target_weight,
@@ -165,6 +176,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         check_float(self.decay, "decay", positive=True, maximum=1.0)
         check_float(self.target_weight, "target_weight", minimum=0.0)
         seed = check_seed(self.seed)
+        check_device(self.device)
         Xa = check_array(X, "X", ndim=2, min_rows=2)
         t = check_array(target, "target", ndim=1)
         if t.shape[0] != Xa.shape[0]:
@@ -182,7 +194,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
 
     def _finish(self, net: nn.Module, t0: float) -> None:
         net.eval()
-        self.net_ = net
+        self.net_ = net.cpu()              # a model trained on a GPU comes back to the CPU
         self.fit_time_ = time.perf_counter() - t0
 
     def _batched_plan(self, X: np.ndarray, target: np.ndarray):

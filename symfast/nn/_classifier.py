@@ -13,8 +13,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from symfast._validation import check_float, check_int, check_seed
-from symfast.nn._utils import (NotFittedError, adam, check_input_X, encode_labels, epoch_bar,
-                               float32_tensor, seeded, torch_threads, training_threads)
+from symfast.nn._utils import (NotFittedError, adam, check_device, check_input_X, encode_labels,
+                               epoch_bar, float32_tensor, seeded, to_device, torch_threads,
+                               training_threads)
 
 
 #: Hidden-layer activations offered (name -> module).
@@ -114,6 +115,10 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
         thread is no slower and leaves the other cores free) and torch's default otherwise.
         Predicting uses torch's default unless given.
+    device : str, optional
+        Where torch trains: "cpu" (default; dense ReLU networks use symfast's compiled
+        epoch there) or a GPU such as "cuda" (torch's autograd on the device).  The fitted
+        model comes back on the CPU.
 
     Attributes
     ----------
@@ -149,7 +154,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
                  batch_norm: Sequence[int] = (), layer_l2: Sequence[float] | None = None,
                  embedding_activation: str = "relu", restore_best: bool = True,
                  progress: bool = True, n_threads: int | None = None,
-                 activation: str = "relu"):
+                 activation: str = "relu", device: str | None = None):
         self.hidden = hidden
         self.embed_dim = embed_dim
         self.learning_rate = learning_rate
@@ -167,6 +172,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         self.progress = progress
         self.n_threads = n_threads
         self.activation = activation
+        self.device = device
 
     # -- validation -----------------------------------------------------------------
     def _check_params(self) -> None:
@@ -194,6 +200,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got "
                              f"{self.activation!r}")
+        check_device(self.device)
         if self.embedding_activation not in ("relu", "linear"):
             raise ValueError(f"embedding_activation must be 'relu' or 'linear', got "
                              f"{self.embedding_activation!r}")
@@ -230,12 +237,14 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         with ExitStack() as stack:
             with seeded(st["seed"]) as gen:        # the initial weights; the rest draws from gen
                 net = self._build_net(Xt)
+            dev = to_device(self.device, net, st, ("Xt", "yt", "Xv", "yv"))
+            Xt, yt = st["Xt"], st["yt"]
             # threads chosen after the net exists: small networks train faster on one
             threads = training_threads(self.n_threads, net, self.batch_size)
             stack.enter_context(torch_threads(threads))
             l2 = ([(lin.weight, float(v)) for lin, v in zip(net.dense, self.layer_l2)
                    if float(v) > 0] if self.layer_l2 is not None else [])
-            kernel = self._dense_trainer(net)
+            kernel = self._dense_trainer(net) if dev.type == "cpu" else None
             if kernel is not None:      # the compiled epoch (see _dense_kernel): same steps
                 from symfast._threads import blas_limits
 
@@ -289,6 +298,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         """One epoch through torch's autograd (what the compiled kernel cannot run);
         returns the mean training loss."""
         total = 0.0
+        perm = perm.to(Xt.device)
         for start in range(0, Xt.shape[0], self.batch_size):
             idx = perm[start:start + self.batch_size]
             if idx.numel() < 2 and self.batch_norm:
@@ -345,10 +355,11 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
 
     def _uses_kernel(self) -> bool:
         """Whether a lone fit runs on the compiled epoch (what :func:`fit_many` asks)."""
-        return not self.batch_norm and self.activation == "relu"
+        return (not self.batch_norm and self.activation == "relu"
+                and check_device(self.device).type == "cpu")
 
     def _dense_trainer(self, net: _Net):
-        """The compiled trainer of ``net`` (:class:`~symfast.nn._dense_kernel.DenseTrainer`),
+        """The compiled trainer of ``net`` (``symfast.nn._dense_kernel.DenseTrainer``),
         or None where the kernel does not apply (batch norm, an activation other than ReLU)."""
         if not self._uses_kernel():
             return None
@@ -390,7 +401,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
             self.history_.append({"epoch": best_epoch, "loss": float("nan"),
                                   "val_accuracy": best_acc, "restored": True})
         net.eval()
-        self.net_ = net
+        self.net_ = net.cpu()              # a model trained on a GPU comes back to the CPU
         self.n_epochs_ = sum(1 for h in self.history_ if not h.get("restored"))
         self.val_accuracy_ = self.history_[-1]["val_accuracy"]
         self.fit_time_ = time.perf_counter() - t0

@@ -5,15 +5,17 @@ its operator dispatch and autograd bookkeeping more than its arithmetic: on 2 co
 of the (80, 80, 80) benchmark network took about 830 us in torch (fused Adam, one
 thread), of which the products are a small part.  ``symfast._ext._mlp.train_epoch`` runs a
 whole epoch (forward, the written-out gradient, torch's Adam update) in C with BLAS for the
-products: about 220 us per step on the same machine.
+products: about 150-220 us per step on the same machine.
 
 :class:`DenseTrainer` binds the torch module's parameters to one flat float32 buffer that
 the kernel updates in place, so the module is always the model: evaluation, ``state_dict``
 and checkpoints go through torch as before.  :class:`AutoencoderTrainer` does the same for
 the task-constrained autoencoder (``train_ae_epoch``, NAdam): 222 / 399 us a step at
-latent 18 / 50 (batch 256, hidden 128), against about 2.3 ms in torch on one thread.  The update is the same algorithm as
-torch's (the same batches in the same order, the same Adam formulas); the two differ by
-float32 rounding (about 3e-8 on the weights after one epoch, tested).
+latent 18 / 50 (batch 256, hidden 128), against about 2.3 ms in torch on one thread.
+
+The update is the same algorithm as torch's (the same batches in the same order, the same
+Adam and NAdam formulas); the two differ by float32 rounding (about 3e-8 on the weights
+after one epoch, tested).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (NotFittedError, adam, encode_labels, epoch_bar,
+from symfast.nn._utils import (NotFittedError, adam, check_device, encode_labels, epoch_bar,
                                float32_tensor, seeded, torch_threads, training_threads)
 
 
@@ -52,6 +52,9 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
         torch intra-op threads.  Default: one thread for training a small network
         (fewer than ``SMALL_STEP_WORK`` weight multiply-adds per step, where one
         thread is no slower and leaves the other cores free) and torch's default otherwise.
+    device : str, optional
+        Where torch trains: "cpu" (default) or a GPU such as "cuda".  The fitted model
+        comes back on the CPU.
 
     Attributes
     ----------
@@ -62,7 +65,8 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
     def __init__(self, n_out: int | None = None, hidden: int | None = None, *,
                  alpha: float = 0.5, beta: float = 0.1, frame_weight: float = 1.0,
                  epochs: int = 60, batch_size: int = 128, learning_rate: float = 3e-3,
-                 seed: int = 0, progress: bool = False, n_threads: int | None = None):
+                 seed: int = 0, progress: bool = False, n_threads: int | None = None,
+                 device: str | None = None):
         self.n_out = n_out
         self.hidden = hidden
         self.alpha = alpha
@@ -74,6 +78,7 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
         self.seed = seed
         self.progress = progress
         self.n_threads = n_threads
+        self.device = device
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "FeatureSeparation":
         """Train on X of shape (n_samples, N) with y = 1 for signals and 0 for noise."""
@@ -92,6 +97,7 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
         bs = check_int(self.batch_size, "batch_size", minimum=2)
         check_float(self.learning_rate, "learning_rate", positive=True)
         seed = check_seed(self.seed)
+        check_device(self.device)
         xt = float32_tensor(Xa, "X")
         sig = torch.from_numpy(codes[:, 0] == 1)
         t0 = time.perf_counter()
@@ -103,14 +109,18 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
             else:
                 net = nn.Sequential(nn.Linear(N, int(self.hidden)), nn.ReLU(),
                                     nn.Linear(int(self.hidden), M, bias=False))
+            dev = check_device(self.device)
+            if dev.type != "cpu":
+                net.to(dev)
+                xt, sig = xt.to(dev), sig.to(dev)
             # threads chosen after the net exists: small networks train faster on one
             stack.enter_context(torch_threads(training_threads(self.n_threads, net, bs)))
             opt = adam(net.parameters(), self.learning_rate)
-            eye = torch.eye(N)
+            eye = torch.eye(N, device=dev)
             bar = epoch_bar(epochs, self.progress, "feature separation")
             n = xt.shape[0]
             for _ in range(epochs):
-                perm = torch.randperm(n, generator=gen)
+                perm = torch.randperm(n, generator=gen).to(dev)
                 total = 0.0
                 for start in range(0, n, bs):
                     idx = perm[start:start + bs]
@@ -130,7 +140,7 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
                     bar.set_postfix(loss=f"{total / n:.4f}")
             if bar is not None:
                 bar.close()
-        self.net_ = net.eval()
+        self.net_ = net.eval().cpu()       # a model trained on a GPU comes back to the CPU
         self.n_features_in_ = N
         self.fit_time_ = time.perf_counter() - t0
         return self

@@ -19,8 +19,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (NotFittedError, adam, epoch_bar, float32_tensor, seeded,
-                               torch_threads, training_threads)
+from symfast.nn._utils import (NotFittedError, adam, check_device, epoch_bar, float32_tensor,
+                               seeded, torch_threads, training_threads)
 
 #: Smooth activations offered (name -> module); the gradient of the fit must be smooth.
 ACTIVATIONS = {"silu": nn.SiLU, "tanh": nn.Tanh, "softplus": nn.Softplus, "gelu": nn.GELU}
@@ -75,6 +75,9 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
     n_threads : int, optional
         torch intra-op threads (default as for
         :class:`~symfast.nn.EmbeddingClassifier`: one for small networks).
+    device : str, optional
+        Where torch trains: "cpu" (default) or a GPU such as "cuda".  The fitted model
+        comes back on the CPU.
 
     Attributes
     ----------
@@ -91,7 +94,8 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
                  learning_rate: float = 3e-3, batch_size: int = 256, max_epochs: int = 200,
                  patience: int = 30, validation_fraction: float = 0.2, whiten: bool = True,
                  seed: int = 0,
-                 progress: bool = True, n_threads: int | None = None):
+                 progress: bool = True, n_threads: int | None = None,
+                 device: str | None = None):
         self.hidden = hidden
         self.activation = activation
         self.learning_rate = learning_rate
@@ -103,8 +107,10 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
         self.seed = seed
         self.progress = progress
         self.n_threads = n_threads
+        self.device = device
 
     def _check_params(self) -> None:
+        check_device(self.device)
         if isinstance(self.hidden, (int, np.integer)) or len(self.hidden) == 0 or not all(
                 isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
                 for h in self.hidden):
@@ -165,6 +171,10 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
             net = _RegNet(d, self.hidden, self.n_outputs_, self.activation)
             net.x_mean.copy_(torch.from_numpy(Xa[tr].mean(axis=0).astype(np.float32)))
             net.x_white.copy_(torch.from_numpy(_whitening(Xa[tr], self.whiten)))
+            dev = check_device(self.device)
+            if dev.type != "cpu":
+                net.to(dev)
+                Xt, yt, Xv, yv = Xt.to(dev), yt.to(dev), Xv.to(dev), yv.to(dev)
             with torch_threads(training_threads(self.n_threads, net, bs)):
                 opt = adam(net.parameters(), peak)
                 self.history_ = []
@@ -173,7 +183,7 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
                 step = 0
                 for epoch in range(1, int(self.max_epochs) + 1):
                     net.train()
-                    order = torch.randperm(tr.size, generator=gen)
+                    order = torch.randperm(tr.size, generator=gen).to(dev)
                     run = 0.0
                     for s in range(0, tr.size, bs):
                         idx = order[s:s + bs]
@@ -205,8 +215,8 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
             net.load_state_dict(best_state)
             net.eval()
             with torch.no_grad():
-                res = (net(Xv) - yv).numpy().astype(np.float64)
-        self.net_ = net
+                res = (net(Xv) - yv).cpu().numpy().astype(np.float64)
+        self.net_ = net.cpu()              # a model trained on a GPU comes back to the CPU
         var = np.maximum(Ys[va].astype(np.float64).var(axis=0), 1e-300)
         self.val_r2_ = 1.0 - (res ** 2).mean(axis=0) / var
         self.n_epochs_ = len(self.history_)

@@ -17,8 +17,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
-from symfast.nn._utils import (NotFittedError, adam, encode_labels, float32_tensor, seeded,
-                               torch_threads, training_threads)
+from symfast.nn._utils import (NotFittedError, adam, check_device, encode_labels,
+                               float32_tensor, seeded, to_device, torch_threads,
+                               training_threads)
 
 
 @dataclass
@@ -137,24 +138,37 @@ class LatticeCNN(nn.Module):
         bits = 4 * C
         if bits > self.MAX_PATTERN_BITS or not bool(((x == 1) | (x == -1)).all()):
             return None
-        weights = torch.tensor([1 << k for k in range(bits)], dtype=torch.int64)
-        out = torch.zeros(x.shape[0], 1 << bits)
-        for start in range(0, x.shape[0], 256):          # the patches of 256 inputs at a time
-            xb = (x[start:start + 256] > 0).to(torch.int64).view(-1, C, L, L)
-            rows = torch.stack([xb, xb.roll(-1, dims=-2)], dim=-3)
-            patch = torch.stack([rows, rows.roll(-1, dims=-1)], dim=-3)  # (b, C, 2, 2, L, L)
-            code = (patch.flatten(1, 3).flatten(2) * weights[:, None]).sum(1)   # (b, L*L)
-            out[start:start + 256].scatter_add_(1, code, torch.ones(code.shape))
+        out = torch.zeros(x.shape[0], 1 << bits, device=x.device)
+        for start in range(0, x.shape[0], 1024):         # 1024 inputs at a time
+            xb = (x[start:start + 1024] > 0).to(torch.int64).view(-1, C, L, L)
+            # bit c * 4 + a * 2 + b of a site's code: the value at (i + a, j + b) of channel
+            # c, the order of the convolution's flattened weights
+            code = torch.zeros(xb.shape[0], L, L, dtype=torch.int64, device=x.device)
+            for c in range(C):
+                for a in range(2):
+                    for b in range(2):
+                        code += xb[:, c].roll((-a, -b), dims=(-2, -1)) << (c * 4 + a * 2 + b)
+            code = code.view(xb.shape[0], -1)
+            out[start:start + 1024].scatter_add_(1, code, torch.ones(code.shape, device=x.device))
         return out
 
     def forward_encoded(self, h: torch.Tensor) -> torch.Tensor:
         """The forward from pattern counts (:meth:`encode_inputs`): h (n, 2 ** (4 C))."""
-        C, L, _ = self.shape
-        bits = 4 * C
-        p = torch.arange(1 << bits)[:, None]
-        v = ((p >> torch.arange(bits)) & 1).to(h.dtype) * 2 - 1               # (P, 4C)
-        act = torch.relu(v @ self.conv.weight.flatten(1).T + self.conv.bias)    # (P, width)
+        L = self.shape[1]
+        W = self.conv.weight.flatten(1)                                  # (width, 4C)
+        act = torch.relu(torch.addmm(self.conv.bias, self._patterns(h), W.T))   # (P, width)
         return self.head(h @ act / (L * L))
+
+    def _patterns(self, like: torch.Tensor) -> torch.Tensor:
+        """The +-1 vector of every pattern, (2 ** (4 C), 4 C), made once per dtype and
+        device (a plain attribute, not a buffer: it is no part of the model's state)."""
+        key = (like.dtype, like.device)
+        cache = self.__dict__.setdefault("_pattern_cache", {})
+        if key not in cache:
+            bits = 4 * self.shape[0]
+            p = torch.arange(1 << bits, device=like.device)[:, None]
+            cache[key] = ((p >> torch.arange(bits, device=like.device)) & 1).to(like.dtype) * 2 - 1
+        return cache[key]
 
     def forward_stacked(self, r, x: torch.Tensor) -> torch.Tensor:
         """The forward of M stacked copies (:func:`symfast.nn.fit_many`): x (M, b, n_in)."""
@@ -216,6 +230,10 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
     model : callable, optional
         ``model(n_features, n_classes)`` builds the network instead of the MLP
         (for example a :class:`LatticeCNN`); ``hidden`` is then unused.
+    device : str, optional
+        Where torch trains: "cpu" (default; dense ReLU networks use symfast's compiled
+        epoch there) or a GPU such as "cuda" (torch's autograd on the device).  The fitted
+        model comes back on the CPU.
 
     Attributes
     ----------
@@ -229,7 +247,8 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hidden: Sequence[int] = (64,), *, epochs: int = 100, batch_size: int = 64,
                  learning_rate: float = 1e-3, standardize: bool = True, seed: int = 0,
                  n_threads: int | None = None,
-                 model: Callable[[int, int], nn.Module] | None = None):
+                 model: Callable[[int, int], nn.Module] | None = None,
+                 device: str | None = None):
         self.hidden = hidden
         self.epochs = epochs
         self.batch_size = batch_size
@@ -238,6 +257,7 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.n_threads = n_threads
         self.model = model
+        self.device = device
 
     def _prepare(self, X_train, y_train, X_test, y_test) -> dict:
         Xtr = check_array(X_train, "X_train", ndim=2, min_rows=2)
@@ -263,6 +283,7 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         check_int(self.batch_size, "batch_size", minimum=1)
         check_float(self.learning_rate, "learning_rate", positive=True)
         seed = check_seed(self.seed)
+        check_device(self.device)
         self.classes_ = classes
         self.n_features_in_ = Xtr.shape[1]
         self.mean_, self.scale_ = np.zeros(Xtr.shape[1]), np.ones(Xtr.shape[1])
@@ -313,7 +334,7 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         self.result_ = ScoredTraining(best_test_accuracy=max(curve) if curve else nan,
                                       final_test_accuracy=curve[-1] if curve else nan,
                                       train_accuracy=train_acc, test_curve=curve)
-        self.net_ = net
+        self.net_ = net.cpu()              # a model trained on a GPU comes back to the CPU
 
     def fit(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
             y_test: np.ndarray | None = None) -> "ScoredClassifier":
@@ -325,10 +346,12 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         with ExitStack() as stack:
             with seeded(st["seed"]) as gen:        # the initial weights; the rest draws from gen
                 net = self._build_net(st)
+            dev = to_device(self.device, net, st, ("xt", "yt", "xv", "yv"))
+            xt, yt = st["xt"], st["yt"]
             # threads chosen after the net exists: small networks train faster on one
             threads = training_threads(self.n_threads, net, batch_size)
             stack.enter_context(torch_threads(threads))
-            kernel = self._dense_trainer(net)
+            kernel = self._dense_trainer(net) if dev.type == "cpu" else None
             if kernel is not None:      # the compiled epoch (see _dense_kernel): same steps
                 from symfast._threads import blas_limits
 
@@ -343,6 +366,7 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
                 if kernel is not None:
                     kernel.epoch(xk, codes_k, perm.numpy())
                 else:
+                    perm = perm.to(xin.device)
                     for start in range(0, n, batch_size):
                         idx = perm[start:start + batch_size]
                         loss = nn.functional.cross_entropy(forward(xin[idx]), yt[idx])
@@ -359,8 +383,9 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         return _last(self.result_.test_curve)
 
     def _uses_kernel(self) -> bool:
-        """Whether a lone fit runs on the compiled epoch (the MLP, not a ``model``)."""
-        return self.model is None
+        """Whether a lone fit runs on the compiled epoch (the MLP, not a ``model``, on the
+        CPU)."""
+        return self.model is None and check_device(self.device).type == "cpu"
 
     def _dense_trainer(self, net: nn.Module):
         """The compiled trainer of the MLP, or None for a ``model`` of the user's."""

@@ -173,3 +173,33 @@ def epoch_bar(total: int, enabled: bool, desc: str):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="epoch", leave=False)
+
+
+def check_device(device: str | torch.device | None) -> torch.device:
+    """A torch device from a user's ``device=``: "cpu" by default; a clear error for a
+    device torch cannot use here."""
+    if device is None:
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must be 'cpu', 'cuda' or another torch device, got "
+                         f"{device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}: torch sees no CUDA GPU here (this torch "
+                         f"build: {torch.__version__}); use device='cpu'")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    return dev
+
+
+def to_device(device: str | torch.device | None, net: torch.nn.Module, tensors: dict,
+              keys: tuple[str, ...]) -> torch.device:
+    """Check ``device`` and move ``net`` and ``tensors[k]`` for each of ``keys`` there, in
+    place (nothing moves on the CPU); returns the device."""
+    dev = check_device(device)
+    if dev.type != "cpu":
+        net.to(dev)
+        for k in keys:
+            tensors[k] = tensors[k].to(dev)
+    return dev
