@@ -111,6 +111,17 @@ cdef inline void _relu_mask(float* d, const float* y, Py_ssize_t size) noexcept 
         d[r] = d[r] if y[r] > 0 else 0
 
 
+cdef inline void _gather(const float* X, Py_ssize_t n_cols, const int64_t* rows,
+                         Py_ssize_t B, float* out) noexcept nogil:
+    """out (B x n_cols) = the rows ``rows[0..B)`` of X (row-major, n_cols wide): a batch."""
+    cdef Py_ssize_t r, j
+    cdef const float* src
+    for r in range(B):
+        src = X + rows[r] * n_cols
+        for j in range(n_cols):
+            out[r * n_cols + j] = src[j]
+
+
 cdef inline void _colsum(const float* a, Py_ssize_t rows, Py_ssize_t cols,
                          float* out) noexcept nogil:
     """out (cols) = the column sums of a (rows x cols, row-major), row by row so that the
@@ -207,10 +218,7 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
             B = min(batch_size, n_rows - start)
             inv_b = 1.0 / B
             # ---- forward ----
-            w_in = widths[0]
-            for r in range(B):
-                for j in range(w_in):
-                    acts[r * w_in + j] = X[order[start + r], j]
+            _gather(&X[0, 0], widths[0], &order[start], B, acts)
             for i in range(L):
                 w_in = widths[i]
                 w_out = widths[i + 1]
@@ -343,9 +351,7 @@ def train_ae_epoch(const float[:, ::1] X, const float[::1] target, const int64_t
         csr = symfast_ftz_on()
         while start < n_rows:
             B = min(batch_size, n_rows - start)
-            for r in range(B):
-                for j in range(N):
-                    xb[r * N + j] = X[order[start + r], j]
+            _gather(&X[0, 0], N, &order[start], B, xb)
             # ---- forward ----
             _forward(xb, p + oW1, B, N, H, h1)
             _add_bias(h1, p + ob1, B, H, True)
