@@ -2,14 +2,16 @@
 """One training epoch of a dense ReLU network with softmax heads and Adam, in C.
 
 The network (what ``symfast.nn.EmbeddingClassifier`` trains when its hidden layers are
-ReLU and it has no batch normalisation):
+ReLU):
 
-    a_0 = x (already standardised),   a_{i+1} = act(a_i W_i^T + b_i)   for i < L,
+    a_0 = x (already standardised),   a_{i+1} = BN_i(act(a_i W_i^T + b_i))   for i < L,
     z_h = a_L V_h^T + c_h             (one head per label column),
     loss = sum_h mean_batch CE(z_h, y_h) + sum_i l2_i |W_i|^2,
 
 where act is ReLU, except on the last trunk layer (the embedding) when ``relu_last`` is
-false.  Every step is one minibatch of the given order; the gradient is written out
+false, and BN_i is the identity unless ``bn[i]``: then torch's ``BatchNorm1d`` in training
+mode (the batch's mean and biased variance normalise, gamma_i and beta_i scale and shift,
+the running mean and unbiased variance move by ``bn_momentum``).  Every step is one minibatch of the given order; the gradient is written out
 layer by layer (single-precision BLAS for the products, loops for the rest) and Adam
 updates the weights with torch's formulas (``torch.optim.Adam``, L2 ``weight_decay``
 added to the gradient).
@@ -18,8 +20,9 @@ Why: for networks this small (an 80-wide MLP on batches of 128), a torch step sp
 most of its time in per-operator dispatch and autograd bookkeeping, not in arithmetic.
 
 Layout of ``params`` (and of ``grad``, ``exp_avg``, ``exp_avg_sq``), torch's
-``named_parameters`` order: W_0 (w_1 x w_0, row-major), b_0, ..., W_{L-1}, b_{L-1},
-then V_0 (k_0 x w_L), c_0, V_1, c_1, ...
+``named_parameters`` order: W_0 (w_1 x w_0, row-major), b_0[, gamma_0, beta_0], ...,
+W_{L-1}, b_{L-1}[, gamma_{L-1}, beta_{L-1}], then V_0 (k_0 x w_L), c_0, V_1, c_1, ...
+(gamma_i and beta_i where ``bn[i]``).
 
 Prior validation assumed: every array C-contiguous and of the sizes above, codes[r, h]
 in [0, n_classes[h]), order a permutation of some rows of X, batch_size >= 1.
@@ -133,12 +136,80 @@ cdef inline void _colsum(const float* a, Py_ssize_t rows, Py_ssize_t cols,
             out[j] += a[r * cols + j]
 
 
+cdef void _bn_forward(const float* a, Py_ssize_t B, Py_ssize_t n, const float* gb,
+                      float* xhat, float* inv_std, float* run, double momentum, double eps,
+                      double* col, float* out) noexcept nogil:
+    """Batch normalisation in training mode of a (B x n, row-major): xhat = (a - mean) /
+    sqrt(var + eps) over the batch (biased variance), out = gamma xhat + beta (``gb``: gamma
+    then beta, n each); the running mean and unbiased variance (``run``: n each) move by
+    ``momentum``.  Two passes in double: the mean, then the squared deviations."""
+    cdef Py_ssize_t r, j
+    cdef double* mean = col
+    cdef double* var = col + n
+    cdef double m
+    for j in range(n):
+        mean[j] = 0
+        var[j] = 0
+    for r in range(B):
+        for j in range(n):
+            mean[j] += a[r * n + j]
+    for j in range(n):
+        mean[j] /= B
+    for r in range(B):
+        for j in range(n):
+            m = a[r * n + j] - mean[j]
+            var[j] += m * m
+    for j in range(n):
+        var[j] /= B
+        inv_std[j] = <float>(1.0 / sqrt(var[j] + eps))
+        run[j] = <float>((1.0 - momentum) * run[j] + momentum * mean[j])
+        run[n + j] = <float>((1.0 - momentum) * run[n + j] + momentum * var[j] * B / (B - 1))
+    for r in range(B):
+        for j in range(n):
+            xhat[r * n + j] = <float>(a[r * n + j] - mean[j]) * inv_std[j]
+            out[r * n + j] = gb[j] * xhat[r * n + j] + gb[n + j]
+
+
+cdef void _bn_backward(float* d, Py_ssize_t B, Py_ssize_t n, const float* gb,
+                       const float* xhat, const float* inv_std, double* col,
+                       float* g_gb) noexcept nogil:
+    """Through :func:`_bn_forward`: d (B x n) holds d loss / d out and becomes d loss / d a;
+    ``g_gb`` receives the gradients of gamma and beta.
+
+    d a = gamma / std * (d - mean_batch(d) - xhat * mean_batch(d * xhat))."""
+    cdef Py_ssize_t r, j
+    cdef double* s_d = col
+    cdef double* s_dx = col + n
+    cdef float c1, c2, sc
+    for j in range(n):
+        s_d[j] = 0
+        s_dx[j] = 0
+    for r in range(B):
+        for j in range(n):
+            s_d[j] += d[r * n + j]
+            s_dx[j] += d[r * n + j] * xhat[r * n + j]
+    for j in range(n):
+        g_gb[j] = <float>s_dx[j]
+        g_gb[n + j] = <float>s_d[j]
+    for j in range(n):
+        s_d[j] /= B
+        s_dx[j] /= B
+    for r in range(B):
+        for j in range(n):
+            sc = gb[j] * inv_std[j]
+            c1 = <float>s_d[j]
+            c2 = <float>s_dx[j]
+            d[r * n + j] = sc * (d[r * n + j] - c1 - xhat[r * n + j] * c2)
+
+
 def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
                 const int64_t[::1] order, Py_ssize_t batch_size,
                 const int64_t[::1] widths, const int64_t[::1] n_classes, bint relu_last,
                 float[::1] params, float[::1] exp_avg, float[::1] exp_avg_sq,
                 const float[::1] layer_l2, double lr, double beta1, double beta2,
-                double eps, double weight_decay, int64_t step):
+                double eps, double weight_decay, int64_t step,
+                const int64_t[::1] bn, float[::1] running, double bn_momentum=0.1,
+                double bn_eps=1e-5):
     """Train on the rows ``order`` of X in minibatches of ``batch_size``, in place.
 
     Parameters
@@ -162,6 +233,14 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
         Adam's settings (torch's meaning).
     step : int
         Adam steps taken before this epoch.
+    bn : int64 array of shape (L,)
+        1 where a batch normalisation follows layer i's activation, else 0.  With any,
+        a last batch of one row is skipped (as torch's loop does: it cannot be normalised).
+    running : float32 array
+        The running mean then the running variance of each batch-normalised layer, in
+        layer order (2 w_{i+1} values each), updated in place; may be empty without any.
+    bn_momentum, bn_eps : float
+        ``BatchNorm1d``'s momentum and eps.
 
     Returns
     -------
@@ -173,7 +252,8 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
     cdef Py_ssize_t n_rows = order.shape[0], L = widths.shape[0] - 1
     cdef Py_ssize_t H = n_classes.shape[0], P = params.shape[0]
     cdef Py_ssize_t i, h, r, j, start, B, off, wmax = 0, kmax = 0, act_size = 0
-    cdef Py_ssize_t w_in, w_out, k
+    cdef Py_ssize_t w_in, w_out, k, bn_size = 0, run_size = 0
+    cdef bint any_bn = False, act
     cdef int64_t y
     cdef double loss_sum = 0.0, batch_loss, bc1, bc2_sqrt, step_size, l2sum
     cdef float fbc2, fstep, zmax, zy, s, inv_b, g, denom, b1 = beta1, b2 = beta2, wd = weight_decay
@@ -183,6 +263,15 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
         act_size += widths[i]
     for h in range(H):
         kmax = max(kmax, <Py_ssize_t>n_classes[h])
+    if bn.shape[0] != L:
+        raise ValueError(f"bn must hold {L} flags, got {bn.shape[0]}")
+    for i in range(L):
+        if bn[i]:
+            any_bn = True
+            bn_size += widths[i + 1] * (2 * batch_size + 1)      # pre, xhat, 1/std
+            run_size += 2 * widths[i + 1]
+    if running.shape[0] != run_size:
+        raise ValueError(f"running must hold {run_size} values, got {running.shape[0]}")
     # a_0 .. a_L back to back (each batch_size x w_i), two delta buffers, the logits
     cdef float* acts = <float*>malloc(batch_size * act_size * sizeof(float))
     cdef float* d_out = <float*>malloc(batch_size * wmax * sizeof(float))
@@ -191,11 +280,20 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
     cdef float* grad = <float*>malloc(P * sizeof(float))
     cdef Py_ssize_t* act_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t* w_off = <Py_ssize_t*>malloc((L + H) * sizeof(Py_ssize_t))
+    # per batch-normalised layer: the activation before the norm (the ReLU mask reads it),
+    # the normalised values, 1/std; running statistics' offsets; column sums in double
+    cdef float* bn_buf = <float*>malloc(max(bn_size, 1) * sizeof(float))
+    cdef Py_ssize_t* bn_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t* run_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
+    cdef double* col = <double*>malloc(2 * wmax * sizeof(double))
     cdef float* tmp
     if (acts == NULL or d_out == NULL or d_in == NULL or z == NULL or grad == NULL
-            or act_off == NULL or w_off == NULL):
+            or act_off == NULL or w_off == NULL or bn_buf == NULL or bn_off == NULL
+            or run_off == NULL or col == NULL):
         free(acts); free(d_out); free(d_in); free(z); free(grad); free(act_off); free(w_off)
+        free(bn_buf); free(bn_off); free(run_off); free(col)
         raise MemoryError("train_epoch: cannot allocate the work buffers")
+    cdef float* run = &running[0] if run_size > 0 else NULL
     cdef float* p = &params[0]
     cdef float* m1 = &exp_avg[0]
     cdef float* m2 = &exp_avg_sq[0]
@@ -209,22 +307,46 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
         off = 0                                     # where each weight matrix starts
         for i in range(L):
             w_off[i] = off
-            off += widths[i + 1] * widths[i] + widths[i + 1]
+            off += widths[i + 1] * widths[i] + widths[i + 1] + (2 * widths[i + 1] if bn[i]
+                                                                 else 0)
+        bn_size = 0
+        run_size = 0
+        for i in range(L):
+            bn_off[i] = bn_size
+            run_off[i] = run_size
+            if bn[i]:
+                bn_size += widths[i + 1] * (2 * batch_size + 1)
+                run_size += 2 * widths[i + 1]
         for h in range(H):
             w_off[L + h] = off
             off += n_classes[h] * widths[L] + n_classes[h]
         start = 0
         while start < n_rows:
             B = min(batch_size, n_rows - start)
+            if any_bn and B < 2:
+                start += B                  # one row cannot be normalised: torch skips it
+                continue
             inv_b = 1.0 / B
             # ---- forward ----
             _gather(&X[0, 0], widths[0], &order[start], B, acts)
             for i in range(L):
                 w_in = widths[i]
                 w_out = widths[i + 1]
-                _forward(acts + act_off[i], p + w_off[i], B, w_in, w_out, acts + act_off[i + 1])
-                _add_bias(acts + act_off[i + 1], p + w_off[i] + w_out * w_in, B, w_out,
-                          i < L - 1 or relu_last)
+                act = i < L - 1 or relu_last
+                if bn[i]:
+                    _forward(acts + act_off[i], p + w_off[i], B, w_in, w_out,
+                             bn_buf + bn_off[i])
+                    _add_bias(bn_buf + bn_off[i], p + w_off[i] + w_out * w_in, B, w_out, act)
+                    _bn_forward(bn_buf + bn_off[i], B, w_out,
+                                p + w_off[i] + w_out * w_in + w_out,
+                                bn_buf + bn_off[i] + B * w_out,
+                                bn_buf + bn_off[i] + 2 * B * w_out, run + run_off[i],
+                                bn_momentum, bn_eps, col, acts + act_off[i + 1])
+                else:
+                    _forward(acts + act_off[i], p + w_off[i], B, w_in, w_out,
+                             acts + act_off[i + 1])
+                    _add_bias(acts + act_off[i + 1], p + w_off[i] + w_out * w_in, B, w_out,
+                              act)
             # ---- heads: softmax cross-entropy, d loss / d logits into z ----
             batch_loss = 0.0
             w_in = widths[L]
@@ -254,8 +376,14 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
             for i in range(L - 1, -1, -1):
                 w_in = widths[i]
                 w_out = widths[i + 1]
+                if bn[i]:                                   # through the norm
+                    _bn_backward(d_out, B, w_out, p + w_off[i] + w_out * w_in + w_out,
+                                 bn_buf + bn_off[i] + B * w_out,
+                                 bn_buf + bn_off[i] + 2 * B * w_out, col,
+                                 grad + w_off[i] + w_out * w_in + w_out)
                 if i < L - 1 or relu_last:                 # through the ReLU
-                    _relu_mask(d_out, acts + act_off[i + 1], B * w_out)
+                    _relu_mask(d_out, (bn_buf + bn_off[i]) if bn[i] else acts + act_off[i + 1],
+                               B * w_out)
                 _grad_w(acts + act_off[i], d_out, B, w_in, w_out, grad + w_off[i])
                 _colsum(d_out, B, w_out, grad + w_off[i] + w_out * w_in)
                 if layer_l2[i] != 0:
@@ -289,6 +417,7 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
             start += B
         symfast_ftz_restore(csr)
     free(acts); free(d_out); free(d_in); free(z); free(grad); free(act_off); free(w_off)
+    free(bn_buf); free(bn_off); free(run_off); free(col)
     return loss_sum, step
 
 

@@ -111,7 +111,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     out = Path(args.out or ("results/reproduce-paper" if args.paper else "results/reproduce"))
     report = reproduce(out, paper=args.paper, force=args.force, seed=args.seed,
                        progress=not args.no_progress, n_threads=args.threads,
-                       only=tuple(args.only) if args.only else None)
+                       only=tuple(args.only) if args.only else None, device=args.device)
     s = report["summary"]
     print(f"{sum(s.values())} claims: " + ", ".join(f"{v} {k}" for k, v in sorted(s.items())))
     print(f"report: {out}/report.md, {out}/report.html, {out}/report.json "
@@ -174,8 +174,8 @@ def _add_common_options(p: argparse.ArgumentParser, default_out: str,
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all)")
     p.add_argument("--device", default=None,
-                   help="torch device for the batched trainings: cpu (default) or cuda "
-                        "(chain, ising2d, fourier)")
+                   help="torch device of the study's training: cpu (default) or cuda "
+                        "(FAISS and the compiled kernels stay on the CPU)")
     p.add_argument("--out", default=None, help=f"output directory (default: {default_out})")
     p.add_argument("--force", action="store_true",
                    help="rerun even if OUT already holds a result of this configuration")

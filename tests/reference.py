@@ -358,3 +358,26 @@ def mlp_adam_epoch(X: np.ndarray, codes: np.ndarray, order: np.ndarray, batch_si
             v_hat = vi / (1 - betas[1] ** step)
             p -= lr * m_hat / (np.sqrt(v_hat) + eps)
     return params, total / len(order)
+
+
+def identifier_padded_forward(net, Q):
+    """The CICY identifier's encoder (symfast.cicy._identifier) written on the padded batch:
+    every padded row and column is a node whose state is masked to zero, messages are
+    (n, R, C) batched matrix products.  ``net`` is a MatrixEncoder, ``Q`` an int64 tensor
+    (n, R, C); returns (n, width)."""
+    import torch
+
+    from symfast.cicy._identifier import MAX_ENTRY, MAX_TYPE
+
+    rmask = (Q.sum(2) > 0).float()[..., None]
+    cmask = (Q.sum(1) > 0).float()[..., None]
+    W = net.edge(Q.clamp(max=MAX_ENTRY))[..., 0] * (Q > 0)
+    hr = net.row_type((Q.sum(2) - 1).clamp(0, MAX_TYPE)) * rmask
+    hc = net.col_type(Q.sum(1).clamp(0, MAX_TYPE)) * cmask
+    for fr, fc in zip(net.rows, net.cols):
+        mr, mc = W @ hc, W.transpose(1, 2) @ hr
+        hr = (hr + fr(torch.cat([hr, mr], -1))) * rmask
+        hc = (hc + fc(torch.cat([hc, mc], -1))) * cmask
+    g = torch.cat([hr.sum(1), hc.sum(1), hr.sum(1) / rmask.sum(1), hc.sum(1) / cmask.sum(1)],
+                  -1)
+    return torch.nn.functional.normalize(net.out(g), dim=1)

@@ -127,3 +127,31 @@ def test_identifier_study_splits_by_class_and_is_seeded(tmp_path):
                  "--out", str(out), "--no-progress"]) == 0
     r = json.loads((out / "result.json").read_text())
     assert r["target"] == 0.9 and (out / "loss.png").is_file()
+
+
+def test_identifier_encoder_packed_nodes_equal_the_padded_form():
+    """The encoder runs on the real rows and columns only; the padded form (every padded
+    node masked to zero, tests/reference.py) is the same function, with the same gradient."""
+    import torch
+
+    from reference import identifier_padded_forward
+    from symfast.cicy._identifier import _encoder, pad_matrices
+
+    rng = np.random.default_rng(3)
+    mats = [np.array([[5]]), np.array([[3], [3]]).T, np.array([[2, 0], [1, 3], [0, 4]]),
+            np.array([[1, 1, 0, 1], [0, 2, 9, 1]])]            # 9: past MAX_ENTRY
+    mats += [augment(np.array([[1, 1], [3, 0], [0, 3]]), 1, seed=s, max_extra=1)[0]
+             for s in range(4)]
+    mats += [rng.integers(0, 3, size=(rng.integers(1, 6), rng.integers(1, 7))) + np.eye(
+        1, dtype=np.int64) for _ in range(6)]
+    mats = [m[(m.sum(1) > 0)][:, m[(m.sum(1) > 0)].sum(0) > 0] for m in mats]
+    Q = torch.as_tensor(pad_matrices(mats))
+    torch.manual_seed(0)
+    net = _encoder(16, 2)
+    z = net(Q)
+    ref = identifier_padded_forward(net, Q)
+    np.testing.assert_allclose(z.detach().numpy(), ref.detach().numpy(), atol=1e-5)
+    g1 = torch.autograd.grad((z * torch.arange(16.0)).sum(), list(net.parameters()))
+    g2 = torch.autograd.grad((ref * torch.arange(16.0)).sum(), list(net.parameters()))
+    for a, b in zip(g1, g2):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-4)

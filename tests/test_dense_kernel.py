@@ -35,7 +35,8 @@ def test_train_epoch_matches_the_numpy_reference(relu_last, l2, wd):
     m1, m2 = np.zeros_like(flat), np.zeros_like(flat)
     loss_sum, step = train_epoch(X, codes, order, 64, np.array(widths), np.array(classes),
                                  relu_last, flat, m1, m2, np.array(l2, np.float32), 1e-2, 0.9,
-                                 0.999, 1e-8, wd, 0)
+                                 0.999, 1e-8, wd, 0, np.zeros(3, np.int64),
+                                 np.zeros(0, np.float32))
     assert step == 4
     assert loss_sum / len(order) == pytest.approx(ref_loss, rel=1e-5)
     want = np.concatenate([p.ravel() for p in ref])
@@ -56,10 +57,17 @@ def _fit(X, y, use_kernel, monkeypatch, **kw):
     return clf
 
 
-@pytest.mark.parametrize("kw", [{}, {"embedding_activation": "linear", "weight_decay": 1e-3,
-                                     "layer_l2": (0.0, 1e-3, 0.0)}])
+@pytest.mark.parametrize("kw", [
+    {}, {"embedding_activation": "linear", "weight_decay": 1e-3, "layer_l2": (0.0, 1e-3, 0.0)},
+    # cicy's network: a norm after the second layer, L2, a linear embedding; batches of 67
+    # leave a last batch of one row (540 training rows), which both routes skip
+    {"batch_norm": (1,), "embedding_activation": "linear", "layer_l2": (0.0, 1e-3, 0.0),
+     "batch_size": 67},
+    {"batch_norm": (0, 2), "embedding_activation": "linear", "weight_decay": 1e-3}])
 def test_the_kernel_trains_the_model_torch_trains(kw, monkeypatch):
-    """Same seed, same data: the compiled epoch and torch's autograd give one model."""
+    """Same seed, same data: the compiled epoch and torch's autograd give one model (with
+    batch norms: the same running statistics too, which the fitted model's eval mode
+    reads)."""
     from symfast.potentials import PAPER_LEVELS, sample_level_sets
 
     X, y = sample_level_sets("so3", PAPER_LEVELS[:5], per_class=120, seed=1)
@@ -73,8 +81,17 @@ def test_the_kernel_trains_the_model_torch_trains(kw, monkeypatch):
         if a.get("restored"):
             continue                                # a restored entry has no loss
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
-    np.testing.assert_allclose(fast.embed(X), slow.embed(X), atol=1e-4)
+    # A bias just before a norm has no gradient but rounding noise, which Adam's normalised
+    # step turns into moves of up to the learning rate, in either route; the norm's running
+    # mean follows it, so with norms the fitted models agree to about 1e-2, not 1e-4.
+    tol = 2e-2 if kw.get("batch_norm") else 1e-4
+    np.testing.assert_allclose(fast.embed(X), slow.embed(X), atol=tol)
     assert np.mean(fast.predict(X) == slow.predict(X)) >= 0.99
+    buffers = dict(slow.net_.named_buffers())
+    for name, buf in fast.net_.named_buffers():
+        np.testing.assert_allclose(buf.numpy(), buffers[name].numpy(), rtol=1e-4, atol=tol,
+                                   err_msg=name)
+    assert len(buffers) == 2 + 3 * len(kw.get("batch_norm", ()))
     # the fitted parameters own their storage again (no view of the trainer's buffer)
     for p in fast.net_.parameters():
         assert p.untyped_storage().nbytes() == p.numel() * 4

@@ -163,3 +163,18 @@ def test_a_result_saved_with_flat_keys_still_resumes(tmp_path):
     (tmp_path / "result.json").write_text(json.dumps({"config": flat, "answer": 42}))
     assert finished_result(tmp_path, config)["answer"] == 42
     assert finished_result(tmp_path, ChainConfig.quick(epochs=6)) is None
+
+
+def test_every_study_that_trains_takes_a_device(capsys):
+    """Issue 16: every study with a torch model takes ``device``; a bad one is refused by
+    name before any work (mnist trains none: PCA of rotated digits)."""
+    import inspect
+
+    from symfast.cli import main
+
+    for name, spec in studies().items():
+        if name in BUILT_IN and name != "mnist":
+            assert "device" in inspect.signature(spec.load().run).parameters, name
+    assert main(["invariance", "--device", "nonsense", "--no-progress", "--out",
+                 "/nonexistent/x"]) == 2
+    assert "device must be" in capsys.readouterr().err

@@ -55,17 +55,36 @@ def _encoder(width: int, rounds: int) -> Any:
                                      nn.Linear(4 * width, width))
 
         def forward(self, Q: torch.Tensor) -> torch.Tensor:
-            rmask = (Q.sum(2) > 0).float()[..., None]
-            cmask = (Q.sum(1) > 0).float()[..., None]
-            W = self.edge(Q.clamp(max=MAX_ENTRY))[..., 0] * (Q > 0)
-            hr = self.row_type((Q.sum(2) - 1).clamp(0, MAX_TYPE)) * rmask
-            hc = self.col_type(Q.sum(1).clamp(0, MAX_TYPE)) * cmask
+            # Only the matrix's own rows and columns are nodes, packed over the batch:
+            # the padding (about half of a padded batch) would cost the node networks as
+            # much as real nodes and then be masked away.  Messages run along the nonzero
+            # entries, gathered with index_select (its backward is an index_add; plain
+            # indexing's is an accumulating index_put, a third of a step on the CPU).  Same
+            # function as the padded form (tests/reference.py); 32.6 against 47.2 ms a step
+            # (512 matrices, width 64, 3 rounds, 2 cores).
+            n, R, C = Q.shape
+            rdeg, cdeg = Q.sum(2), Q.sum(1)
+            rg, rr = torch.nonzero(rdeg > 0, as_tuple=True)        # (graph, row) per node
+            cg, cc = torch.nonzero(cdeg > 0, as_tuple=True)
+            rpos = torch.full((n * R,), -1, dtype=torch.long, device=Q.device)
+            rpos[rg * R + rr] = torch.arange(rg.numel(), device=Q.device)
+            cpos = torch.full((n * C,), -1, dtype=torch.long, device=Q.device)
+            cpos[cg * C + cc] = torch.arange(cg.numel(), device=Q.device)
+            eg, er, ec = torch.nonzero(Q > 0, as_tuple=True)       # one edge per entry
+            e_row, e_col = rpos[eg * R + er], cpos[eg * C + ec]
+            w = self.edge(Q[eg, er, ec].clamp(max=MAX_ENTRY))        # (edges, 1)
+            hr = self.row_type((rdeg[rg, rr] - 1).clamp(0, MAX_TYPE))
+            hc = self.col_type(cdeg[cg, cc].clamp(0, MAX_TYPE))
             for fr, fc in zip(self.rows, self.cols):
-                mr, mc = W @ hc, W.transpose(1, 2) @ hr
-                hr = (hr + fr(torch.cat([hr, mr], -1))) * rmask
-                hc = (hc + fc(torch.cat([hc, mc], -1))) * cmask
-            g = torch.cat([hr.sum(1), hc.sum(1), hr.sum(1) / rmask.sum(1),
-                           hc.sum(1) / cmask.sum(1)], -1)
+                mr = hr.new_zeros(hr.shape).index_add_(0, e_row, w * hc.index_select(0, e_col))
+                mc = hc.new_zeros(hc.shape).index_add_(0, e_col, w * hr.index_select(0, e_row))
+                hr = hr + fr(torch.cat([hr, mr], -1))
+                hc = hc + fc(torch.cat([hc, mc], -1))
+            sr = hr.new_zeros((n, width)).index_add_(0, rg, hr)
+            sc = hc.new_zeros((n, width)).index_add_(0, cg, hc)
+            nr = torch.bincount(rg, minlength=n).clamp(min=1).to(hr.dtype)[:, None]
+            nc = torch.bincount(cg, minlength=n).clamp(min=1).to(hc.dtype)[:, None]
+            g = torch.cat([sr, sc, sr / nr, sc / nc], -1)
             return nn.functional.normalize(self.out(g), dim=1)
 
     return MatrixEncoder()
@@ -75,8 +94,8 @@ def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
                      steps: int = 6000, batch_classes: int = 256, temperature: float = 0.1,
                      width: int = 64, rounds: int = 3, learning_rate: float = 1e-3,
                      seed: int = 0, n_threads: int | None = None, progress: bool = False,
-                     groups: np.ndarray | None = None, hard_fraction: float = 0.0
-                     ) -> tuple[np.ndarray, list[float]]:
+                     groups: np.ndarray | None = None, hard_fraction: float = 0.0,
+                     device: str | None = None) -> tuple[np.ndarray, list[float]]:
     """Train the encoder contrastively on the ``train`` rows; embed every row.
 
     Parameters
@@ -96,6 +115,8 @@ def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
         Share of each batch's classes drawn a few groups at a time (up to 16 classes of
         one group together), so that the batch holds classes that look alike: hard
         negatives.  The rest are drawn uniformly.
+    device : str, optional
+        Torch device of the training and the embedding ("cpu" by default).
 
     Returns
     -------
@@ -105,7 +126,9 @@ def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
     """
     import torch
 
-    from symfast.nn._utils import seeded, torch_threads
+    from symfast.nn._utils import check_device, seeded, torch_threads
+
+    dev = check_device(device)
 
     by_class: dict[int, list[int]] = {}
     for i in np.flatnonzero(train):
@@ -142,12 +165,12 @@ def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
                 picked.append(cl)
         return np.array(picked)
 
-    Qt = torch.as_tensor(Q)
+    Qt = torch.as_tensor(Q).to(dev)
     losses, window = [], []
     with torch_threads(n_threads), seeded(seed):
-        net = _encoder(width, rounds)
+        net = _encoder(width, rounds).to(dev)
         opt = torch.optim.Adam(net.parameters(), lr=learning_rate)
-        target = torch.arange(B)
+        target = torch.arange(B, device=dev)
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -175,5 +198,6 @@ def train_identifier(Q: np.ndarray, labels: np.ndarray, train: np.ndarray, *,
             bar.close()
         net.eval()
         with torch.no_grad():
-            E = np.concatenate([net(Qt[s:s + 4096]).numpy() for s in range(0, len(Q), 4096)])
+            E = np.concatenate([net(Qt[s:s + 4096]).cpu().numpy()
+                                for s in range(0, len(Q), 4096)])
     return np.ascontiguousarray(E, dtype=np.float32), losses

@@ -124,8 +124,7 @@ def run_or_resume(module: Any, config: Any, out: str | Path, *, force: bool = Fa
             kwargs["device"] = device
         elif str(device) != "cpu":
             raise ValueError(f"device={device!r}: {module.__name__.rsplit('.', 1)[-1]} trains "
-                             "on the CPU only (device is taken by the studies that train "
-                             "through symfast.nn.fit_many: chain, ising2d, fourier)")
+                             "no torch model (device is taken by the studies that train one)")
     done = None if force else finished_result(out, config)
     if done is not None:
         return done, True

@@ -222,20 +222,23 @@ def padded_matrices(mats: list[np.ndarray]) -> np.ndarray:
 
 
 def run(config: CicyConfig, *, progress: bool = True, n_threads: int | None = None,
-        checkpoint: str | Path | None = None) -> CicyResult:
+        checkpoint: str | Path | None = None, device: str | None = None) -> CicyResult:
     """Load, augment, featurise, train, embed and analyse; returns the result.
 
     With ``checkpoint`` (a path; ``symfast cicy`` gives ``OUT/partial.json``), the
     training state is saved after every epoch next to it (``partial.training.pt``) and
     a rerun with the same configuration continues from there; the file is removed
     when training ends.  Everything before training is deterministic and is redone.
+    ``device`` is the torch device of the training ("cpu" by default; the neighbour
+    search stays on the CPU).
     """
     from symfast.cicy import augment, euler, graph_features, load
-    from symfast.nn import EmbeddingClassifier
+    from symfast.nn import EmbeddingClassifier, check_device
 
     if not isinstance(config, CicyConfig):
         raise TypeError(f"config must be a CicyConfig, got {type(config).__name__}")
     config.validate()
+    check_device(device)             # before the data are built, not after
     stages = Stages(["loading and augmenting", "features", "training", "neighbours"],
                     enabled=progress, title="cicy")
     rng = np.random.default_rng(config.seed)
@@ -292,7 +295,7 @@ def run(config: CicyConfig, *, progress: bool = True, n_threads: int | None = No
         batch_size=config.batch_size, max_epochs=config.max_epochs,
         target_accuracy=config.target_accuracy, validation_fraction=0.1, seed=config.seed,
         batch_norm=(1,), layer_l2=(0.0, 1e-5, 0.0, 1e-3), embedding_activation="linear",
-        progress=progress, n_threads=n_threads)
+        progress=progress, n_threads=n_threads, device=device)
     ckpt = None if checkpoint is None else Path(checkpoint).with_suffix(".training.pt")
     clf.fit(X[~is_test], y[~is_test], checkpoint=ckpt, checkpoint_every=1)
     pred = clf.predict(X)

@@ -165,8 +165,9 @@ class DiscoverResult:
 
 
 def run(config: DiscoverConfig, *, progress: bool = True,
-        n_threads: int | None = None) -> DiscoverResult:
-    """Run both steps; returns the result (nothing is written)."""
+        n_threads: int | None = None, device: str | None = None) -> DiscoverResult:
+    """Run both steps; returns the result (nothing is written).  ``device``: the torch
+    device of step 1's training ("cpu" by default)."""
     from symfast.analysis import find_generators
     from symfast.potentials import get
 
@@ -174,7 +175,8 @@ def run(config: DiscoverConfig, *, progress: bool = True,
         raise TypeError(f"config must be a DiscoverConfig, got {type(config).__name__}")
     config.validate()
     t0 = time.perf_counter()
-    inv = run_invariance(config.invariance, progress=progress, n_threads=n_threads)
+    inv = run_invariance(config.invariance, progress=progress, n_threads=n_threads,
+                         device=device)
     if progress:
         import sys
 

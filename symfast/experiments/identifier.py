@@ -111,13 +111,17 @@ class IdentifierResult:
 
 
 def run(config: IdentifierConfig, *, progress: bool = True,
-        n_threads: int | None = None) -> IdentifierResult:
-    """Build the data, train the identifier, score the held-out classes."""
+        n_threads: int | None = None, device: str | None = None) -> IdentifierResult:
+    """Build the data, train the identifier on ``device`` ("cpu" by default), score the
+    held-out classes."""
     from symfast.cicy import (augment, distinct_inputs, equivalence_classes, feature_ids,
                               fraction_above, graph_features, load)
     from symfast.cicy._identifier import pad_matrices, train_identifier
 
     config.validate()
+    from symfast.nn import check_device
+
+    check_device(device)             # before the classes are built, not after
     stages = Stages(["classes and configurations", "training", "neighbours"], enabled=progress,
                     title=NAME)
     rng = np.random.default_rng(derive_seed(config.seed, "identifier-split"))
@@ -147,7 +151,7 @@ def run(config: IdentifierConfig, *, progress: bool = True,
         Q, labels, train, steps=config.steps, batch_classes=config.batch_classes,
         temperature=config.temperature, width=config.width, rounds=config.rounds,
         learning_rate=config.learning_rate, seed=derive_seed(config.seed, "identifier"),
-        n_threads=n_threads, progress=progress, groups=hodge[owner],
+        n_threads=n_threads, progress=progress, groups=hodge[owner], device=device,
         hard_fraction=config.hard_fraction)
     stages.start("neighbours")
     res = distinct_inputs(fid, E, labels, np.ones(len(labels), dtype=bool), k=config.k,

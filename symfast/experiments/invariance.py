@@ -259,7 +259,7 @@ class InvarianceResult:
 
 
 def run(config: InvarianceConfig, *, progress: bool = True,
-        n_threads: int | None = None) -> InvarianceResult:
+        n_threads: int | None = None, device: str | None = None) -> InvarianceResult:
     """Sample, train, embed and analyse; returns the result (nothing is written).
 
     Parameters
@@ -269,16 +269,20 @@ def run(config: InvarianceConfig, *, progress: bool = True,
         Announce stages and show a training progress bar on stderr.
     n_threads : int, optional
         Threads for the kernels, torch and FAISS.
+    device : str, optional
+        Torch device of the classifier's training ("cpu" by default; FAISS stays on the
+        CPU).
     """
     from sklearn.model_selection import train_test_split
 
     from symfast.analysis import neighbor_purity, orbit_group_labels
-    from symfast.nn import EmbeddingClassifier
+    from symfast.nn import EmbeddingClassifier, check_device
     from symfast.potentials import sample_level_sets
 
     if not isinstance(config, InvarianceConfig):
         raise TypeError(f"config must be an InvarianceConfig, got {type(config).__name__}")
     config.validate()
+    check_device(device)
     pot = get(config.potential)
     stages = Stages(["sampling", "training", "analysis"], enabled=progress,
                     title=f"invariance[{pot.name}]")
@@ -298,7 +302,7 @@ def run(config: InvarianceConfig, *, progress: bool = True,
         config.hidden, config.embed_dim, learning_rate=config.learning_rate,
         batch_size=config.batch_size, max_epochs=config.max_epochs,
         target_accuracy=config.target_accuracy, seed=config.seed, progress=progress,
-        n_threads=n_threads, activation=config.activation)
+        n_threads=n_threads, activation=config.activation, device=device)
     clf.fit(X[idx_tr], y[idx_tr])
     pred = clf.predict(X[idx_te]).reshape(idx_te.size, m)
     per_output = [float(np.mean(pred[:, j] == y[idx_te].reshape(-1, m)[:, j]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import html
+import inspect
 import os
 import platform
 import time
@@ -80,7 +81,8 @@ def _config(study: Study, paper: bool, seed: int | None):
 
 def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
               seed: int | None = None, progress: bool = True, n_threads: int | None = None,
-              only: tuple[str, ...] | None = None) -> dict[str, Any]:
+              only: tuple[str, ...] | None = None,
+              device: str | None = None) -> dict[str, Any]:
     """Run every study and write the report; returns the report as a dict.
 
     Parameters
@@ -97,8 +99,14 @@ def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
     n_threads : int, optional
     only : tuple of str, optional
         Names of the studies to run (default: all); for partial reruns.
+    device : str, optional
+        Torch device of every study that trains a torch model ("cpu" by default); the
+        others (mnist) run as always.
     """
     from symfast.experiments._common import config_dict, run_or_resume
+    from symfast.nn import check_device
+
+    check_device(device)             # before the first study, not after
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -136,8 +144,9 @@ def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
             if bar is not None:
                 bar.update(seconds)
             continue
+        takes = "device" in inspect.signature(module.run).parameters
         data, resumed = run_or_resume(module, config, sub, force=force, progress=progress,
-                                      n_threads=n_threads)
+                                      n_threads=n_threads, device=device if takes else None)
         sections.append({"study": study.name, "directory": study.name,
                          "config": data["config"], "resumed": resumed,
                          "seconds": time.perf_counter() - t0,

@@ -31,6 +31,7 @@ class _Net(nn.Module):
         super().__init__()
         layers: list[nn.Module] = []
         self.dense: list[nn.Linear] = []
+        self.norms: list[nn.BatchNorm1d | None] = []     # per dense layer (the kernel's view)
         width = n_in
         sizes = list(hidden) + [embed_dim]
         for i, h in enumerate(sizes):
@@ -39,8 +40,9 @@ class _Net(nn.Module):
             layers.append(lin)
             if i < len(sizes) - 1 or embedding_activation == "relu":
                 layers.append(ACTIVATIONS[activation]())
-            if i in batch_norm:
-                layers.append(nn.BatchNorm1d(h))
+            self.norms.append(nn.BatchNorm1d(h) if i in batch_norm else None)
+            if self.norms[-1] is not None:
+                layers.append(self.norms[-1])
             width = h
         self.trunk = nn.Sequential(*layers)
         self.heads = nn.ModuleList(nn.Linear(embed_dim, c) for c in n_classes)
@@ -355,12 +357,11 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
 
     def _uses_kernel(self) -> bool:
         """Whether a lone fit runs on the compiled epoch (what :func:`fit_many` asks)."""
-        return (not self.batch_norm and self.activation == "relu"
-                and check_device(self.device).type == "cpu")
+        return self.activation == "relu" and check_device(self.device).type == "cpu"
 
     def _dense_trainer(self, net: _Net):
         """The compiled trainer of ``net`` (``symfast.nn._dense_kernel.DenseTrainer``),
-        or None where the kernel does not apply (batch norm, an activation other than ReLU)."""
+        or None where the kernel does not apply (an activation other than ReLU)."""
         if not self._uses_kernel():
             return None
         from symfast.nn._dense_kernel import DenseTrainer
@@ -368,7 +369,8 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         return DenseTrainer(self.n_features_in_, net.dense, list(net.heads),
                             relu_last=self.embedding_activation == "relu",
                             learning_rate=self.learning_rate, weight_decay=self.weight_decay,
-                            layer_l2=self.layer_l2, batch_size=self.batch_size)
+                            layer_l2=self.layer_l2, batch_size=self.batch_size,
+                            batch_norms=net.norms)
 
     def _build_net(self, Xt: torch.Tensor) -> _Net:
         """The network, initialised from torch's global generator (seeded by the caller)."""

@@ -66,7 +66,8 @@ class _Flat:
 
 
 class DenseTrainer(_Flat):
-    """Adam training of ``trunk`` (Linear, ReLU, ..., Linear[, ReLU]) plus linear ``heads``.
+    """Adam training of ``trunk`` (Linear, ReLU, ..., Linear[, ReLU]) plus linear ``heads``,
+    with a ``BatchNorm1d`` after any layer's activation.
 
     Parameters
     ----------
@@ -83,18 +84,40 @@ class DenseTrainer(_Flat):
     layer_l2 : sequence of float, optional
         Per trunk layer, ``l2 * sum(W**2)`` added to the loss.
     batch_size : int
+    batch_norms : sequence of (nn.BatchNorm1d or None), optional
+        Per trunk layer, the batch normalisation after its activation (affine, with running
+        statistics and a fixed momentum), or None.  Its running mean and variance become
+        views of a buffer the kernel updates.
 
     Notes
     -----
     The parameters must be registered in the module in the order trunk layers (weight,
-    bias), then heads (weight, bias): the flat layout the kernel reads.
+    bias[, the norm's weight and bias]), then heads (weight, bias): the flat layout the
+    kernel reads.
     """
 
     def __init__(self, n_in: int, linears: Sequence[nn.Linear], heads: Sequence[nn.Linear], *,
                  relu_last: bool, learning_rate: float, weight_decay: float = 0.0,
-                 layer_l2: Sequence[float] | None = None, batch_size: int):
-        _Flat.__init__(self, [t for lin in list(linears) + list(heads)
-                              for t in (lin.weight, lin.bias)])
+                 layer_l2: Sequence[float] | None = None, batch_size: int,
+                 batch_norms: Sequence[nn.BatchNorm1d | None] | None = None):
+        norms = list(batch_norms) if batch_norms is not None else [None] * len(linears)
+        if len(norms) != len(linears) or not all(self.supports_norm(m) for m in norms):
+            raise ValueError("batch_norms must hold, per trunk layer, None or an affine "
+                             "BatchNorm1d with running statistics and a momentum")
+        _Flat.__init__(self, [t for lin, bn in zip(list(linears) + list(heads),
+                                                   norms + [None] * len(heads))
+                              for t in ((lin.weight, lin.bias) if bn is None else
+                                        (lin.weight, lin.bias, bn.weight, bn.bias))])
+        self.norms = [m for m in norms if m is not None]
+        self.bn = np.array([m is not None for m in norms], dtype=np.int64)
+        self.running = np.empty(sum(2 * m.num_features for m in self.norms), dtype=np.float32)
+        off = 0
+        for m in self.norms:   # the running statistics become views of one buffer too
+            n = m.num_features
+            for buf in (m.running_mean, m.running_var):
+                self.running[off:off + n] = buf.detach().numpy()
+                buf.data = torch.from_numpy(self.running[off:off + n])
+                off += n
         self.widths = np.array([n_in] + [lin.out_features for lin in linears],
                                dtype=np.int64)
         self.n_classes = np.array([h.out_features for h in heads], dtype=np.int64)
@@ -104,6 +127,12 @@ class DenseTrainer(_Flat):
         self.layer_l2 = np.asarray(layer_l2 if layer_l2 is not None else [0.0] * len(linears),
                                    dtype=np.float32)
         self.batch_size = int(batch_size)
+
+    @staticmethod
+    def supports_norm(m: nn.Module | None) -> bool:
+        """Whether the kernel runs ``m`` (None: no norm) as torch would in training."""
+        return m is None or (type(m) is nn.BatchNorm1d and m.affine
+                             and m.track_running_stats and m.momentum is not None)
 
     @classmethod
     def for_mlp(cls, net: nn.Sequential, *, learning_rate: float, batch_size: int
@@ -130,11 +159,30 @@ class DenseTrainer(_Flat):
         """
         from symfast._ext._mlp import train_epoch
 
+        before = self.step
         total, self.step = train_epoch(
             X, codes, order, self.batch_size, self.widths, self.n_classes, self.relu_last,
             self.flat, self.exp_avg, self.exp_avg_sq, self.layer_l2, self.lr, BETAS[0],
-            BETAS[1], EPS, self.weight_decay, self.step)
+            BETAS[1], EPS, self.weight_decay, self.step, self.bn, self.running,
+            *self._norm_settings())
+        for m in self.norms:
+            m.num_batches_tracked += self.step - before
         return total / len(order)
+
+    def _norm_settings(self) -> tuple[float, float]:
+        """The norms' momentum and eps (the kernel takes one of each)."""
+        if not self.norms:
+            return 0.1, 1e-5
+        settings = {(float(m.momentum), float(m.eps)) for m in self.norms}
+        if len(settings) > 1:
+            raise ValueError("the batch norms of one network must share momentum and eps")
+        return settings.pop()
+
+    def release(self) -> None:
+        super().release()
+        for m in self.norms:
+            m.running_mean.data = m.running_mean.data.clone()
+            m.running_var.data = m.running_var.data.clone()
 
 
 
