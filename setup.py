@@ -32,6 +32,7 @@ EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     # -fno-math-errno: sqrtf need not set errno (its argument is never negative), so the
     # Adam update vectorises
     ("symfast._ext._mlp", ["csrc/_mlp.pyx"], ["-fno-math-errno"]),
+    ("symfast._ext._neighbors", ["csrc/_neighbors.pyx"], []),
 ]
 
 BASE_FLAGS = ["-O3"]

@@ -1,5 +1,6 @@
 """Neighbour search for the CICY analysis: FAISS IVF (nprobe tuned to recall 0.99) against
-exact IndexFlatL2, k = 250, per query, in one run.
+exact IndexFlatL2, k = 250, per query, in one run; and the float64 re-measure of the
+listed neighbours (``exact_distances``) against the fastest NumPy route.
 
 The embedding is read from SYMFAST_BENCH_EMBEDDING (a .npy of shape (n, d), e.g. the
 ``embedding.npy`` that ``symfast cicy --paper`` writes); without it a synthetic embedding
@@ -60,3 +61,34 @@ def test_kernel(benchmark, embedding):
     recall = recall_at_k(I[q], exact)
     benchmark.extra_info.update(recall=recall, nprobe=info["nprobe"], nlist=info["nlist"])
     assert recall >= 0.98
+
+
+def _listed(embedding):
+    """Neighbour lists of a sample of queries, in FAISS's (float32) order."""
+    E, q = embedding
+    _, I = knn(E, K, queries=E[q], exclude_self=False)
+    return E, E[q], I
+
+
+def test_exact_distances_reference(benchmark, embedding):
+    from reference import exact_distances_numpy
+
+    X, Q, I = _listed(embedding)
+    X, Q = X.astype(np.float64), Q.astype(np.float64)      # converted once, outside the timing
+    benchmark.group = f"exact distances k={K}"
+    benchmark.extra_info.update(role="reference", items=I.shape[0])
+    D, _ = benchmark.pedantic(exact_distances_numpy, args=(X, I, Q), rounds=3, iterations=1)
+    assert np.all(np.diff(D, axis=1) >= 0)
+
+
+def test_exact_distances_kernel(benchmark, embedding):
+    from reference import exact_distances_numpy
+    from symfast.analysis import exact_distances
+
+    X, Q, I = _listed(embedding)
+    benchmark.group = f"exact distances k={K}"
+    benchmark.extra_info.update(role="kernel", items=I.shape[0])
+    D, I2 = benchmark.pedantic(exact_distances, args=(X, I), kwargs={"queries": Q},
+                               rounds=3, iterations=1)
+    D_ref, I_ref = exact_distances_numpy(X, I, Q)          # the float32 points, widened
+    assert np.array_equal(I2, I_ref) and np.allclose(D, D_ref, rtol=1e-12)

@@ -381,3 +381,23 @@ def identifier_padded_forward(net, Q):
     g = torch.cat([hr.sum(1), hc.sum(1), hr.sum(1) / rmask.sum(1), hc.sum(1) / cmask.sum(1)],
                   -1)
     return torch.nn.functional.normalize(net.out(g), dim=1)
+
+
+def exact_distances_numpy(X: np.ndarray, I: np.ndarray, Q: np.ndarray | None = None,
+                          block: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Each listed pair |X[I] - Q| in float64 (inf for -1), rows stably sorted by it: the
+    fastest NumPy route (gathered differences and einsum by blocks of queries), the one
+    symfast ran before its kernel."""
+    X = np.asarray(X, dtype=np.float64)
+    Q = X if Q is None else np.asarray(Q, dtype=np.float64)
+    D = np.empty(I.shape)
+    I_out = np.empty(I.shape, dtype=np.int64)
+    for s in range(0, I.shape[0], block):
+        Ib = I[s:s + block]
+        diff = X[np.maximum(Ib, 0)] - Q[s:s + block, None, :]
+        Db = np.sqrt(np.einsum("nkd,nkd->nk", diff, diff))
+        Db[Ib < 0] = np.inf
+        order = np.argsort(Db, axis=1, kind="stable")
+        D[s:s + block] = np.take_along_axis(Db, order, axis=1)
+        I_out[s:s + block] = np.take_along_axis(Ib, order, axis=1)
+    return D, I_out

@@ -133,3 +133,27 @@ def test_exact_distances_resolve_near_duplicates_that_float32_cannot():
     assert np.allclose(D[:, 0], 1e-3, atol=1e-4)
     with pytest.raises(ValueError, match="one row per query"):
         exact_distances(X, I[:3])
+
+
+@pytest.mark.parametrize("k", [1, 7, 64, 250])
+def test_exact_distances_kernel_against_numpy(k):
+    """The compiled re-measure and stable re-sort against NumPy's: shuffled rows (any
+    order, not only FAISS's near-sorted one), missing neighbours (-1), exact ties (copies),
+    separate queries, one and two threads."""
+    from reference import exact_distances_numpy
+    from symfast.analysis import exact_distances
+
+    rng = np.random.default_rng(k)
+    X = rng.normal(size=(300, 5))
+    X[200:260] = X[:60]                                  # exact copies: distance ties
+    I = rng.integers(0, 300, size=(300, k))
+    I[rng.random(I.shape) < 0.05] = -1
+    Qs = rng.normal(size=(300, 5))
+    X32 = X.astype(np.float32)                           # read as is, measured in float64
+    cases = [(X, None, exact_distances_numpy(X, I)), (X, Qs, exact_distances_numpy(X, I, Qs)),
+             (X32, None, exact_distances_numpy(X32.astype(np.float64), I))]
+    for points, queries, (want_D, want_I) in cases:
+        for t in (1, 2):
+            D, I2 = exact_distances(points, I, queries=queries, n_threads=t)
+            np.testing.assert_array_equal(I2, want_I)
+            np.testing.assert_allclose(D, want_D, rtol=1e-12, atol=1e-15)

@@ -72,7 +72,7 @@ def neighbour_accuracy(E: np.ndarray, owner: np.ndarray, scored: np.ndarray, *, 
         search = {"k": kk, "method": "FAISS IndexIVFFlat, nprobe tuned to recall 0.99", **info}
     # the cut compares distances between near-duplicates: float32 FAISS distances are
     # rounding noise there, so the listed pairs are measured again in float64
-    D, I = exact_distances(E.astype(np.float64), I)
+    D, I = exact_distances(E, I, n_threads=n_threads)
     search["seconds"] = time.perf_counter() - t0
     n_same = largest_jump(D)
     hits = matches_before_jump(owner, I, n_same)
