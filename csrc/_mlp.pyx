@@ -32,7 +32,7 @@ cimport cython
 from libc.math cimport exp, log, pow, sqrt, sqrtf
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport sgemm
 
 cdef extern from *:
@@ -202,6 +202,215 @@ cdef void _bn_backward(float* d, Py_ssize_t B, Py_ssize_t n, const float* gb,
             d[r * n + j] = sc * (d[r * n + j] - c1 - xhat[r * n + j] * c2)
 
 
+cdef struct _Dense:
+    # A dense trunk with softmax heads (train_epoch's network) and its work buffers: what
+    # one training step reads.  The pointers into the caller's arrays are not owned.
+    Py_ssize_t L, H, batch_size
+    const int64_t* widths
+    const int64_t* n_classes
+    const float* layer_l2           # NULL: no layer L2
+    const int64_t* bn               # NULL: no norms
+    float* run                      # running statistics of the norms (NULL without)
+    bint relu_last, any_bn
+    double bn_momentum, bn_eps
+    float* acts                     # a_0 .. a_L back to back (each batch_size x w_i)
+    float* d_out                    # two delta buffers
+    float* d_in
+    float* z                        # the logits
+    float* bn_buf                   # per norm: activation before it, xhat, 1/std
+    double* col                     # column sums in double
+    Py_ssize_t* act_off
+    Py_ssize_t* w_off
+    Py_ssize_t* bn_off
+    Py_ssize_t* run_off
+
+
+cdef void _dense_free(_Dense* net) noexcept:
+    free(net.acts); free(net.d_out); free(net.d_in); free(net.z); free(net.bn_buf)
+    free(net.col); free(net.act_off); free(net.w_off); free(net.bn_off); free(net.run_off)
+
+
+cdef int _dense_init(_Dense* net, const int64_t[::1] widths, const int64_t[::1] n_classes,
+                     bint relu_last, const float* layer_l2, const int64_t* bn, float* run,
+                     double bn_momentum, double bn_eps, Py_ssize_t batch_size,
+                     Py_ssize_t n_inputs, Py_ssize_t n_code_columns,
+                     Py_ssize_t n_params) except -1:
+    """Check the layout against the arrays and allocate the work buffers (MemoryError if
+    they cannot be)."""
+    cdef Py_ssize_t L = widths.shape[0] - 1, H = n_classes.shape[0], i, h, off
+    cdef Py_ssize_t wmax = 0, kmax = 0, act_size = 0, bn_size = 0, run_size = 0
+    if L < 0 or H < 1 or batch_size < 1:
+        raise ValueError("widths, n_classes and batch_size must describe a network")
+    if widths[0] != n_inputs or n_code_columns != H:
+        raise ValueError(f"the inputs ({n_inputs} columns) and codes ({n_code_columns}) must "
+                         f"match widths[0] = {widths[0]} and the {H} heads")
+    for i in range(L + 1):
+        wmax = max(wmax, <Py_ssize_t>widths[i])
+        act_size += widths[i]
+    for h in range(H):
+        kmax = max(kmax, <Py_ssize_t>n_classes[h])
+    memset(net, 0, sizeof(_Dense))
+    net.L, net.H, net.batch_size = L, H, batch_size
+    net.widths, net.n_classes = &widths[0], &n_classes[0]
+    net.layer_l2, net.bn, net.run = layer_l2, bn, run
+    net.relu_last, net.bn_momentum, net.bn_eps = relu_last, bn_momentum, bn_eps
+    net.act_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
+    net.w_off = <Py_ssize_t*>malloc((L + H) * sizeof(Py_ssize_t))
+    net.bn_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
+    net.run_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
+    if (net.act_off == NULL or net.w_off == NULL or net.bn_off == NULL
+            or net.run_off == NULL):
+        _dense_free(net)
+        raise MemoryError("cannot allocate the network's layout")
+    off = 0
+    for i in range(L + 1):
+        net.act_off[i] = off * batch_size
+        off += widths[i]
+    off = 0                                         # where each weight matrix starts
+    for i in range(L):
+        net.w_off[i] = off
+        net.bn_off[i] = bn_size
+        net.run_off[i] = run_size
+        off += widths[i + 1] * widths[i] + widths[i + 1]
+        if bn != NULL and bn[i]:
+            net.any_bn = True
+            off += 2 * widths[i + 1]                # the norm's gamma and beta
+            bn_size += widths[i + 1] * (2 * batch_size + 1)
+            run_size += 2 * widths[i + 1]
+    for h in range(H):
+        net.w_off[L + h] = off
+        off += n_classes[h] * widths[L] + n_classes[h]
+    if off != n_params:
+        _dense_free(net)
+        raise ValueError(f"params must hold {off} values for this network, got {n_params}")
+    net.acts = <float*>malloc(batch_size * act_size * sizeof(float))
+    net.d_out = <float*>malloc(batch_size * wmax * sizeof(float))
+    net.d_in = <float*>malloc(batch_size * wmax * sizeof(float))
+    net.z = <float*>malloc(batch_size * kmax * sizeof(float))
+    net.bn_buf = <float*>malloc(max(bn_size, 1) * sizeof(float))
+    net.col = <double*>malloc(2 * wmax * sizeof(double))
+    if (net.acts == NULL or net.d_out == NULL or net.d_in == NULL or net.z == NULL
+            or net.bn_buf == NULL or net.col == NULL):
+        _dense_free(net)
+        raise MemoryError("cannot allocate the training's work buffers")
+    return 0
+
+
+cdef double _dense_step(_Dense* net, const float* p, float* grad, const int64_t* codes,
+                        const int64_t* rows, Py_ssize_t B, float* d_input) noexcept nogil:
+    """Forward and backward of one batch whose inputs are in ``net.acts`` (B x w_0); the
+    labels are ``codes[rows[r] * H + h]``.  Writes every gradient of the layout into
+    ``grad`` (and d loss / d a_0 into ``d_input`` unless NULL); returns the batch loss."""
+    cdef Py_ssize_t L = net.L, H = net.H, i, h, r, j, k, w_in, w_out
+    cdef const int64_t* widths = net.widths
+    cdef float* acts = net.acts
+    cdef float* d_out = net.d_out
+    cdef float* d_in = net.d_in
+    cdef float* z = net.z
+    cdef float* tmp
+    cdef float zmax, zy, s, inv_b = 1.0 / B
+    cdef double batch_loss = 0.0, l2sum
+    cdef int64_t y
+    cdef bint act, normed
+    # ---- forward ----
+    for i in range(L):
+        w_in = widths[i]
+        w_out = widths[i + 1]
+        act = i < L - 1 or net.relu_last
+        if net.bn != NULL and net.bn[i]:
+            _forward(acts + net.act_off[i], <float*>p + net.w_off[i], B, w_in, w_out,
+                     net.bn_buf + net.bn_off[i])
+            _add_bias(net.bn_buf + net.bn_off[i], p + net.w_off[i] + w_out * w_in, B, w_out,
+                      act)
+            _bn_forward(net.bn_buf + net.bn_off[i], B, w_out,
+                        p + net.w_off[i] + w_out * w_in + w_out,
+                        net.bn_buf + net.bn_off[i] + B * w_out,
+                        net.bn_buf + net.bn_off[i] + 2 * B * w_out,
+                        net.run + net.run_off[i], net.bn_momentum, net.bn_eps, net.col,
+                        acts + net.act_off[i + 1])
+        else:
+            _forward(acts + net.act_off[i], <float*>p + net.w_off[i], B, w_in, w_out,
+                     acts + net.act_off[i + 1])
+            _add_bias(acts + net.act_off[i + 1], p + net.w_off[i] + w_out * w_in, B, w_out,
+                      act)
+    # ---- heads: softmax cross-entropy, d loss / d logits into z ----
+    w_in = widths[L]
+    for h in range(H):
+        k = net.n_classes[h]
+        _forward(acts + net.act_off[L], <float*>p + net.w_off[L + h], B, w_in, k, z)
+        for r in range(B):
+            zmax = -1e38
+            for j in range(k):
+                z[r * k + j] += p[net.w_off[L + h] + k * w_in + j]
+                if z[r * k + j] > zmax:
+                    zmax = z[r * k + j]
+            y = codes[rows[r] * H + h]
+            zy = z[r * k + y] - zmax
+            s = 0
+            for j in range(k):
+                z[r * k + j] = exp(z[r * k + j] - zmax)
+                s += z[r * k + j]
+            batch_loss += (log(s) - zy) * inv_b
+            for j in range(k):
+                z[r * k + j] = z[r * k + j] / s * inv_b
+            z[r * k + y] -= inv_b
+        _grad_w(acts + net.act_off[L], z, B, w_in, k, grad + net.w_off[L + h])
+        _colsum(z, B, k, grad + net.w_off[L + h] + k * w_in)
+        _backward(z, <float*>p + net.w_off[L + h], B, w_in, k, 0.0 if h == 0 else 1.0, d_out)
+    # ---- trunk, last layer first ----
+    for i in range(L - 1, -1, -1):
+        w_in = widths[i]
+        w_out = widths[i + 1]
+        normed = net.bn != NULL and net.bn[i]
+        if normed:                                          # through the norm
+            _bn_backward(d_out, B, w_out, p + net.w_off[i] + w_out * w_in + w_out,
+                         net.bn_buf + net.bn_off[i] + B * w_out,
+                         net.bn_buf + net.bn_off[i] + 2 * B * w_out, net.col,
+                         grad + net.w_off[i] + w_out * w_in + w_out)
+        if i < L - 1 or net.relu_last:                     # through the ReLU
+            _relu_mask(d_out, (net.bn_buf + net.bn_off[i]) if normed
+                       else acts + net.act_off[i + 1], B * w_out)
+        _grad_w(acts + net.act_off[i], d_out, B, w_in, w_out, grad + net.w_off[i])
+        _colsum(d_out, B, w_out, grad + net.w_off[i] + w_out * w_in)
+        if net.layer_l2 != NULL and net.layer_l2[i] != 0:
+            l2sum = 0.0
+            for r in range(w_out * w_in):
+                l2sum += p[net.w_off[i] + r] * p[net.w_off[i] + r]
+                grad[net.w_off[i] + r] += 2 * net.layer_l2[i] * p[net.w_off[i] + r]
+            batch_loss += net.layer_l2[i] * l2sum
+        if i > 0:
+            _backward(d_out, <float*>p + net.w_off[i], B, w_in, w_out, 0.0, d_in)
+            tmp = d_out
+            d_out = d_in
+            d_in = tmp
+        elif d_input != NULL:
+            _backward(d_out, <float*>p + net.w_off[i], B, w_in, w_out, 0.0, d_input)
+    if L == 0 and d_input != NULL:                      # the heads read the inputs
+        memcpy(d_input, d_out, B * w_in * sizeof(float))
+    return batch_loss
+
+
+cdef void _adam_step(float* p, float* grad, float* m1, float* m2, Py_ssize_t P,
+                     int64_t step, double lr, double beta1, double beta2, double eps,
+                     double weight_decay) noexcept nogil:
+    """Adam's update of step ``step`` (>= 1) with torch's formulas (``torch.optim.Adam``,
+    L2 ``weight_decay`` added to the gradient)."""
+    cdef Py_ssize_t j
+    cdef float g, denom, b2 = beta2, wd = weight_decay, ceps = eps
+    cdef float c1 = 1.0 - beta1, c2 = 1.0 - beta2
+    cdef float fbc2 = <float>sqrt(1.0 - pow(beta2, <double>step))
+    cdef float fstep = <float>(lr / (1.0 - pow(beta1, <double>step)))
+    if wd != 0:
+        for j in range(P):
+            grad[j] = grad[j] + wd * p[j]
+    for j in range(P):
+        g = grad[j]
+        m1[j] = m1[j] + c1 * (g - m1[j])
+        m2[j] = m2[j] * b2 + c2 * g * g
+        denom = sqrtf(m2[j]) / fbc2 + ceps
+        p[j] = p[j] - fstep * (m1[j] / denom)
+
+
 def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
                 const int64_t[::1] order, Py_ssize_t batch_size,
                 const int64_t[::1] widths, const int64_t[::1] n_classes, bint relu_last,
@@ -249,175 +458,133 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
     step : int
         Adam steps taken after this epoch.
     """
-    cdef Py_ssize_t n_rows = order.shape[0], L = widths.shape[0] - 1
-    cdef Py_ssize_t H = n_classes.shape[0], P = params.shape[0]
-    cdef Py_ssize_t i, h, r, j, start, B, off, wmax = 0, kmax = 0, act_size = 0
-    cdef Py_ssize_t w_in, w_out, k, bn_size = 0, run_size = 0
-    cdef bint any_bn = False, act
-    cdef int64_t y
-    cdef double loss_sum = 0.0, batch_loss, bc1, bc2_sqrt, step_size, l2sum
-    cdef float fbc2, fstep, zmax, zy, s, inv_b, g, denom, b1 = beta1, b2 = beta2, wd = weight_decay
-    cdef float ceps = eps, c1 = 1.0 - beta1, c2 = 1.0 - beta2
-    for i in range(L + 1):
-        wmax = max(wmax, <Py_ssize_t>widths[i])
-        act_size += widths[i]
-    for h in range(H):
-        kmax = max(kmax, <Py_ssize_t>n_classes[h])
-    if bn.shape[0] != L:
-        raise ValueError(f"bn must hold {L} flags, got {bn.shape[0]}")
-    for i in range(L):
+    cdef Py_ssize_t n_rows = order.shape[0], start, B
+    cdef double loss_sum = 0.0
+    cdef _Dense net
+    if bn.shape[0] != widths.shape[0] - 1:
+        raise ValueError(f"bn must hold {widths.shape[0] - 1} flags, got {bn.shape[0]}")
+    if layer_l2.shape[0] != widths.shape[0] - 1:
+        raise ValueError(f"layer_l2 must hold {widths.shape[0] - 1} values, got "
+                         f"{layer_l2.shape[0]}")
+    cdef Py_ssize_t run_size = 0, i
+    for i in range(bn.shape[0]):
         if bn[i]:
-            any_bn = True
-            bn_size += widths[i + 1] * (2 * batch_size + 1)      # pre, xhat, 1/std
             run_size += 2 * widths[i + 1]
     if running.shape[0] != run_size:
         raise ValueError(f"running must hold {run_size} values, got {running.shape[0]}")
-    # a_0 .. a_L back to back (each batch_size x w_i), two delta buffers, the logits
-    cdef float* acts = <float*>malloc(batch_size * act_size * sizeof(float))
-    cdef float* d_out = <float*>malloc(batch_size * wmax * sizeof(float))
-    cdef float* d_in = <float*>malloc(batch_size * wmax * sizeof(float))
-    cdef float* z = <float*>malloc(batch_size * kmax * sizeof(float))
-    cdef float* grad = <float*>malloc(P * sizeof(float))
-    cdef Py_ssize_t* act_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
-    cdef Py_ssize_t* w_off = <Py_ssize_t*>malloc((L + H) * sizeof(Py_ssize_t))
-    # per batch-normalised layer: the activation before the norm (the ReLU mask reads it),
-    # the normalised values, 1/std; running statistics' offsets; column sums in double
-    cdef float* bn_buf = <float*>malloc(max(bn_size, 1) * sizeof(float))
-    cdef Py_ssize_t* bn_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
-    cdef Py_ssize_t* run_off = <Py_ssize_t*>malloc((L + 1) * sizeof(Py_ssize_t))
-    cdef double* col = <double*>malloc(2 * wmax * sizeof(double))
-    cdef float* tmp
-    if (acts == NULL or d_out == NULL or d_in == NULL or z == NULL or grad == NULL
-            or act_off == NULL or w_off == NULL or bn_buf == NULL or bn_off == NULL
-            or run_off == NULL or col == NULL):
-        free(acts); free(d_out); free(d_in); free(z); free(grad); free(act_off); free(w_off)
-        free(bn_buf); free(bn_off); free(run_off); free(col)
+    _dense_init(&net, widths, n_classes, relu_last, &layer_l2[0] if layer_l2.shape[0] else NULL,
+                &bn[0] if bn.shape[0] else NULL, &running[0] if run_size else NULL,
+                bn_momentum, bn_eps, batch_size, X.shape[1], codes.shape[1], params.shape[0])
+    cdef float* grad = <float*>malloc(params.shape[0] * sizeof(float))
+    if grad == NULL:
+        _dense_free(&net)
         raise MemoryError("train_epoch: cannot allocate the work buffers")
-    cdef float* run = &running[0] if run_size > 0 else NULL
-    cdef float* p = &params[0]
-    cdef float* m1 = &exp_avg[0]
-    cdef float* m2 = &exp_avg_sq[0]
     cdef unsigned int csr
     with nogil:
         csr = symfast_ftz_on()
-        off = 0
-        for i in range(L + 1):
-            act_off[i] = off * batch_size
-            off += widths[i]
-        off = 0                                     # where each weight matrix starts
-        for i in range(L):
-            w_off[i] = off
-            off += widths[i + 1] * widths[i] + widths[i + 1] + (2 * widths[i + 1] if bn[i]
-                                                                 else 0)
-        bn_size = 0
-        run_size = 0
-        for i in range(L):
-            bn_off[i] = bn_size
-            run_off[i] = run_size
-            if bn[i]:
-                bn_size += widths[i + 1] * (2 * batch_size + 1)
-                run_size += 2 * widths[i + 1]
-        for h in range(H):
-            w_off[L + h] = off
-            off += n_classes[h] * widths[L] + n_classes[h]
         start = 0
         while start < n_rows:
             B = min(batch_size, n_rows - start)
-            if any_bn and B < 2:
+            if net.any_bn and B < 2:
                 start += B                  # one row cannot be normalised: torch skips it
                 continue
-            inv_b = 1.0 / B
-            # ---- forward ----
-            _gather(&X[0, 0], widths[0], &order[start], B, acts)
-            for i in range(L):
-                w_in = widths[i]
-                w_out = widths[i + 1]
-                act = i < L - 1 or relu_last
-                if bn[i]:
-                    _forward(acts + act_off[i], p + w_off[i], B, w_in, w_out,
-                             bn_buf + bn_off[i])
-                    _add_bias(bn_buf + bn_off[i], p + w_off[i] + w_out * w_in, B, w_out, act)
-                    _bn_forward(bn_buf + bn_off[i], B, w_out,
-                                p + w_off[i] + w_out * w_in + w_out,
-                                bn_buf + bn_off[i] + B * w_out,
-                                bn_buf + bn_off[i] + 2 * B * w_out, run + run_off[i],
-                                bn_momentum, bn_eps, col, acts + act_off[i + 1])
-                else:
-                    _forward(acts + act_off[i], p + w_off[i], B, w_in, w_out,
-                             acts + act_off[i + 1])
-                    _add_bias(acts + act_off[i + 1], p + w_off[i] + w_out * w_in, B, w_out,
-                              act)
-            # ---- heads: softmax cross-entropy, d loss / d logits into z ----
-            batch_loss = 0.0
-            w_in = widths[L]
-            for h in range(H):
-                k = n_classes[h]
-                _forward(acts + act_off[L], p + w_off[L + h], B, w_in, k, z)
-                for r in range(B):
-                    zmax = -1e38
-                    for j in range(k):
-                        z[r * k + j] += p[w_off[L + h] + k * w_in + j]
-                        if z[r * k + j] > zmax:
-                            zmax = z[r * k + j]
-                    y = codes[order[start + r], h]
-                    zy = z[r * k + y] - zmax
-                    s = 0
-                    for j in range(k):
-                        z[r * k + j] = exp(z[r * k + j] - zmax)
-                        s += z[r * k + j]
-                    batch_loss += (log(s) - zy) * inv_b
-                    for j in range(k):
-                        z[r * k + j] = z[r * k + j] / s * inv_b
-                    z[r * k + y] -= inv_b
-                _grad_w(acts + act_off[L], z, B, w_in, k, grad + w_off[L + h])
-                _colsum(z, B, k, grad + w_off[L + h] + k * w_in)
-                _backward(z, p + w_off[L + h], B, w_in, k, 0.0 if h == 0 else 1.0, d_out)
-            # ---- trunk, last layer first ----
-            for i in range(L - 1, -1, -1):
-                w_in = widths[i]
-                w_out = widths[i + 1]
-                if bn[i]:                                   # through the norm
-                    _bn_backward(d_out, B, w_out, p + w_off[i] + w_out * w_in + w_out,
-                                 bn_buf + bn_off[i] + B * w_out,
-                                 bn_buf + bn_off[i] + 2 * B * w_out, col,
-                                 grad + w_off[i] + w_out * w_in + w_out)
-                if i < L - 1 or relu_last:                 # through the ReLU
-                    _relu_mask(d_out, (bn_buf + bn_off[i]) if bn[i] else acts + act_off[i + 1],
-                               B * w_out)
-                _grad_w(acts + act_off[i], d_out, B, w_in, w_out, grad + w_off[i])
-                _colsum(d_out, B, w_out, grad + w_off[i] + w_out * w_in)
-                if layer_l2[i] != 0:
-                    l2sum = 0.0
-                    for r in range(w_out * w_in):
-                        l2sum += p[w_off[i] + r] * p[w_off[i] + r]
-                        grad[w_off[i] + r] += 2 * layer_l2[i] * p[w_off[i] + r]
-                    batch_loss += layer_l2[i] * l2sum
-                if i > 0:
-                    _backward(d_out, p + w_off[i], B, w_in, w_out, 0.0, d_in)
-                    tmp = d_out
-                    d_out = d_in
-                    d_in = tmp
-            loss_sum += batch_loss * B
-            # ---- Adam (torch's formulas) ----
+            _gather(&X[0, 0], widths[0], &order[start], B, net.acts)
+            loss_sum += B * _dense_step(&net, &params[0], grad, &codes[0, 0], &order[start],
+                                        B, NULL)
             step += 1
-            bc1 = 1.0 - pow(beta1, <double>step)
-            bc2_sqrt = sqrt(1.0 - pow(beta2, <double>step))
-            step_size = lr / bc1
-            fbc2 = <float>bc2_sqrt
-            fstep = <float>step_size
-            if wd != 0:
-                for j in range(P):
-                    grad[j] = grad[j] + wd * p[j]
-            for j in range(P):
-                g = grad[j]
-                m1[j] = m1[j] + c1 * (g - m1[j])
-                m2[j] = m2[j] * b2 + c2 * g * g
-                denom = sqrtf(m2[j]) / fbc2 + ceps
-                p[j] = p[j] - fstep * (m1[j] / denom)
+            _adam_step(&params[0], grad, &exp_avg[0], &exp_avg_sq[0], params.shape[0], step,
+                       lr, beta1, beta2, eps, weight_decay)
             start += B
         symfast_ftz_restore(csr)
-    free(acts); free(d_out); free(d_in); free(z); free(grad); free(act_off); free(w_off)
-    free(bn_buf); free(bn_off); free(run_off); free(col)
+    free(grad)
+    _dense_free(&net)
+    return loss_sum, step
+
+
+def train_pattern_epoch(const float[:, ::1] counts, const int64_t[:, ::1] codes,
+                        const int64_t[::1] order, Py_ssize_t batch_size,
+                        const float[:, ::1] patterns, double scale,
+                        const int64_t[::1] widths, const int64_t[::1] n_classes,
+                        bint relu_last, float[::1] params, float[::1] exp_avg,
+                        float[::1] exp_avg_sq, double lr, double beta1, double beta2,
+                        double eps, double weight_decay, int64_t step):
+    """:func:`train_epoch` for a network whose first layer is a convolution over the
+    patterns of a +-1 lattice, read from their counts (``symfast.nn.LatticeCNN`` on spins):
+
+        A = relu(V W_c^T + b_c)                (patterns x filters, once per step),
+        a_0 = scale * h A                      (h: a row of pattern counts),
+
+    then the dense layers and heads of :func:`train_epoch` on a_0 (w_0 = filters).
+
+    Parameters
+    ----------
+    counts : float32 array of shape (n, n_patterns)
+        How often each pattern occurs in each input.
+    patterns : float32 array of shape (n_patterns, q)
+        The +-1 values of each pattern (q: the convolution's inputs per site).
+    scale : float
+        1 / sites (the convolution's spatial mean).
+    params, exp_avg, exp_avg_sq : float32 arrays
+        W_c (filters x q), b_c (filters), then :func:`train_epoch`'s layout.
+    codes, order, batch_size, widths, n_classes, relu_last, lr, beta1, beta2, eps,
+    weight_decay, step
+        As for :func:`train_epoch` (no layer L2, no norms).
+
+    Returns
+    -------
+    loss_sum, step : as for :func:`train_epoch`.
+    """
+    cdef Py_ssize_t n_rows = order.shape[0], n_pat = patterns.shape[0], q = patterns.shape[1]
+    cdef Py_ssize_t C = widths[0], conv = C * q + C, start, B, j
+    cdef double loss_sum = 0.0
+    cdef float fs = scale
+    if counts.shape[1] != n_pat:
+        raise ValueError(f"counts must have {n_pat} columns (one per pattern), got "
+                         f"{counts.shape[1]}")
+    if params.shape[0] <= conv:
+        raise ValueError("params is too short for the convolution and the dense layers")
+    cdef _Dense net
+    _dense_init(&net, widths, n_classes, relu_last, NULL, NULL, NULL, 0.1, 1e-5,
+                batch_size, C, codes.shape[1], params.shape[0] - conv)
+    cdef float* grad = <float*>malloc(params.shape[0] * sizeof(float))
+    cdef float* A = <float*>malloc(n_pat * C * sizeof(float))
+    cdef float* dA = <float*>malloc(n_pat * C * sizeof(float))
+    cdef float* hb = <float*>malloc(batch_size * n_pat * sizeof(float))
+    cdef float* d_a0 = <float*>malloc(batch_size * C * sizeof(float))
+    if grad == NULL or A == NULL or dA == NULL or hb == NULL or d_a0 == NULL:
+        free(grad); free(A); free(dA); free(hb); free(d_a0)
+        _dense_free(&net)
+        raise MemoryError("train_pattern_epoch: cannot allocate the work buffers")
+    cdef float* p = &params[0]
+    cdef unsigned int csr
+    with nogil:
+        csr = symfast_ftz_on()
+        start = 0
+        while start < n_rows:
+            B = min(batch_size, n_rows - start)
+            # A = relu(V W_c^T + b_c); a_0 = scale * h A
+            _forward(<float*>&patterns[0, 0], p, n_pat, q, C, A)
+            _add_bias(A, p + C * q, n_pat, C, True)
+            _gather(&counts[0, 0], n_pat, &order[start], B, hb)
+            _backward(hb, A, B, C, n_pat, 0.0, net.acts)
+            for j in range(B * C):
+                net.acts[j] *= fs
+            loss_sum += B * _dense_step(&net, p + conv, grad + conv, &codes[0, 0],
+                                        &order[start], B, d_a0)
+            # d A = scale * h^T d a_0, through the ReLU, to W_c and b_c
+            _grad_w(d_a0, hb, B, C, n_pat, dA)
+            for j in range(n_pat * C):
+                dA[j] *= fs
+            _relu_mask(dA, A, n_pat * C)
+            _grad_w(<float*>&patterns[0, 0], dA, n_pat, q, C, grad)
+            _colsum(dA, n_pat, C, grad + C * q)
+            step += 1
+            _adam_step(p, grad, &exp_avg[0], &exp_avg_sq[0], params.shape[0], step, lr,
+                       beta1, beta2, eps, weight_decay)
+            start += B
+        symfast_ftz_restore(csr)
+    free(grad); free(A); free(dA); free(hb); free(d_a0)
+    _dense_free(&net)
     return loss_sum, step
 
 

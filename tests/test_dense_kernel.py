@@ -119,3 +119,39 @@ def test_the_autoencoder_kernel_trains_the_model_torch_trains(monkeypatch):
     assert fast.history_[-1]["target_mse"] < fast.history_[0]["target_mse"]      # it learns
     np.testing.assert_allclose(fast.encode(X), slow.encode(X), atol=1e-4)
     np.testing.assert_allclose(fast.predict_target(X), slow.predict_target(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_the_pattern_kernel_trains_the_lattice_cnn_torch_trains(channels, monkeypatch):
+    """A LatticeCNN on +-1 inputs trains on pattern counts in the compiled epoch
+    (train_pattern_epoch): against torch's autograd on the same counts, one model (spins:
+    16 patterns; two bond channels: 256)."""
+    import torch
+
+    from symfast.nn import LatticeCNN, ScoredClassifier
+
+    rng = np.random.default_rng(channels)
+    L, n = 6, 330                                      # 330 = 5 batches of 64 + 10
+    X = rng.choice([-1.0, 1.0], size=(n, channels * L * L))
+    y = (X.reshape(n, channels, L, L)[:, 0, :, :-1] * X.reshape(n, channels, L, L)[:, 0, :, 1:]
+         ).sum((1, 2)) > 0
+
+    def make():
+        return ScoredClassifier(epochs=5, learning_rate=3e-3, standardize=False, seed=4,
+                                model=lambda n_in, k: LatticeCNN(channels, L, k))
+
+    calls = []
+    from symfast.nn import _dense_kernel
+
+    real = _dense_kernel.PatternTrainer.epoch
+    monkeypatch.setattr(_dense_kernel.PatternTrainer, "epoch",
+                        lambda self, *a: calls.append(1) or real(self, *a))
+    fast = make().fit(X[:250], y[:250], X[250:], y[250:])
+    assert len(calls) == 5                             # the kernel ran every epoch
+    monkeypatch.setattr(ScoredClassifier, "_dense_trainer", lambda self, net, st: None)
+    slow = make().fit(X[:250], y[:250], X[250:], y[250:])
+    np.testing.assert_allclose(fast.result_.test_curve, slow.result_.test_curve, atol=1 / 80)
+    with torch.no_grad():
+        for a, b in zip(fast.net_.parameters(), slow.net_.parameters()):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-4)
+    assert np.mean(fast.predict(X) == slow.predict(X)) >= 0.99

@@ -144,7 +144,7 @@ def test_clear_errors():
         fit_many([ScoredClassifier(batch_size=32), ScoredClassifier()], [(X, y), (X, y)],
                  stack=True)
     with pytest.raises(ValueError, match="batch_norm"):
-        fit_many([EmbeddingClassifier(batch_norm=(0,), progress=False)], [(X, y)])
+        fit_many([EmbeddingClassifier(batch_norm=(0,), progress=False)], [(X, y)], stack=True)
     with pytest.raises(TypeError, match="tuple of fit's arguments"):
         fit_many([ScoredClassifier()], [X])
     with pytest.raises(TypeError, match="cannot be fitted by fit_many"):
@@ -215,3 +215,17 @@ def test_a_failing_member_stops_the_pool():
     with pytest.raises(ValueError, match="at least 2 classes"):
         fit_many(est, bad, n_threads=1)
     assert not any(hasattr(e, "result_") for e in est[2:])
+
+
+def test_batch_norm_members_are_fitted_alone_on_the_cpu():
+    """A batch norm cannot be stacked, but on the CPU each member trains alone on the
+    compiled epoch: bit for bit its lone fit."""
+    X, y = _rings(300, 0)
+
+    def make(s):
+        return EmbeddingClassifier((16, 16), 8, batch_norm=(1,), max_epochs=4, seed=s,
+                                   target_accuracy=1.0, progress=False)
+
+    many = fit_many([make(s) for s in range(2)], [(X, y)] * 2)
+    for s, m in enumerate(many):
+        np.testing.assert_array_equal(m.embed(X), make(s).fit(X, y).embed(X))

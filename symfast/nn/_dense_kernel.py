@@ -185,6 +185,64 @@ class DenseTrainer(_Flat):
             m.running_var.data = m.running_var.data.clone()
 
 
+class PatternTrainer(_Flat):
+    """Adam training of a :class:`~symfast.nn.LatticeCNN` on pattern counts (its
+    ``encode_inputs``) on the compiled epoch (``symfast._ext._mlp.train_pattern_epoch``):
+    the convolution over the patterns, the spatial mean as a product with the counts, then
+    the dense head, as ``forward_encoded`` computes them.
+
+    Parameters
+    ----------
+    net : LatticeCNN
+    learning_rate : float
+    batch_size : int
+    """
+
+    def __init__(self, net: nn.Module, *, learning_rate: float, batch_size: int):
+        head = list(net.head)
+        super().__init__(net.parameters())
+        C, L, _ = net.shape
+        self.patterns = np.ascontiguousarray(
+            net._patterns(torch.zeros(0)).numpy(), dtype=np.float32)
+        self.scale = 1.0 / (L * L)
+        self.widths = np.array([net.conv.out_channels]
+                               + [m.out_features for m in head[:-1] if isinstance(m, nn.Linear)],
+                               dtype=np.int64)
+        self.n_classes = np.array([head[-1].out_features], dtype=np.int64)
+        self.lr = float(learning_rate)
+        self.batch_size = int(batch_size)
+
+    @classmethod
+    def for_net(cls, net: nn.Module, *, learning_rate: float, batch_size: int
+                ) -> "PatternTrainer | None":
+        """The trainer of a LatticeCNN whose head is Linear, ReLU, Linear (the layout it
+        builds), or None for any other module."""
+        head = getattr(net, "head", None)
+        layers = list(head) if isinstance(head, nn.Sequential) else []
+        if (not hasattr(net, "encode_inputs") or not isinstance(getattr(net, "conv", None),
+                                                                nn.Conv2d)
+                or len(layers) != 3 or not isinstance(layers[0], nn.Linear)
+                or type(layers[1]) is not nn.ReLU or not isinstance(layers[2], nn.Linear)):
+            return None
+        return cls(net, learning_rate=learning_rate, batch_size=batch_size)
+
+    def epoch(self, counts: np.ndarray, codes: np.ndarray, order: np.ndarray) -> float:
+        """One pass over ``counts[order]`` in minibatches; returns the mean training loss.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (n, n_patterns), float32, C-contiguous
+        codes : ndarray of shape (n, 1), int64
+        order : ndarray of shape (m,), int64
+        """
+        from symfast._ext._mlp import train_pattern_epoch
+
+        total, self.step = train_pattern_epoch(
+            counts, codes, order, self.batch_size, self.patterns, self.scale, self.widths,
+            self.n_classes, True, self.flat, self.exp_avg, self.exp_avg_sq, self.lr, BETAS[0],
+            BETAS[1], EPS, 0.0, self.step)
+        return total / len(order)
+
 
 class AutoencoderTrainer(_Flat):
     """NAdam training of a :class:`~symfast.nn.TaskAutoencoder`'s network on the compiled

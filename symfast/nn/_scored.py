@@ -351,15 +351,15 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
             # threads chosen after the net exists: small networks train faster on one
             threads = training_threads(self.n_threads, net, batch_size)
             stack.enter_context(torch_threads(threads))
-            kernel = self._dense_trainer(net) if dev.type == "cpu" else None
+            forward, xin = self._encode(st, net)
+            kernel = self._dense_trainer(net, st) if dev.type == "cpu" else None
             if kernel is not None:      # the compiled epoch (see _dense_kernel): same steps
                 from symfast._threads import blas_limits
 
                 stack.enter_context(blas_limits(threads))
                 stack.callback(kernel.release)
-                xk, codes_k = xt.numpy(), yt.numpy().reshape(-1, 1)
+                xk, codes_k = xin.numpy(), yt.numpy().reshape(-1, 1)
             opt = adam(net.parameters(), self.learning_rate) if kernel is None else None
-            forward, xin = self._encode(st, net)
             n = xt.shape[0]
             for _ in range(int(self.epochs)):
                 perm = torch.randperm(n, generator=gen)
@@ -383,18 +383,25 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         return _last(self.result_.test_curve)
 
     def _uses_kernel(self) -> bool:
-        """Whether a lone fit runs on the compiled epoch (the MLP, not a ``model``, on the
-        CPU)."""
+        """Whether every lone fit runs on the compiled epoch, whatever the data (the MLP,
+        not a ``model``, on the CPU; a LatticeCNN does on +-1 inputs only)."""
         return self.model is None and check_device(self.device).type == "cpu"
 
-    def _dense_trainer(self, net: nn.Module):
-        """The compiled trainer of the MLP, or None for a ``model`` of the user's."""
-        if not self._uses_kernel():
-            return None
-        from symfast.nn._dense_kernel import DenseTrainer
+    def _dense_trainer(self, net: nn.Module, st: dict):
+        """The compiled trainer of the network on the CPU: the MLP's, a LatticeCNN's on
+        pattern counts (``st`` holds them once :meth:`_encode` made them); None for any
+        other ``model``."""
+        from symfast.nn._dense_kernel import DenseTrainer, PatternTrainer
 
-        return DenseTrainer.for_mlp(net, learning_rate=self.learning_rate,
-                                    batch_size=self.batch_size)
+        if check_device(self.device).type != "cpu":
+            return None
+        if self.model is None:
+            return DenseTrainer.for_mlp(net, learning_rate=self.learning_rate,
+                                        batch_size=self.batch_size)
+        if "encoded" in st:
+            return PatternTrainer.for_net(net, learning_rate=self.learning_rate,
+                                          batch_size=self.batch_size)
+        return None
 
     def _batched_plan(self, X, y, X_test=None, y_test=None):
         """This fit as one member of :func:`symfast.nn.fit_many`."""
