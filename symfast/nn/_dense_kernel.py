@@ -1,4 +1,5 @@
-"""Training dense ReLU networks with the compiled kernel instead of torch's autograd.
+"""Training dense ReLU networks (and the lattice CNN on pattern counts) with the compiled
+kernel instead of torch's autograd.
 
 For the small MLPs symfast trains (an 80-wide trunk on batches of 128), a torch step costs
 its operator dispatch and autograd bookkeeping more than its arithmetic: on 2 cores a step
@@ -12,6 +13,9 @@ the kernel updates in place, so the module is always the model: evaluation, ``st
 and checkpoints go through torch as before.  :class:`AutoencoderTrainer` does the same for
 the task-constrained autoencoder (``train_ae_epoch``, NAdam): 222 / 399 us a step at
 latent 18 / 50 (batch 256, hidden 128), against about 2.3 ms in torch on one thread.
+:class:`PatternTrainer` trains a LatticeCNN on the counts of its 2 x 2 patterns
+(``train_pattern_epoch``).  A batch norm after a dense layer's activation runs in the
+kernel too, as torch's ``BatchNorm1d`` in training mode.
 
 The update is the same algorithm as torch's (the same batches in the same order, the same
 Adam and NAdam formulas); the two differ by float32 rounding (about 3e-8 on the weights
