@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reproduce", help="run every study and write a report of each "
                                          "published claim beside symfast's value")
-    _add_common_options(p, "results/reproduce", "every study at the published scale (hours)")
+    _add_common_options(p, "results/reproduce", "every study at the published scale (about 21 min on 2 cores)")
     p.add_argument("--only", nargs="+", default=None, metavar="STUDY",
                    help="run only these studies (names as in the report)")
     p.set_defaults(func=_cmd_reproduce)

@@ -506,5 +506,5 @@ STUDY = StudySpec(
          "neighbours",
     paper_help="all 7890 manifolds, 686,464 matrices",
     add_options=cli_options, overrides=cli_overrides, command=cli_command, claims=claims,
-    seconds=(25.0, 600.0), figures=("manifold_accuracy.png", "accuracy_by_identities.png", "distance_curves.png"),
+    seconds=(25.0, 400.0), figures=("manifold_accuracy.png", "accuracy_by_identities.png", "distance_curves.png"),
     data="cicy3")

@@ -214,5 +214,5 @@ STUDY = StudySpec(
     help="CICY, beyond the paper: a contrastive encoder of the configuration matrix that "
          "tells manifolds apart (held-out classes of exact invariants)",
     paper_help="every manifold, 12 configurations each, 6000 steps",
-    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(60.0, 420.0),
+    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(60.0, 240.0),
     figures=("loss.png",), data="cicy3")

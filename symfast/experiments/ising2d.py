@@ -357,5 +357,5 @@ STUDY = StudySpec(
     help="2D Ising: telling two low temperatures apart in the original and the "
          "Kramers-Wannier dual frame",
     paper_help="L = 32, T0 = 1.0..1.75, dT up to 0.5",
-    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(40.0, 420.0),
+    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(40.0, 110.0),
     figures=("accuracy_vs_delta_T.png", "energy_histograms.png"))
