@@ -219,14 +219,19 @@ class PatternTrainer(_Flat):
     @classmethod
     def for_net(cls, net: nn.Module, *, learning_rate: float, batch_size: int
                 ) -> "PatternTrainer | None":
-        """The trainer of a LatticeCNN whose head is Linear, ReLU, Linear (the layout it
-        builds), or None for any other module."""
+        """The trainer of a LatticeCNN as it builds itself (a 2 x 2 convolution with bias,
+        a Linear, ReLU, Linear head, its own ``forward_encoded``), or None for any other
+        module, a subclass that computes something else included."""
+        from symfast.nn._scored import LatticeCNN
+
         head = getattr(net, "head", None)
         layers = list(head) if isinstance(head, nn.Sequential) else []
-        if (not hasattr(net, "encode_inputs") or not isinstance(getattr(net, "conv", None),
-                                                                nn.Conv2d)
-                or len(layers) != 3 or not isinstance(layers[0], nn.Linear)
-                or type(layers[1]) is not nn.ReLU or not isinstance(layers[2], nn.Linear)):
+        if (not isinstance(net, LatticeCNN)
+                or type(net).forward_encoded is not LatticeCNN.forward_encoded
+                or type(net.conv) is not nn.Conv2d or net.conv.bias is None
+                or tuple(net.conv.kernel_size) != (2, 2)
+                or len(layers) != 3 or type(layers[0]) is not nn.Linear
+                or type(layers[1]) is not nn.ReLU or type(layers[2]) is not nn.Linear):
             return None
         return cls(net, learning_rate=learning_rate, batch_size=batch_size)
 
