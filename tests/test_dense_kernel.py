@@ -155,3 +155,16 @@ def test_the_pattern_kernel_trains_the_lattice_cnn_torch_trains(channels, monkey
         for a, b in zip(fast.net_.parameters(), slow.net_.parameters()):
             np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-4)
     assert np.mean(fast.predict(X) == slow.predict(X)) >= 0.99
+
+
+def test_a_checkpoint_of_one_route_is_not_resumed_by_the_other(monkeypatch):
+    """The compiled epoch and torch's optimiser save their states in different forms: a
+    torch-route checkpoint (a batch-normalised fit from before the kernel ran norms) must
+    not be loaded by the kernel route, so the fingerprints differ."""
+    from symfast.nn import EmbeddingClassifier
+
+    clf = EmbeddingClassifier((8,), 4, batch_norm=(0,))
+    X, codes = np.zeros((5, 3)), np.zeros((5, 1), dtype=np.int64)
+    compiled = clf._fingerprint(X, codes)
+    monkeypatch.setattr(EmbeddingClassifier, "_uses_kernel", lambda self: False)
+    assert clf._fingerprint(X, codes) != compiled

@@ -462,6 +462,10 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         params = {k: v for k, v in vars(self).items()
                   if not k.endswith("_") and k not in ("progress", "n_threads")}
         h.update(repr(sorted(params.items())).encode())
+        # the compiled epoch and torch's optimiser save their states in different forms: a
+        # checkpoint of one route (a batch-normalised fit from before the kernel ran norms)
+        # is not resumed by the other, the fit starts over
+        h.update(b"compiled epoch" if self._uses_kernel() else b"torch")
         return h.hexdigest()
 
     # -- inference ------------------------------------------------------------------
