@@ -147,9 +147,7 @@ cdef void _bn_forward(const float* a, Py_ssize_t B, Py_ssize_t n, const float* g
     cdef double* mean = col
     cdef double* var = col + n
     cdef double m
-    for j in range(n):
-        mean[j] = 0
-        var[j] = 0
+    memset(col, 0, 2 * n * sizeof(double))
     for r in range(B):
         for j in range(n):
             mean[j] += a[r * n + j]
@@ -181,9 +179,7 @@ cdef void _bn_backward(float* d, Py_ssize_t B, Py_ssize_t n, const float* gb,
     cdef double* s_d = col
     cdef double* s_dx = col + n
     cdef float c1, c2, sc
-    for j in range(n):
-        s_d[j] = 0
-        s_dx[j] = 0
+    memset(col, 0, 2 * n * sizeof(double))
     for r in range(B):
         for j in range(n):
             s_d[j] += d[r * n + j]

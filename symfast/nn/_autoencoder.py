@@ -20,7 +20,7 @@ from torch import nn
 from symfast._validation import check_array, check_float, check_int, check_seed
 from symfast.nn._scored import mlp
 from symfast.nn._utils import (NotFittedError, check_device, epoch_bar, float32_tensor,
-                               seeded, torch_threads, training_threads)
+                               seeded, to_device, torch_threads, training_threads)
 
 
 class _AE(nn.Module):
@@ -100,10 +100,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         with ExitStack() as stack:
             with seeded(seed) as gen:           # the initial weights; the rest draws from gen
                 net = _AE(xt.shape[1], int(self.hidden), int(self.latent_dim))
-            dev = check_device(self.device)
-            if dev.type != "cpu":
-                net.to(dev)
-                xt, tt = xt.to(dev), tt.to(dev)
+            dev, (xt, tt) = to_device(self.device, net, xt, tt)
             # threads chosen after the net exists: small networks train faster on one
             threads = training_threads(self.n_threads, net, batch_size)
             stack.enter_context(torch_threads(threads))

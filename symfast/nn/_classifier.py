@@ -239,8 +239,9 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         with ExitStack() as stack:
             with seeded(st["seed"]) as gen:        # the initial weights; the rest draws from gen
                 net = self._build_net(Xt)
-            dev = to_device(self.device, net, st, ("Xt", "yt", "Xv", "yv"))
-            Xt, yt = st["Xt"], st["yt"]
+            dev, (Xt, yt, st["Xv"], st["yv"]) = to_device(self.device, net, Xt, yt,
+                                                          st["Xv"], st["yv"])
+            st["Xt"], st["yt"] = Xt, yt
             # threads chosen after the net exists: small networks train faster on one
             threads = training_threads(self.n_threads, net, self.batch_size)
             stack.enter_context(torch_threads(threads))

@@ -25,7 +25,8 @@ from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
 from symfast.nn._utils import (NotFittedError, adam, check_device, encode_labels, epoch_bar,
-                               float32_tensor, seeded, torch_threads, training_threads)
+                               float32_tensor, seeded, to_device, torch_threads,
+                               training_threads)
 
 
 class FeatureSeparation(TransformerMixin, BaseEstimator):
@@ -109,10 +110,7 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
             else:
                 net = nn.Sequential(nn.Linear(N, int(self.hidden)), nn.ReLU(),
                                     nn.Linear(int(self.hidden), M, bias=False))
-            dev = check_device(self.device)
-            if dev.type != "cpu":
-                net.to(dev)
-                xt, sig = xt.to(dev), sig.to(dev)
+            dev, (xt, sig) = to_device(self.device, net, xt, sig)
             # threads chosen after the net exists: small networks train faster on one
             stack.enter_context(torch_threads(training_threads(self.n_threads, net, bs)))
             opt = adam(net.parameters(), self.learning_rate)

@@ -20,7 +20,7 @@ from torch import nn
 
 from symfast._validation import check_array, check_float, check_int, check_seed
 from symfast.nn._utils import (NotFittedError, adam, check_device, epoch_bar, float32_tensor,
-                               seeded, torch_threads, training_threads)
+                               seeded, to_device, torch_threads, training_threads)
 
 #: Smooth activations offered (name -> module); the gradient of the fit must be smooth.
 ACTIVATIONS = {"silu": nn.SiLU, "tanh": nn.Tanh, "softplus": nn.Softplus, "gelu": nn.GELU}
@@ -171,10 +171,7 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
             net = _RegNet(d, self.hidden, self.n_outputs_, self.activation)
             net.x_mean.copy_(torch.from_numpy(Xa[tr].mean(axis=0).astype(np.float32)))
             net.x_white.copy_(torch.from_numpy(_whitening(Xa[tr], self.whiten)))
-            dev = check_device(self.device)
-            if dev.type != "cpu":
-                net.to(dev)
-                Xt, yt, Xv, yv = Xt.to(dev), yt.to(dev), Xv.to(dev), yv.to(dev)
+            dev, (Xt, yt, Xv, yv) = to_device(self.device, net, Xt, yt, Xv, yv)
             with torch_threads(training_threads(self.n_threads, net, bs)):
                 opt = adam(net.parameters(), peak)
                 self.history_ = []

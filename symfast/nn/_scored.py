@@ -346,8 +346,9 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         with ExitStack() as stack:
             with seeded(st["seed"]) as gen:        # the initial weights; the rest draws from gen
                 net = self._build_net(st)
-            dev = to_device(self.device, net, st, ("xt", "yt", "xv", "yv"))
-            xt, yt = st["xt"], st["yt"]
+            dev, (xt, yt, st["xv"], st["yv"]) = to_device(self.device, net, xt, yt,
+                                                          st["xv"], st["yv"])
+            st["xt"], st["yt"] = xt, yt
             # threads chosen after the net exists: small networks train faster on one
             threads = training_threads(self.n_threads, net, batch_size)
             stack.enter_context(torch_threads(threads))

@@ -193,13 +193,12 @@ def check_device(device: str | torch.device | None) -> torch.device:
     return dev
 
 
-def to_device(device: str | torch.device | None, net: torch.nn.Module, tensors: dict,
-              keys: tuple[str, ...]) -> torch.device:
-    """Check ``device`` and move ``net`` and ``tensors[k]`` for each of ``keys`` there, in
-    place (nothing moves on the CPU); returns the device."""
+def to_device(device: str | torch.device | None, net: torch.nn.Module,
+              *tensors: torch.Tensor) -> tuple[torch.device, tuple[torch.Tensor, ...]]:
+    """Check ``device``, move ``net`` there (in place) and return the device with
+    ``tensors`` on it (nothing moves on the CPU)."""
     dev = check_device(device)
     if dev.type != "cpu":
         net.to(dev)
-        for k in keys:
-            tensors[k] = tensors[k].to(dev)
-    return dev
+        tensors = tuple(t.to(dev) for t in tensors)
+    return dev, tensors
