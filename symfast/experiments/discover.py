@@ -43,9 +43,9 @@ class DiscoverConfig:
     n_generators: int | None = None
     normals: str = "auto"
     discrete: bool = True
-    # the finite-cloud test up to this dimension.  Measured at the paper preset (2000
-    # points per level): so4, so5, so6 give Z2 (0.3-0.8 s), so2xso2 Z2xZ2 (7 s); so3xso2
-    # stays "unresolved" (27 s; near-symmetries pass on its 4-dimensional level sets)
+    # the finite-cloud test up to this dimension.  Measured at the quick preset (1000
+    # points per level, 2026-12-02): so2xso2 and so3xso2 give Z2xZ2 (their near-symmetries
+    # fail the normaliser test); at the paper preset (2000) so4, so5, so6 give Z2
     discrete_max_dim: int = 6
 
     @classmethod
