@@ -117,6 +117,23 @@ def test_class_labels_take_the_embedding_route():
     assert res.discrete is not None and res.discrete.name == "Z2"
 
 
+def test_a_finite_group_in_features_of_other_units():
+    """z4's level sets through a shear (the second feature in other units, mixed with the
+    first): the group is S D4 S^-1, not orthogonal, and discover finds it by default
+    (discrete_metric="invariant"); the Euclidean search does not (measured: Z2)."""
+    from symfast.potentials import PAPER_LEVELS, sample_level_sets
+
+    S = np.array([[1.0, 0.6], [0.0, 2.5]])
+    X, y = sample_level_sets("z4", PAPER_LEVELS, per_class=410, seed=1)
+    res = symfast.discover(X @ S.T, y, progress=False, max_epochs=40, seed=1)
+    assert res.n_generators == 0
+    assert res.discrete is not None and res.discrete.name == "D4"
+    assert res.config["discrete_metric"] == "invariant"
+    plain = symfast.analysis.find_discrete_symmetries(X @ S.T, y, seed=1,
+                                                      metric="euclidean")
+    assert plain.name != "D4"
+
+
 def test_banded_values_run_both_routes_and_agree():
     from symfast.potentials import PAPER_LEVELS, PAPER_WIDTH, get, sample_level_sets
 
@@ -158,6 +175,7 @@ def test_result_serialises_and_saves(tmp_path):
     ("box", np.arange(100.0), {"feature_names": ["a"]}, "feature_names"),
     ("box", np.arange(100.0), {"levels": [1.0, 1.0]}, "levels must be distinct"),
     ("box", np.arange(100.0), {"levels": [1000.0, 2000.0]}, "fewer than 2 bands"),
+    ("box", np.arange(100.0), {"discrete_metric": "whitened"}, "discrete_metric must be"),
 ])
 def test_bad_input_is_refused_with_a_clear_message(X, y, kwargs, match):
     if isinstance(X, str):

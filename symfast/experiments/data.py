@@ -334,8 +334,8 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
              n_threads: int | None = None, progress: bool = True,
              hidden: Sequence[int] = (64, 64, 64), max_epochs: int | None = None,
              n_models: int = 2, max_points: int = 50_000, tol_ratio: float = 4.0,
-             discrete: bool = True, feature_names: Sequence[str] | None = None
-             ) -> DiscoveryResult:
+             discrete: bool = True, feature_names: Sequence[str] | None = None,
+             discrete_metric: str = "invariant") -> DiscoveryResult:
     """Find the continuous (and, where possible, discrete) symmetry of the function y(X).
 
     Parameters
@@ -386,6 +386,12 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         the finite-cloud test needs the level sets sampled, not a filled box).
     feature_names : sequence of str, optional
         Names of the columns of X (recorded in the result).
+    discrete_metric : {"invariant", "euclidean"}, default="invariant"
+        The ``metric`` of :func:`symfast.analysis.find_discrete_symmetries`.
+        "invariant" finds a finite group in any linear frame (features in
+        different units, mixed), learning its invariant quadratic form first;
+        "euclidean" seeks maps orthogonal in the given coordinates only (faster:
+        0.2-0.7 s against 1-2 s for 4510 points in R^2, measured).
 
     Returns
     -------
@@ -420,6 +426,9 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     if tgt == "regression" and method in ("embedding", "both"):
         raise ValueError(f"method={method!r} needs classes: give levels or n_bins "
                          "(target='bins') or class labels")
+    if discrete_metric not in ("invariant", "euclidean"):
+        raise ValueError("discrete_metric must be 'invariant' or 'euclidean', got "
+                         f"{discrete_metric!r}")
     seed = check_seed(seed)
     threads = check_n_threads(n_threads)
     n_models = check_int(n_models, "n_models", minimum=1, maximum=16)
@@ -440,7 +449,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
               "width": width, "n_bins": n_bins, "method": method, "seed": seed,
               "hidden": list(hidden), "max_epochs": max_epochs, "n_models": n_models,
               "max_points": max_points, "tol_ratio": tol_ratio, "discrete": discrete,
-              "n_samples": n, "n_features": d}
+              "discrete_metric": discrete_metric, "n_samples": n, "n_features": d}
     timings: dict[str, float] = {}
     routes: dict[str, Any] = {}
     score: dict[str, float] = {}
@@ -543,7 +552,8 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         _say(progress, "discrete symmetries")
         keep = classes >= 0
         disc = find_discrete_symmetries(Xa[keep], classes[keep], seed=seed,
-                                        continuous=sym, n_threads=threads)
+                                        continuous=sym, n_threads=threads,
+                                        metric=discrete_metric)
         timings["discrete"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return DiscoveryResult(symmetry=sym, routes=routes, target=tgt, method=used, score=score,
