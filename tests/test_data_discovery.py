@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import symfast
-from symfast.cli import main
+from symfast.cli import build_parser, main
 from symfast.experiments.data import read_table
 from symfast.nn import GradientRegressor
 from symfast.potentials import oscillator_generators, simulate_oscillator
@@ -266,9 +266,32 @@ def test_cli_discover_data_errors(tmp_path, capsys, extra, match):
     assert match in capsys.readouterr().err
 
 
-def test_cli_potential_mode_refuses_data_options(capsys):
-    assert main(["discover", "--potential", "so3", "--target", "E"]) == 2
+@pytest.mark.parametrize("extra", [["--target", "E"], ["--discrete-metric", "euclidean"]])
+def test_cli_potential_mode_refuses_data_options(capsys, extra):
+    assert main(["discover", "--potential", "so3", *extra]) == 2
     assert "need --data" in capsys.readouterr().err
+
+
+def test_cli_discover_data_passes_the_discrete_metric(tmp_path, monkeypatch):
+    """--discrete-metric reaches discover() (invariant unless asked), and is part of the
+    configuration a saved result must match to be reused."""
+    import symfast.experiments.data as data
+
+    seen = []
+
+    def fake(X, y, **kwargs):
+        seen.append(kwargs["discrete_metric"])
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(data, "discover", fake)
+    path = _write_csv(tmp_path / "d.csv", ["a", "b", "energy"],
+                      np.random.default_rng(0).normal(size=(60, 3)).tolist())
+    for extra in ([], ["--discrete-metric", "euclidean"]):
+        with pytest.raises(RuntimeError, match="stop here"):
+            data.run_cli(build_parser().parse_args(["discover", "--data", str(path), "--target", "energy",
+                                                    "--out", str(tmp_path / "o"),
+                                                    *extra]))
+    assert seen == ["invariant", "euclidean"]
 
 
 # -- the regressor -----------------------------------------------------------------------

@@ -734,7 +734,8 @@ def run_cli(args: argparse.Namespace) -> int:
     out = Path(args.out or f"results/discover-{stem}")
     kwargs = {"target": "auto", "levels": args.levels, "width": args.width,
               "n_bins": args.n_bins, "method": args.method or "auto",
-              "seed": args.seed or 0, "max_epochs": args.max_epochs}
+              "seed": args.seed or 0, "max_epochs": args.max_epochs,
+              "discrete_metric": args.discrete_metric or "invariant"}
     fingerprint = data_fingerprint(X, y)
     saved = out / "result.json"
     if saved.is_file() and not args.force:

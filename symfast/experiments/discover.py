@@ -267,6 +267,10 @@ def cli_options(p: argparse.ArgumentParser) -> None:
                    help="with --levels: half-width of the bands")
     p.add_argument("--n-bins", type=int, default=None,
                    help="with --data: bin y into this many quantile bins")
+    p.add_argument("--discrete-metric", choices=["invariant", "euclidean"], default=None,
+                   help="with --data: seek the finite group in any linear frame (invariant, "
+                        "the default: features may be in different units) or as maps "
+                        "orthogonal in the given coordinates (euclidean, faster)")
     p.add_argument("--n-planes", type=int, default=None,
                    help="planes of the pairs method (default 1000)")
     p.add_argument("--normals", choices=list(NORMALS), default=None,
@@ -280,7 +284,8 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
     from symfast.experiments.data import DATA_METHODS
 
     data_only = [f"--{k.replace('_', '-')}" for k in ("target", "features", "levels",
-                                                      "width", "n_bins")
+                                                      "width", "n_bins",
+                                                      "discrete_metric")
                  if getattr(args, k) is not None]
     if data_only:
         raise ValueError(f"{', '.join(data_only)} need --data FILE")
