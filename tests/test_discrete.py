@@ -295,6 +295,22 @@ def test_a_sheared_frame_with_the_invariant_metric(name, group):
         assert find_discrete_symmetries(Xs, y, seed=1).name != "D4"
 
 
+def test_the_invariant_metric_warns_beyond_its_measured_dimensions(monkeypatch):
+    import symfast.analysis._discrete as discrete
+
+    def stop(*args):
+        raise RuntimeError("stopped after the warning")
+
+    # only the warning is under test: the run stops where the frame would be learned
+    monkeypatch.setattr(discrete, "_in_invariant_frame", stop)
+    X = np.random.default_rng(0).normal(size=(40, 5))
+    with pytest.warns(RuntimeWarning, match="up to 4"), \
+            pytest.raises(RuntimeError, match="stopped"):
+        find_discrete_symmetries(X, np.arange(40) % 2, metric="invariant")
+    with pytest.raises(RuntimeError, match="stopped"):
+        find_discrete_symmetries(X[:, :4], np.arange(40) % 2, metric="invariant")
+
+
 @pytest.mark.parametrize("kwargs, exc, words", [
     (dict(X=np.zeros((20, 1))), ValueError, "2 columns"),
     (dict(X=np.random.default_rng(0).normal(size=(20, 2)), labels=np.zeros(5)), ValueError,
