@@ -158,6 +158,9 @@ class DiscreteSymmetryResult:
         return f"DiscreteSymmetryResult(name={self.name!r}, order={self.order}{cont})"
 
 
+#: The frames find_discrete_symmetries can search in (its ``metric``).
+METRICS = ("euclidean", "invariant")
+
 #: The quantile of the offsets that scores a map (the median: robust to the few
 #: samples that sit across a gap in the sampling).
 QUANTILE = 0.5
@@ -621,8 +624,9 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
     if counts.min() < 3:
         raise ValueError("every level set (label) needs at least 3 points, got a label with "
                          f"{int(counts.min())}")
-    if metric not in ("euclidean", "invariant"):
-        raise ValueError(f"metric must be 'euclidean' or 'invariant', got {metric!r}")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}, got "
+                         f"{metric!r}")
     if metric == "invariant":
         if d > 4:
             warnings.warn(f"metric='invariant' in {d} dimensions: measured right only up to "
@@ -807,9 +811,7 @@ def _in_invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator
         fine = _Scorer(Z, lab, rng, n_probe=8, n_final=min(X.shape[0], 6000))
         Ls = [fine.refine_linear(_with_shift(A, t), iters=4)[:-1, :-1]
               for A, t in zip(res.elements[1:], res.translations[1:])]
-        Ls.append(np.eye(X.shape[1]))
-        wq, Vq = np.linalg.eigh(sum(L.T @ L for L in Ls) / len(Ls))
-        R = Vq @ np.diag(np.sqrt(np.maximum(wq, 1e-300))) @ Vq.T
+        R = _form_root([np.eye(X.shape[1])] + Ls)
         T = R @ T
         Tinv = np.linalg.inv(T)
         if cont is not None:
@@ -824,6 +826,18 @@ def _in_invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator
     res.diagnostics.update(metric="invariant", frame=T.tolist(), frame_fits=history,
                            frame_condition=float(np.linalg.cond(T)))
     return res
+
+
+def _sym_power(S: np.ndarray, p: float) -> np.ndarray:
+    """S^p for a symmetric positive semi-definite S (eigenvalues floored at 1e-300)."""
+    w, V = np.linalg.eigh(S)
+    return V @ np.diag(np.maximum(w, 1e-300) ** p) @ V.T
+
+
+def _form_root(Ls: list[np.ndarray]) -> np.ndarray:
+    """The square root of the mean of L^T L: the frame correction in which the maps Ls
+    (a group's elements, the identity among them) preserve the Euclidean form."""
+    return _sym_power(sum(L.T @ L for L in Ls) / len(Ls), 0.5)
 
 
 def _with_shift(A: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -851,29 +865,28 @@ def _invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
     """
     d, n = X.shape[1], X.shape[0]
     c = X.mean(axis=0)
-    w, V = np.linalg.eigh(np.cov((X - c).T))
-    T = V @ np.diag(1.0 / np.sqrt(np.maximum(w, 1e-300))) @ V.T
+    T = _sym_power(np.cov((X - c).T), -0.5)             # whitening
     Y = (X - c) @ T.T
     scorer = _Scorer(Y, lab, rng, n_probe=96, n_final=600)
     cands = _candidates(Y, lab, scorer.spacing, rng, 400, 3)
     kept: list[np.ndarray] = []
+
+    def known(M: np.ndarray) -> bool:
+        return any(np.linalg.norm(M[:d, :d] - K[:d, :d]) < 0.3 for K in kept)
+
     for i in rng.permutation(len(cands))[:n_tries]:
         M = _affine(cands[i])
-        if scorer.coarse(M) > 10.0 or any(np.linalg.norm(M[:d, :d] - K[:d, :d]) < 0.3
-                                           for K in kept):
+        if scorer.coarse(M) > 10.0 or known(M):
             continue
-        M = scorer.refine_linear(M)
-        if scorer.score(M, final=True) <= 3.0 and \
-                not any(np.linalg.norm(M[:d, :d] - K[:d, :d]) < 0.3 for K in kept):
+        M = scorer.refine_linear(M)           # refined, it may now match a kept map
+        if scorer.score(M, final=True) <= 3.0 and not known(M):
             kept.append(M)
     if len(kept) > max_polished:
         kept = [kept[i] for i in rng.choice(len(kept), max_polished, replace=False)]
     for step in range(polish + 1):
         if not kept:
             break
-        Ls = [np.eye(d)] + [K[:d, :d] for K in kept]
-        wq, Vq = np.linalg.eigh(sum(L.T @ L for L in Ls) / len(Ls))
-        R = Vq @ np.diag(np.sqrt(np.maximum(wq, 1e-300))) @ Vq.T
+        R = _form_root([np.eye(d)] + [K[:d, :d] for K in kept])
         T = R @ T
         if step == polish:
             break
@@ -881,13 +894,8 @@ def _invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
         Rinv = np.linalg.inv(R)
         Y = (X - c) @ T.T
         fine = _Scorer(Y, lab, rng, n_probe=8, n_final=min(n, 6000))
-        moved = []
-        for K in kept:
-            M = np.eye(d + 1)
-            M[:d, :d] = R @ K[:d, :d] @ Rinv
-            M[:d, d] = R @ K[:d, d]
-            moved.append(fine.refine_linear(M, iters=4))
-        kept = moved
+        kept = [fine.refine_linear(_with_shift(R @ K[:d, :d] @ Rinv, R @ K[:d, d]), iters=4)
+                for K in kept]
     return T, c, [len(kept)]
 
 
@@ -941,6 +949,8 @@ def _root_test(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
     of determinant -1 are skipped.  Returns the roots' scores and whether one that is not
     an element passed ``accept``.
     """
+    from scipy.linalg import expm
+
     d = found[0].shape[0] - 1
     c = _fixed_point(found)
     scores: list[float] = []
@@ -949,13 +959,10 @@ def _root_test(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
         if np.linalg.det(A) < 0 or np.any(np.abs(np.abs(np.angle(np.linalg.eigvals(A)))
                                                - np.pi) < 0.3):
             continue
-        from scipy.linalg import expm
-
         L = _log_orthogonal(A)
         for power in (0.5, 1.0 / 3.0):
-            R = np.eye(d + 1)
-            R[:d, :d] = expm(power * L)
-            R[:d, d] = c - R[:d, :d] @ c
+            root = expm(power * L)
+            R = _with_shift(root, c - root @ c)
             if _index(R, found, K, rng, tol=0.05) is not None:
                 continue                  # the elements are exact: a strict match
             # unrefined: refinement would let a true group's root slide onto a nearby

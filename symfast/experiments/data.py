@@ -426,9 +426,11 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     if tgt == "regression" and method in ("embedding", "both"):
         raise ValueError(f"method={method!r} needs classes: give levels or n_bins "
                          "(target='bins') or class labels")
-    if discrete_metric not in ("invariant", "euclidean"):
-        raise ValueError("discrete_metric must be 'invariant' or 'euclidean', got "
-                         f"{discrete_metric!r}")
+    from symfast.analysis._discrete import METRICS
+
+    if discrete_metric not in METRICS:
+        raise ValueError(f"discrete_metric must be one of {', '.join(map(repr, METRICS))}, "
+                         f"got {discrete_metric!r}")
     seed = check_seed(seed)
     threads = check_n_threads(n_threads)
     n_models = check_int(n_models, "n_models", minimum=1, maximum=16)

@@ -248,6 +248,7 @@ def run(config: DiscoverConfig, *, progress: bool = True,
 
 def cli_options(p: argparse.ArgumentParser) -> None:
     """``symfast discover``'s own options: the generator method, and your own data."""
+    from symfast.analysis._discrete import METRICS
     from symfast.experiments.data import DATA_METHODS
 
     p.add_argument("--method", choices=["auto", "pairs", "tangent", *DATA_METHODS],
@@ -267,7 +268,7 @@ def cli_options(p: argparse.ArgumentParser) -> None:
                    help="with --levels: half-width of the bands")
     p.add_argument("--n-bins", type=int, default=None,
                    help="with --data: bin y into this many quantile bins")
-    p.add_argument("--discrete-metric", choices=["invariant", "euclidean"], default=None,
+    p.add_argument("--discrete-metric", choices=list(METRICS), default=None,
                    help="with --data: seek the finite group in any linear frame (invariant, "
                         "the default: features may be in different units) or as maps "
                         "orthogonal in the given coordinates (euclidean, faster)")
