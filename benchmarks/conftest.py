@@ -16,11 +16,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _curve import CURVE, curve_table  # noqa: E402
 from _ratios import ratio_rows  # noqa: E402
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if CURVE:
+        terminalreporter.write_sep("-", "learning curve of find_generators (bench_generators)")
+        for line in curve_table(CURVE):
+            terminalreporter.write_line(line)
     session = getattr(config, "_benchmarksession", None)
     rows = ratio_rows(getattr(session, "groups", None))
     if not rows:

@@ -10,6 +10,7 @@ from symfast.analysis._generators import (SymmetryResult, find_generators,
 from symfast.analysis._realforms import AlgebraDescription, describe_algebra
 from symfast.analysis._discrete import DiscreteSymmetryResult, find_discrete_symmetries
 from symfast.analysis._surrogate import PolynomialSurrogate, level_normals
+from symfast.analysis._levelfit import LevelFunction
 from symfast.analysis._jumps import knn_within_groups, largest_jump
 from symfast.analysis._neighbors import (exact_distances, knn, knn_ivf, neighbor_purity,
                                          recall_at_k)
@@ -22,7 +23,7 @@ from symfast.analysis._thresholds import threshold_accuracy
 __all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "affine_matrices",
            "algebra_similarity",
            "describe_algebra", "exact_distances", "figure", "find_discrete_symmetries",
-           "level_normals",
+           "level_normals", "LevelFunction",
            "PolynomialSurrogate", "count_orbit_groups", "find_generators",
            "identify_algebra", "intrinsic_dimension", "knn", "knn_ivf", "knn_within_groups",
            "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",

@@ -51,6 +51,26 @@ from symfast.analysis._algebra import affine_matrices, algebra_similarity, struc
 
 METHODS = ("auto", "pairs", "tangent")
 
+#: Where the tangent method takes its normals from (``normals_from``): "pca" (local
+#: PCA of the neighbours), "surrogate" (the gradient of a polynomial level function
+#: fitted to the labelled clouds, :class:`symfast.analysis.LevelFunction`) or "auto".
+NORMAL_SOURCES = ("auto", "pca", "surrogate")
+
+#: Points per cloud below which "auto" takes the surrogate's normals.  Measured
+#: (random orthogonal frames, 3 seeds, 4 levels, 2026-12-04; ``docs/concepts/
+#: realforms.rst``): local PCA gives the right count in 3 of 3 seeds for so(3) ..
+#: so(6), sl(2,R) and so(1,3) at 400 points per level set, and fails at 200 (so(4):
+#: 2 of 3, so(5): 1 of 3, so(6): 2 of 3) and below (so(3) and so(4): 0 of 3 at 100).
+LOCAL_PCA_MIN_POINTS = 400
+
+#: The surrogate's normals are used when its held-out RMS distance to the level
+#: sets (relative to the cloud's radius) and the disagreement of its normals
+#: between two halves of the data (RMS sine) stay below these.  Exact polynomial
+#: level sets in a band of half-width 1e-3 give 1e-4 and below; a quartic fitted by
+#: a quadric (too few points for degree 4) 0.05 to 0.1.
+SURROGATE_MAX_DISTANCE = 0.03
+SURROGATE_MAX_NOISE = 0.1
+
 
 @dataclass
 class SymmetryResult:
@@ -105,6 +125,11 @@ class SymmetryResult:
         numerical reading does: in a frame skewed by a condition number of 190 the
         structure constants of so(4) lose their ranks; whitened, they are exact.
     frame_origin : ndarray of shape (d,), optional
+    unresolved : bool
+        True when the data could not fix the number of generators (too few
+        points for local PCA and no polynomial level function that fits them):
+        ``algebra`` is then "unresolved", ``generators`` is empty and ``reason``
+        says why and how many points per level set would do.
     """
 
     generators: np.ndarray
@@ -118,6 +143,7 @@ class SymmetryResult:
     translations: np.ndarray | None = None
     frame: np.ndarray | None = field(default=None, repr=False)
     frame_origin: np.ndarray | None = field(default=None, repr=False)
+    unresolved: bool = False
     structure_constants: np.ndarray = field(init=False)
     closure_error: float = field(init=False)
     algebra: str = field(init=False)
@@ -135,7 +161,8 @@ class SymmetryResult:
         self.translations = np.asarray(self.translations, dtype=np.float64).reshape(k, d)
         self.structure_constants, self.closure_error = structure_constants(self.affine)
         desc = describe_algebra(*self._framed())
-        self.algebra = desc.name
+        # too little evidence to fix the count: no name rather than a wrong one
+        self.algebra = "unresolved" if self.unresolved else desc.name
         self.isomorphic = desc.isomorphic
         self.compact_part = desc.compact_part
         self.is_compact = desc.is_compact
@@ -214,6 +241,7 @@ class SymmetryResult:
             "structure_constants": self.structure_constants.tolist(),
             "closure_error": self.closure_error, "center": self.center.tolist(),
             "diagnostics": self.diagnostics, "reason": self.reason,
+            "unresolved": self.unresolved,
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -612,6 +640,8 @@ def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.G
             top = np.maximum(s[:J + 1], 1e-9)
             jumps = top[1:] / top[:-1]
             count = int(np.argmax(jumps)) + 1 if jumps.size else J
+    # enough of the spectrum to see the gap after the count
+    diag["singular_values"] = s[:min(s.size, max(12, count + 4))].tolist()
     # an orthonormal basis of the span (generalized eigenvectors are not orthogonal)
     null = np.linalg.qr(Vt[:count].T)[0].T if count else Vt[:0]
     gens, trans, center = _affine_basis(null[:, :d * d].reshape(count, d, d), null[:, d * d:],
@@ -696,7 +726,8 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
                     gap_ratio: float = 5.0, max_residual: float = 0.1, seed: int = 0,
                     n_threads: int | None = None, codim: int | None = None,
                     normals: np.ndarray | None = None,
-                    normal_tol: float = 0.05) -> SymmetryResult:
+                    normal_tol: float = 0.05,
+                    normals_from: str = "auto") -> SymmetryResult:
     """Find the generators of the continuous (linear or affine) symmetry of a point cloud.
 
     Parameters
@@ -742,14 +773,30 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         orthonormal; they are orthonormalised per point.  Implies
         ``method="tangent"``.
     normal_tol : float, default=0.05
-        With ``normals``: a generator's residual (RMS sine of the angle between
-        T x + b and the tangent space) must lie below this.
+        With ``normals`` (given or from the surrogate): a generator's residual
+        (RMS sine of the angle between T x + b and the tangent space) must lie
+        below this.
+    normals_from : {"auto", "pca", "surrogate"}, default="auto"
+        Where the tangent method's normals come from when ``normals`` is not
+        given.  "pca": local PCA of the neighbours.  "surrogate": the gradient
+        of a polynomial fitted to be constant on each labelled cloud
+        (:class:`symfast.analysis.LevelFunction`; Taubin's fit, degree chosen on
+        held-out points); needs only the labels, not the levels' values.
+        "auto" (with ``method="auto"``): the surrogate when the smallest cloud
+        has fewer than :data:`LOCAL_PCA_MIN_POINTS` points, where local PCA is
+        measured to fail, and local PCA otherwise.  When the surrogate does not
+        fit those few points (held-out distance above
+        :data:`SURROGATE_MAX_DISTANCE`, or normals that two halves of the data
+        disagree on by more than :data:`SURROGATE_MAX_NOISE`), the result is
+        ``unresolved``, with the reason and the points per level set that would
+        do.  ``diagnostics["surrogate"]`` holds the fit's figures.
 
     Returns
     -------
     SymmetryResult
         Zero generators with a ``reason`` for degenerate input (identical
-        points, too few points, no pairs in any plane).
+        points, too few points, no pairs in any plane); ``unresolved`` when the
+        points cannot fix the count (``normals_from``).
 
     Examples
     --------
@@ -791,6 +838,9 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
     if codim is not None:
         codim = check_int(codim, "codim", minimum=1, maximum=d - 1)
     normal_tol = check_float(normal_tol, "normal_tol", positive=True)
+    if normals_from not in NORMAL_SOURCES:
+        raise ValueError(f"normals_from must be one of {', '.join(NORMAL_SOURCES)}, got "
+                         f"{normals_from!r}")
     Nrm = None
     if normals is not None:
         Nrm = check_array(normals, "normals", dtype=np.float64)
@@ -841,6 +891,21 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         raise ValueError(f"n_generators={n_generators} exceeds the {dz * dz} entries of a "
                          f"{dz}x{dz} generator")
 
+    surrogate = None
+    if Nrm is None and method != "pairs" and clouds and (
+            normals_from == "surrogate" or (normals_from == "auto" and method == "auto" and
+                                            min(c.shape[0] for c in clouds)
+                                            < LOCAL_PCA_MIN_POINTS)):
+        cloud_normals, surrogate, why = _surrogate_normals(clouds, codim, seed,
+                                                           normals_from == "surrogate")
+        if cloud_normals is None:
+            diag = {"n_points": n, "n_clouds": len(clouds), "normals": "surrogate",
+                    "surrogate": surrogate}
+            return SymmetryResult(np.zeros((0, d, d)), "tangent", np.zeros(0), np.zeros(0),
+                                  Xa.mean(axis=0), reason=why, diagnostics=diag,
+                                  unresolved=True)
+        method = "tangent"
+
     used = method
     if method == "auto":
         kk = k if k is not None else max(2 * dz, 12)
@@ -874,10 +939,96 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         trans = trans @ P.T - np.einsum("kij,j->ki", gens, mean)
         center = mean + P @ center
     diag = dict(out["diag"], n_points=n, n_clouds=len(clouds))
+    reason, unresolved = out["reason"], False
+    if surrogate is not None:
+        diag["normals"] = "surrogate"
+        diag["surrogate"] = surrogate
+        if normals_from == "auto" and n_generators is None:
+            reason, unresolved = _surrogate_count_check(out, surrogate, normal_tol)
+            reason = reason or out["reason"]
+    if unresolved:
+        gens, trans = np.zeros((0, d, d)), np.zeros((0, d))
     frame, origin = _whitening_frame(Xa)
     return SymmetryResult(gens, used, out["spectrum"], out["residuals"], center,
-                          noise_level=out.get("noise"), diagnostics=diag, reason=out["reason"],
-                          translations=trans, frame=frame, frame_origin=origin)
+                          noise_level=out.get("noise"), diagnostics=diag, reason=reason,
+                          translations=trans, frame=frame, frame_origin=origin,
+                          unresolved=unresolved)
+
+
+def _surrogate_normals(clouds: list[np.ndarray], codim: int | None, seed: int,
+                       forced: bool) -> tuple[list[np.ndarray] | None, dict, str]:
+    """Normals of each cloud from a :class:`LevelFunction` fitted to all of them.
+
+    Returns the per-cloud normal frames (None when the fit is refused), the fit's
+    figures for ``diagnostics`` and, when refused, the reason.  ``forced`` (the
+    caller asked for the surrogate) takes any fit that can be made.
+    """
+    from symfast.analysis._levelfit import POINTS_PER_TERM, LevelFunction, n_terms
+
+    d = clouds[0].shape[1]
+    Z = np.concatenate(clouds)
+    lab = np.repeat(np.arange(len(clouds)), [c.shape[0] for c in clouds])
+    smallest = min(c.shape[0] for c in clouds)
+    lf = LevelFunction(seed=seed)
+    try:
+        lf.fit(Z, lab, codim=codim)
+    except ValueError as exc:
+        if forced:
+            raise ValueError(f"normals_from='surrogate': {exc}") from None
+        info: dict[str, Any] = {"error": str(exc)}
+        lf = None
+    else:
+        info = lf.summary()
+    if lf is not None and (forced or (lf.distance_ <= SURROGATE_MAX_DISTANCE and
+                                      lf.normal_noise_ <= SURROGATE_MAX_NOISE)):
+        bounds = np.cumsum([0] + [c.shape[0] for c in clouds])
+        N = lf.normals(Z).transpose(0, 2, 1)         # (n, d, codim), as QR gives them
+        info["used"] = True
+        return [N[a:b] for a, b in zip(bounds[:-1], bounds[1:])], info, ""
+    info["used"] = False
+    # what would resolve it: local PCA's measured density, or the points a polynomial
+    # of one degree more needs (on its training part, spread over the clouds)
+    deg = max(lf.distance_by_degree_) if lf is not None else 0     # the highest degree tried
+    need = LOCAL_PCA_MIN_POINTS
+    if deg < LevelFunction().max_degree:
+        per = int(np.ceil(n_terms(d, deg + 1) * POINTS_PER_TERM / 0.8 / len(clouds)))
+        need = min(need, max(per, smallest + 1))
+    info["points_needed_per_cloud"] = need
+    if lf is None:
+        fit = f"no polynomial level function could be fitted ({info['error']})"
+    else:
+        fit = (f"a polynomial level function of degree {lf.degree_} fits them to a held-out "
+               f"distance of {lf.distance_:.2g} (at most {SURROGATE_MAX_DISTANCE:g}) with "
+               f"normal noise {lf.normal_noise_:.2g} (at most {SURROGATE_MAX_NOISE:g})")
+    why = (f"too few points to fix the count: the smallest of {len(clouds)} clouds has "
+           f"{smallest} points, local PCA needs about {LOCAL_PCA_MIN_POINTS} per level set, "
+           f"and {fit}; about {need} points per cloud would resolve it")
+    return None, info, why
+
+
+#: With surrogate normals, the first rejected field must lie this many times above
+#: the last accepted one (or above the normals' noise, when none is accepted).
+SURROGATE_MIN_GAP = 4.0
+
+
+def _surrogate_count_check(out: dict, info: dict, normal_tol: float) -> tuple[str, bool]:
+    """Is the count read from surrogate normals clear?  (reason, unresolved)."""
+    s = np.asarray(out["diag"].get("singular_values", []), dtype=float)
+    k = int(out["generators"].shape[0])
+    if s.size == 0 or k >= s.size:
+        return "", False
+    # the last accepted field's residual; with none accepted, the normals' own noise
+    # (two fits on halves of the data disagree by it): a field that no more than
+    # that sets apart from the tangent spaces is not shown to be no symmetry
+    below = float(s[k - 1]) if k else float(info.get("normal_noise", 0.0))
+    gap = float(s[k]) / max(below, 1e-9)
+    info["gap"] = gap
+    if gap >= SURROGATE_MIN_GAP:
+        return "", False
+    return (f"no clear gap in the residuals with the surrogate's normals: the first "
+            f"rejected field ({s[k]:.3g}) lies only {gap:.2g} times above "
+            f"{'the last accepted one' if k else 'the normals noise'} (at least "
+            f"{SURROGATE_MIN_GAP:g} needed)"), True
 
 
 def _whitening_frame(X: np.ndarray, max_cond: float = 1e4

@@ -1,0 +1,297 @@
+"""Normals of labelled level sets from a fitted implicit polynomial (few-point route).
+
+The tangent method needs the normal space of each level set at each point.  Local
+PCA reads it off the k nearest neighbours, which needs a densely sampled level set:
+with 75 points per level in R^4 the neighbours of a point span more of the level
+set than its tangent plane, and the count of generators comes out wrong (so(4) read
+as 'trivial', so(1,3) as 5, 6 or 12 generators; measured in ``docs/concepts/
+realforms.rst``).  A level set of a polynomial is pinned down by far fewer points:
+a quadric in R^4 by 14 coefficients.
+
+:class:`LevelFunction` fits, from the points and their labels only, a polynomial p
+that is as constant as possible on every labelled cloud (each cloud a level set,
+its value unknown), relative to the size of its gradient (Taubin's normalisation):
+
+    minimise  sum_i (p(x_i) - t_{y_i})^2 / sum_i |grad p(x_i)|^2
+
+over the coefficients of p (monomials of degree 1..D) and the levels t.  With t
+eliminated (t_k is the mean of p over cloud k) this is a generalised symmetric
+eigenproblem; its smallest eigenvalue is the mean squared distance of the points
+to the fitted level sets, so the fit is the same whatever the coordinate frame
+(polynomials of degree <= D are mapped onto themselves by affine maps) and needs
+no level values: the classes of the paper's binned potential are enough.  One
+labelled cloud works too (the algebraic surface through it).
+
+The degree is chosen on held-out points (a stratified fifth of each cloud); the
+normals' own noise is read off two fits on disjoint halves of the clouds, whose
+normals are compared at every point (the same quantity that local PCA's two
+half-neighbourhoods give).  The gradients of every near-exact solution are stacked
+per point, so that two solutions with parallel gradients (r^2 and r^4 on spheres)
+give one normal and two independent ones (a joint level set of two functions)
+give a two-dimensional normal space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from symfast._validation import check_array, check_int, check_seed
+
+#: Points per monomial a fit needs on its training part (the least squares of a
+#: Taubin fit with fewer points follow the noise of the band).
+POINTS_PER_TERM = 2.0
+
+
+def _features(d: int, degree: int, bias: bool):
+    from sklearn.preprocessing import PolynomialFeatures
+
+    return PolynomialFeatures(degree, include_bias=bias).fit(np.zeros((1, d)))
+
+
+def n_terms(d: int, degree: int) -> int:
+    """Monomials of degree 1..degree in d variables (no constant)."""
+    from math import comb
+
+    return comb(d + degree, degree) - 1
+
+
+class _Basis:
+    """Monomials of degree 1..D and their derivatives, as matrices over the data."""
+
+    def __init__(self, d: int, degree: int) -> None:
+        self.d, self.degree = d, degree
+        self.top = _features(d, degree, bias=False)
+        self.low = _features(d, degree - 1, bias=True)
+        index = {tuple(q): i for i, q in enumerate(self.low.powers_)}
+        # d/dz_j z^q = q_j z^(q - e_j): one sparse (low terms, terms) map per input
+        self.D = np.zeros((d, self.low.n_output_features_, self.top.n_output_features_))
+        for t, q in enumerate(self.top.powers_):
+            for j in np.flatnonzero(q):
+                lower = q.copy()
+                lower[j] -= 1
+                self.D[j, index[tuple(lower)], t] = q[j]
+
+    @property
+    def size(self) -> int:
+        return int(self.top.n_output_features_)
+
+    def values(self, Z: np.ndarray) -> np.ndarray:
+        """(n, F) monomials."""
+        return self.top.transform(Z)
+
+    def gradients(self, Z: np.ndarray) -> np.ndarray:
+        """(n, d, F): d/dz_j of every monomial at every point."""
+        L = self.low.transform(Z)
+        return np.einsum("nl,jlf->njf", L, self.D, optimize=True)
+
+
+def _within(F: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """F minus the mean of each point's cloud (rows of clouds not listed are dropped)."""
+    return np.concatenate([F[g] - F[g].mean(axis=0) for g in groups])
+
+
+def _taubin(basis: _Basis, Z: np.ndarray, groups: list[np.ndarray], n_solutions: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest generalised eigenpairs of (within scatter, gradient scatter).
+
+    Returns eigenvalues (ascending, the mean squared distance of the points to the
+    fitted level sets) and coefficient vectors (F, n_solutions), normalised so that
+    the mean |grad p|^2 over the points is 1.
+    """
+    from scipy.linalg import eigh
+
+    Phi = basis.values(Z)
+    W = _within(Phi, groups)
+    A = W.T @ W / W.shape[0]
+    J = basis.gradients(Z)
+    B = np.einsum("njf,njg->fg", J, J, optimize=True) / Z.shape[0]
+    # solve on the directions where the gradient scatter is well defined: a
+    # polynomial whose gradient vanishes on all the data (x_d^2 on data in x_d = 0)
+    # says nothing about normals and would read as an exact fit
+    w, V = np.linalg.eigh(B)
+    ok = w > 1e-10 * w[-1]
+    P = V[:, ok] / np.sqrt(w[ok])
+    lam, U = eigh(P.T @ A @ P)
+    m = min(n_solutions, lam.size)
+    return np.clip(lam[:m], 0.0, None), P @ U[:, :m]
+
+
+@dataclass
+class LevelFunction:
+    """An implicit polynomial constant on each labelled cloud, and its normals.
+
+    Parameters
+    ----------
+    max_degree : int, default=4
+        Degrees 1..max_degree are tried (as the points allow:
+        :data:`POINTS_PER_TERM` training points per monomial).
+    holdout : float, default=0.2
+        Fraction of each cloud held out to choose the degree.
+    degree_tol : float, default=1.5
+        The smallest degree whose held-out distance is within this factor of
+        the best is kept.
+    seed : int, default=0
+
+    Attributes
+    ----------
+    degree_ : int
+    distance_ : float
+        Held-out RMS distance of the points to their fitted level set, in units
+        of the cloud's RMS radius (the band's relative thickness for an exact
+        fit).
+    r2_ : float or None
+        Held-out R^2 of the fitted value against the level of each point's
+        cloud (None for a single cloud, which has no spread of levels).
+    distance_by_degree_ : dict
+        Held-out distance for each degree tried.
+    normal_noise_ : float
+        RMS sine of the angle between the normal spaces that two fits on
+        disjoint halves of the clouds give at every point.
+    codim_ : int
+        Dimension of the normal space (independent gradients of the near-exact
+        solutions; fixed when given to :meth:`fit`).
+    """
+
+    max_degree: int = 4
+    holdout: float = 0.2
+    degree_tol: float = 1.5
+    seed: int = 0
+    degree_: int = field(init=False, default=0)
+    distance_: float = field(init=False, default=float("nan"))
+    r2_: float | None = field(init=False, default=None)
+    distance_by_degree_: dict = field(init=False, default_factory=dict)
+    normal_noise_: float = field(init=False, default=float("nan"))
+    codim_: int = field(init=False, default=1)
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(self, X: np.ndarray, labels: np.ndarray | None = None, *,
+            codim: int | None = None) -> "LevelFunction":
+        """Fit the level function of the clouds ``X[labels == c]``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n, d)
+        labels : array_like of shape (n,), optional
+            One cloud per label (one level set each); one cloud when None.
+            Clouds of fewer than 4 points are left out.
+        codim : int, optional
+            Dimension of the normal space (m for joint level sets of m
+            functions, labelled by joint bin): the degree is then chosen so that
+            m independent solutions fit.  When None, the lowest degree with one
+            good solution is taken and the dimension is read off the gradients
+            of its near-exact solutions (so a joint level set that a lower
+            degree cuts out only in part needs ``codim``).
+
+        Raises
+        ------
+        ValueError
+            When no degree can be fitted with the points given.
+        """
+        Xa = check_array(X, "X", ndim=2, min_rows=2)
+        n, d = Xa.shape
+        lab = np.zeros(n, dtype=np.int64) if labels is None else np.asarray(labels)
+        check_int(self.max_degree, "max_degree", minimum=1, maximum=8)
+        rng = np.random.default_rng(check_seed(self.seed))
+        self.mean_ = Xa.mean(axis=0)
+        # one scalar scale keeps the frame: the fit is rotation-equivariant exactly
+        self.scale_ = float(np.sqrt(np.mean(np.sum((Xa - self.mean_) ** 2, axis=1)))) or 1.0
+        Z = (Xa - self.mean_) / self.scale_
+        clouds = [np.flatnonzero(lab == c) for c in np.unique(lab)]
+        clouds = [rng.permutation(g) for g in clouds if g.size >= 4]
+        if not clouds:
+            raise ValueError("no cloud has the 4 points a level function needs")
+        n_used = sum(g.size for g in clouds)
+        val = [g[:max(1, int(round(self.holdout * g.size)))] for g in clouds]
+        train = [g[v.size:] for g, v in zip(clouds, val)]
+        n_train = sum(g.size for g in train)
+        m_fit = 1 if codim is None else check_int(codim, "codim", minimum=1, maximum=d - 1)
+        self.distance_by_degree_ = {}
+        fits = {}
+        for deg in range(1, self.max_degree + 1):
+            if n_terms(d, deg) * POINTS_PER_TERM > n_train:
+                break
+            basis = _Basis(d, deg)
+            if basis.size < m_fit:
+                continue
+            lam, C = _taubin(basis, Z, train, m_fit)
+            # with a normal space of m, the m-th best solution must fit too
+            dist = max(self._held_out(basis, C[:, j], Z, train, val)[0] for j in range(m_fit))
+            fits[deg] = basis
+            self.distance_by_degree_[deg] = dist
+        if not fits:
+            raise ValueError(f"too few points ({n_used} in clouds of 4 or more) to fit even "
+                             f"a linear level function in {d} dimensions")
+        best = min(self.distance_by_degree_.values())
+        self.degree_ = min(g for g, v in self.distance_by_degree_.items()
+                           if v <= self.degree_tol * best + 1e-12)
+        basis = fits[self.degree_]
+        self.distance_ = float(self.distance_by_degree_[self.degree_])
+        _, C = _taubin(basis, Z, train, 1)
+        self.r2_ = self._held_out(basis, C[:, 0], Z, train, val)[1]
+        # the final fit on every point; near-exact solutions (within a factor 4 of the
+        # best) all carry normals
+        lam, C = _taubin(basis, Z, clouds, d)
+        near = lam <= 4.0 * lam[m_fit - 1] + 1e-14
+        self.basis_, self.coef_, self.eigenvalues_ = basis, C[:, near], lam
+        self.codim_ = (int(codim) if codim is not None
+                       else self._rank(self.gradient(Xa[np.concatenate(clouds)])))
+        # the normals' noise: two fits on disjoint halves, compared at every point
+        halves = [[g[0::2] for g in clouds], [g[1::2] for g in clouds]]
+        frames = []
+        for half in halves:
+            _, Ch = _taubin(basis, Z, [h for h in half if h.size >= 2], self.codim_)
+            frames.append(self._frames(np.einsum("njf,fs->nsj", basis.gradients(Z), Ch)))
+        cos = np.linalg.svd(np.einsum("nmj,nkj->nmk", frames[0], frames[1]),
+                            compute_uv=False).min(axis=1)
+        self.normal_noise_ = float(np.sqrt(np.mean(np.clip(1.0 - cos ** 2, 0.0, 1.0))))
+        return self
+
+    def _held_out(self, basis: _Basis, c: np.ndarray, Z: np.ndarray,
+                  train: list[np.ndarray], val: list[np.ndarray]) -> tuple[float, float | None]:
+        """Held-out RMS distance to the level sets, and R^2 of p against the levels."""
+        p = basis.values(Z) @ c
+        t = [p[g].mean() for g in train]
+        res = np.concatenate([p[v] - tk for v, tk in zip(val, t)])
+        J = basis.gradients(Z[np.concatenate(val)]) @ c
+        dist = float(np.sqrt(np.sum(res ** 2) / max(np.sum(J ** 2), 1e-300)))
+        r2 = None
+        if len(val) > 1:
+            pv = np.concatenate([p[v] for v in val])
+            r2 = float(1.0 - np.sum(res ** 2) / max(np.sum((pv - pv.mean()) ** 2), 1e-300))
+        return dist, r2
+
+    @staticmethod
+    def _rank(G: np.ndarray, rel: float = 0.1) -> int:
+        """Median number of independent gradients per point (singular values > rel x top)."""
+        s = np.linalg.svd(G, compute_uv=False)
+        return max(1, int(np.median(np.sum(s > rel * s[:, :1], axis=1))))
+
+    def _frames(self, G: np.ndarray) -> np.ndarray:
+        """Orthonormal (n, codim, d) frames: the leading directions of each point's gradients."""
+        _, _, Vt = np.linalg.svd(G, full_matrices=False)
+        return Vt[:, :self.codim_]
+
+    # -- evaluation ------------------------------------------------------------------------
+    def value(self, X: np.ndarray) -> np.ndarray:
+        """Values of the near-exact solutions, shape (n, s)."""
+        Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+        return self.basis_.values(Z) @ self.coef_
+
+    def gradient(self, X: np.ndarray) -> np.ndarray:
+        """Gradients of the near-exact solutions in the input coordinates, shape (n, s, d)."""
+        Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+        return np.einsum("njf,fs->nsj", self.basis_.gradients(Z), self.coef_) / self.scale_
+
+    def normals(self, X: np.ndarray) -> np.ndarray:
+        """Orthonormal frames of the normal spaces at X, shape (n, codim, d)."""
+        return self._frames(self.gradient(X))
+
+    def summary(self) -> dict:
+        """The fit's figures, for ``diagnostics``."""
+        return {"degree": self.degree_, "held_out_distance": self.distance_,
+                "held_out_r2": self.r2_, "normal_noise": self.normal_noise_,
+                "codim": self.codim_, "n_exact": int(self.coef_.shape[1]),
+                "distance_by_degree": {int(k): float(v)
+                                       for k, v in self.distance_by_degree_.items()}}
