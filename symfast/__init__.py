@@ -12,12 +12,13 @@ from typing import Any
 from symfast._version import __version__
 
 _SUBMODULES = {"potentials", "nn", "analysis", "experiments", "cli", "chain", "cicy", "ising",
-               "images", "fourier", "batch"}
+               "images", "fourier", "batch", "symmetry", "nbody"}
 
 #: Functions re-exported at the top level, loaded on first use.
 _FUNCTIONS = {"find_generators": "symfast.analysis",
               "find_discrete_symmetries": "symfast.analysis",
-              "discover": "symfast.experiments.data"}
+              "discover": "symfast.experiments.data",
+              "discover_equivariance": "symfast.symmetry"}
 
 __all__ = ["__version__", *sorted(_SUBMODULES), *sorted(_FUNCTIONS)]
 

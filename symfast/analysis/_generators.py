@@ -48,6 +48,7 @@ import numpy as np
 from symfast._validation import (check_array, check_float, check_int, check_n_threads,
                                  check_seed)
 from symfast.analysis._algebra import affine_matrices, algebra_similarity, structure_constants
+from symfast.analysis._span import affine_span
 
 METHODS = ("auto", "pairs", "tangent")
 
@@ -56,7 +57,7 @@ METHODS = ("auto", "pairs", "tangent")
 #: fitted to the labelled clouds, :class:`symfast.analysis.LevelFunction`) or "auto".
 NORMAL_SOURCES = ("auto", "pca", "surrogate")
 
-#: Points per cloud below which "auto" takes the surrogate's normals.  Measured
+#: Points in the median cloud below which "auto" takes the surrogate's normals.  Measured
 #: (random orthogonal frames, 3 seeds, 4 levels, 2026-12-04; ``docs/concepts/
 #: realforms.rst``): local PCA gives the right count in 3 of 3 seeds for so(3) ..
 #: so(6), sl(2,R) and so(1,3) at 400 points per level set, and fails at 200 (so(4):
@@ -254,6 +255,26 @@ class SymmetryResult:
         extra = f", reason={self.reason!r}" if self.reason else ""
         return (f"SymmetryResult(algebra={self.algebra!r}, n_generators={self.n_generators}, "
                 f"method={self.method!r}{extra})")
+
+
+def lift_result(res: SymmetryResult, span: Any) -> SymmetryResult:
+    """A result found on the coordinates of an :class:`~symfast.analysis._span.AffineSpan`,
+    as fields of the input columns that act on the span only.
+
+    The naming frame is lifted with it (identity off the span), so the algebra's name
+    is read exactly as on the span.
+    """
+    G, b = span.lift(res.generators, res.translations)
+    P, r = span.basis, span.dim
+    F = None
+    if res.frame is not None:
+        F = P @ np.asarray(res.frame) @ P.T + (np.eye(span.ambient) - P @ P.T)
+    origin = span.mean + P @ (np.zeros(r) if res.frame_origin is None else res.frame_origin)
+    diag = dict(res.diagnostics, span=span.summary())
+    return SymmetryResult(G, res.method, res.explained_variance_ratio, res.residuals,
+                          span.mean + P @ res.center, noise_level=res.noise_level,
+                          diagnostics=diag, reason=res.reason, translations=b, frame=F,
+                          frame_origin=origin, unresolved=res.unresolved)
 
 
 # -- the pair-regression kernel and its defaults ---------------------------------------------
@@ -782,7 +803,7 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         of a polynomial fitted to be constant on each labelled cloud
         (:class:`symfast.analysis.LevelFunction`; Taubin's fit, degree chosen on
         held-out points); needs only the labels, not the levels' values.
-        "auto" (with ``method="auto"``): the surrogate when the smallest cloud
+        "auto" (with ``method="auto"``): the surrogate when the median cloud
         has fewer than :data:`LOCAL_PCA_MIN_POINTS` points, where local PCA is
         measured to fail, and local PCA otherwise.  When the surrogate does not
         fit those few points (held-out distance above
@@ -878,11 +899,19 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
     # optional PCA reduction, shared by all clouds
     P, mean = None, None
     Z = Xa
+    span = None
     if n_components is not None and n_components < d:
         mean = Xa.mean(axis=0)
         _, _, Vt = np.linalg.svd(Xa - mean, full_matrices=False)
         P = Vt[:n_components].T                       # (d, n_components)
         Z = (Xa - mean) @ P
+    elif n_components is None and Nrm is None:
+        # exact linear relations between columns: solve on the data's span, where the
+        # data say something; fields acting off it are unconstrained, not symmetries
+        span = affine_span(Xa)
+        if span.degenerate and span.dim >= 2:
+            P, mean = span.basis, span.mean
+            Z = span.reduce(Xa)
     ids = [c for c in np.unique(lab) if np.count_nonzero(lab == c) >= 2]
     clouds = [Z[lab == c] for c in ids]
     cloud_normals = None if Nrm is None else [Nrm[lab == c] for c in ids]
@@ -894,7 +923,7 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
     surrogate = None
     if Nrm is None and method != "pairs" and clouds and (
             normals_from == "surrogate" or (normals_from == "auto" and method == "auto" and
-                                            min(c.shape[0] for c in clouds)
+                                            np.median([c.shape[0] for c in clouds])
                                             < LOCAL_PCA_MIN_POINTS)):
         cloud_normals, surrogate, why = _surrogate_normals(clouds, codim, seed,
                                                            normals_from == "surrogate")
@@ -939,6 +968,8 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         trans = trans @ P.T - np.einsum("kij,j->ki", gens, mean)
         center = mean + P @ center
     diag = dict(out["diag"], n_points=n, n_clouds=len(clouds))
+    if span is not None and span.degenerate:
+        diag["span"] = span.summary()
     reason, unresolved = out["reason"], False
     if surrogate is not None:
         diag["normals"] = "surrogate"
@@ -968,7 +999,7 @@ def _surrogate_normals(clouds: list[np.ndarray], codim: int | None, seed: int,
     d = clouds[0].shape[1]
     Z = np.concatenate(clouds)
     lab = np.repeat(np.arange(len(clouds)), [c.shape[0] for c in clouds])
-    smallest = min(c.shape[0] for c in clouds)
+    median = int(np.median([c.shape[0] for c in clouds]))
     lf = LevelFunction(seed=seed)
     try:
         lf.fit(Z, lab, codim=codim)
@@ -992,7 +1023,7 @@ def _surrogate_normals(clouds: list[np.ndarray], codim: int | None, seed: int,
     need = LOCAL_PCA_MIN_POINTS
     if deg < LevelFunction().max_degree:
         per = int(np.ceil(n_terms(d, deg + 1) * POINTS_PER_TERM / 0.8 / len(clouds)))
-        need = min(need, max(per, smallest + 1))
+        need = min(need, max(per, median + 1))
     info["points_needed_per_cloud"] = need
     if lf is None:
         fit = f"no polynomial level function could be fitted ({info['error']})"
@@ -1000,8 +1031,8 @@ def _surrogate_normals(clouds: list[np.ndarray], codim: int | None, seed: int,
         fit = (f"a polynomial level function of degree {lf.degree_} fits them to a held-out "
                f"distance of {lf.distance_:.2g} (at most {SURROGATE_MAX_DISTANCE:g}) with "
                f"normal noise {lf.normal_noise_:.2g} (at most {SURROGATE_MAX_NOISE:g})")
-    why = (f"too few points to fix the count: the smallest of {len(clouds)} clouds has "
-           f"{smallest} points, local PCA needs about {LOCAL_PCA_MIN_POINTS} per level set, "
+    why = (f"too few points to fix the count: the median of {len(clouds)} clouds has "
+           f"{median} points, local PCA needs about {LOCAL_PCA_MIN_POINTS} per level set, "
            f"and {fit}; about {need} points per cloud would resolve it")
     return None, info, why
 

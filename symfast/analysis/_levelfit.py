@@ -293,5 +293,5 @@ class LevelFunction:
         return {"degree": self.degree_, "held_out_distance": self.distance_,
                 "held_out_r2": self.r2_, "normal_noise": self.normal_noise_,
                 "codim": self.codim_, "n_exact": int(self.coef_.shape[1]),
-                "distance_by_degree": {int(k): float(v)
+                "distance_by_degree": {str(k): float(v)
                                        for k, v in self.distance_by_degree_.items()}}

@@ -323,6 +323,28 @@ def _intersection(a: Any, b: Any, min_cos: float = 0.99) -> Any:
                           frame=a.frame, frame_origin=a.frame_origin)
 
 
+def _lift_discovery(inner: DiscoveryResult, span: Any, names: list[str],
+                    overhead: float) -> DiscoveryResult:
+    """A discovery made on the data's span, with its fields lifted to the input columns."""
+    from symfast.analysis._generators import lift_result
+
+    routes = {k: lift_result(v, span) for k, v in inner.routes.items()}
+    sym = lift_result(inner.symmetry, span)
+    diag = dict(inner.diagnostics, span=span.summary())
+    why = inner.discrete_reason
+    if inner.discrete is not None:
+        why = ("computed on the data's span: the group's matrices act on the coordinates "
+               "z = basis^T (x - mean) of diagnostics['span']")
+    timings = dict(inner.timings, total=inner.timings.get("total", 0.0) + overhead)
+    config = dict(inner.config, n_features=span.ambient)
+    return DiscoveryResult(symmetry=sym, routes=routes, target=inner.target,
+                           method=inner.method, score=inner.score,
+                           neighbor_purity=inner.neighbor_purity,
+                           orbit_groups=inner.orbit_groups, discrete=inner.discrete,
+                           discrete_reason=why, diagnostics=diag, timings=timings,
+                           config=config, feature_names=names)
+
+
 def _say(progress: bool, msg: str) -> None:
     if progress:
         print(f"[+] discover(data): {msg}", file=sys.stderr, flush=True)
@@ -442,6 +464,21 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
              else [str(s) for s in feature_names])
     if len(names) != d:
         raise ValueError(f"feature_names must name the {d} columns of X, got {len(names)}")
+    from symfast.analysis._span import affine_span
+
+    span = affine_span(Xa)
+    if span.degenerate:
+        # exact relations between columns: discover on the span, lift the fields back
+        if span.dim < 2:
+            raise ValueError(f"X spans a line only (its {d} columns are multiples of one "
+                             "another, up to a constant): no symmetry can be read from it")
+        _say(progress, f"the data span {span.dim} of {d} dimensions: solving on the span")
+        inner = discover(span.reduce(Xa), ya, target=target, levels=levels, width=width,
+                         n_bins=n_bins, method=method, seed=seed, n_threads=n_threads,
+                         progress=progress, hidden=hidden, max_epochs=max_epochs,
+                         n_models=n_models, max_points=max_points, tol_ratio=tol_ratio,
+                         discrete=discrete, discrete_metric=discrete_metric)
+        return _lift_discovery(inner, span, names, time.perf_counter() - t0)
     rng = np.random.default_rng(seed)
     sel = np.sort(rng.choice(n, max_points, replace=False)) if n > max_points else np.arange(n)
     steps_per_epoch = max(1, int(np.ceil(0.8 * n / 256)))
