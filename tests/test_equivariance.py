@@ -174,3 +174,18 @@ def test_find_generators_solves_on_the_span():
     assert res.algebra == "so(3)" and res.n_generators == 3
     assert res.diagnostics["span"]["dim"] == 3
     assert res.similarity(lifted_so3(np.eye(3))) > 0.99
+
+
+def test_cli_equivariant(tmp_path):
+    import json
+
+    from symfast.cli import main
+
+    X, Y = nbody_pairs(2, n_orbits=60, steps=50, seed=1)
+    np.savez(tmp_path / "orbits.npz", X=X, Y=Y)
+    out = tmp_path / "eq"
+    assert main(["discover", "--data", str(tmp_path / "orbits.npz"), "--target-columns", "Y",
+                 "--equivariant", "--out", str(out), "--no-progress"]) == 0
+    data = json.loads((out / "result.json").read_text())
+    assert data["algebra"] == "u(1)" and data["same_action"] is True
+    assert data["n_generators"] == 1 and len(data["input"]["generators"]) == 1

@@ -768,6 +768,8 @@ def run_cli(args: argparse.Namespace) -> int:
         raise ValueError(f"--method {args.method} applies to --potential; --data takes "
                          f"auto, {', '.join(DATA_METHODS)}")
     feats = [f.strip() for f in args.features.split(",")] if args.features else None
+    if getattr(args, "equivariant", False):
+        return _run_equivariance_cli(args, feats)
     X, y, names = read_table(args.data, args.target, feats)
     stem = Path(args.data).stem
     out = Path(args.out or f"results/discover-{stem}")
@@ -792,6 +794,34 @@ def run_cli(args: argparse.Namespace) -> int:
     res.source = {"file": str(args.data), "target": args.target, "sha256": fingerprint}
     res.save(out)
     print(summary_data(res.to_dict(), out))
+    return 0
+
+
+def _run_equivariance_cli(args: argparse.Namespace, feats: list[str] | None) -> int:
+    """``symfast discover --data F --target-columns ... --equivariant``."""
+    from symfast.symmetry import discover_equivariance
+
+    for opt in ("levels", "width", "n_bins", "discrete_metric"):
+        if getattr(args, opt) is not None:
+            raise ValueError(f"--{opt.replace('_', '-')} does not apply to --equivariant")
+    if args.method not in (None, "auto", "gradient"):
+        raise ValueError(f"--equivariant uses the gradient route, got --method {args.method}")
+    X, Y, names = read_table(args.data, args.target, feats)
+    out = Path(args.out or f"results/equivariance-{Path(args.data).stem}")
+    res = discover_equivariance(X, Y, seed=args.seed or 0, max_epochs=args.max_epochs,
+                                n_threads=args.threads, progress=not args.no_progress)
+    data = dict(res.to_dict(), experiment="equivariance", feature_names=names,
+                data={"file": str(args.data), "target": args.target,
+                      "sha256": data_fingerprint(X, Y)})
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "result.json", data)
+    print(f"{args.data} ({X.shape[0]} pairs, {X.shape[1]} inputs -> "
+          f"{Y.reshape(Y.shape[0], -1).shape[1]} outputs): held-out r2 {res.score['r2']:.4f}\n"
+          f"equivariance algebra {res.algebra} with {res.n_generators} generator(s), "
+          f"{'the same action on both sides' if res.same_action else 'pairs (A, B)'}; "
+          f"noise floor {res.noise_level:.3g}; {res.unconstrained} fields off the data's span "
+          f"unconstrained" + (f"\nno generator: {res.reason}" if res.reason else "") +
+          f"\ntime {res.timings['total']:.1f} s; results in {out}/")
     return 0
 
 

@@ -257,9 +257,14 @@ def cli_options(p: argparse.ArgumentParser) -> None:
                         "gradient, embedding or both with --data (default: auto)")
     p.add_argument("--data", default=None, metavar="FILE",
                    help="your own data: a .npz (arrays X and y) or .csv (header row) file")
-    p.add_argument("--target", default=None, metavar="COLUMN",
+    p.add_argument("--target", "--target-columns", dest="target", default=None,
+                   metavar="COLUMN",
                    help="with --data: the column holding y (several comma-separated for "
                         "several outputs; for .npz the array name, or y:J)")
+    p.add_argument("--equivariant", action="store_true",
+                   help="with --data: the target columns are the image of the features "
+                        "under a map (a next state, an output field); find the fields "
+                        "acting on both sides (symfast.discover_equivariance)")
     p.add_argument("--features", default=None, metavar="COL,...",
                    help="with --data: the feature columns (default: all but the target)")
     p.add_argument("--levels", type=float, nargs="+", default=None,
@@ -288,6 +293,8 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
                                                       "width", "n_bins",
                                                       "discrete_metric")
                  if getattr(args, k) is not None]
+    if getattr(args, "equivariant", False):
+        data_only.append("--equivariant")
     if data_only:
         raise ValueError(f"{', '.join(data_only)} need --data FILE")
     if args.method in DATA_METHODS:
