@@ -804,11 +804,11 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         (:class:`symfast.analysis.LevelFunction`; Taubin's fit, degree chosen on
         held-out points); needs only the labels, not the levels' values.
         "auto" (with ``method="auto"``): the surrogate when the median cloud
-        has fewer than :data:`LOCAL_PCA_MIN_POINTS` points, where local PCA is
+        has fewer than ``LOCAL_PCA_MIN_POINTS`` points, where local PCA is
         measured to fail, and local PCA otherwise.  When the surrogate does not
         fit those few points (held-out distance above
-        :data:`SURROGATE_MAX_DISTANCE`, or normals that two halves of the data
-        disagree on by more than :data:`SURROGATE_MAX_NOISE`), the result is
+        ``SURROGATE_MAX_DISTANCE``, or normals that two halves of the data
+        disagree on by more than ``SURROGATE_MAX_NOISE``), the result is
         ``unresolved``, with the reason and the points per level set that would
         do.  ``diagnostics["surrogate"]`` holds the fit's figures.
 

@@ -126,7 +126,7 @@ class LevelFunction:
     ----------
     max_degree : int, default=4
         Degrees 1..max_degree are tried (as the points allow:
-        :data:`POINTS_PER_TERM` training points per monomial).
+        ``POINTS_PER_TERM`` training points per monomial).
     holdout : float, default=0.2
         Fraction of each cloud held out to choose the degree.
     degree_tol : float, default=1.5

@@ -210,7 +210,7 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
     hidden : sequence of int, default=(64, 64, 64)
         Widths of the regression networks.
     max_epochs : int, optional
-        Epochs per network (default: about :data:`TRAIN_STEPS` optimiser
+        Epochs per network (default: about ``TRAIN_STEPS`` optimiser
         steps, 20 to 300 epochs).
     n_models : int, default=2
         Networks trained with different seeds (their Jacobians are averaged);
