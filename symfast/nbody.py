@@ -9,7 +9,8 @@ translation of the plane a symmetry.  The pairs are (x(t), x(t + dt)) along each
 
 The map x(t) -> x(t + dt) commutes with the rotation of every planar vector at once (the
 so(2) that conserves angular momentum) and, outside the centre-of-mass frame, with the
-translation of every position.  Kepler's scaling (x -> l x, t -> l^(3/2) t) changes the
+translation of every position (and shifts of the positions in proportion to the conserved
+total momentum).  Kepler's scaling (x -> l x, t -> l^(3/2) t) changes the
 time step, so it is not a symmetry of a fixed-step map.
 """
 

@@ -167,18 +167,16 @@ def _field_blocks(J: np.ndarray, X: np.ndarray, F: np.ndarray, same: bool, step:
     return L.reshape(n * m, -1), R.reshape(n * m, -1)
 
 
-def _spectrum(L: np.ndarray, R: np.ndarray, rel: float = 1e-9
+def _spectrum(M: np.ndarray, G: np.ndarray, rel: float = 1e-9
               ) -> tuple[np.ndarray, np.ndarray, int]:
     """Relative residuals (ascending) and unit vectors of the fields, and how many are free.
 
-    Minimises |L t - R t|^2 / (|L t|^2 + |R t|^2) on the directions where the
-    denominator is well defined; the others change neither side on the data
+    Minimises |M t|^2 / t^T G t, M t the equivariance defect and G the size it is
+    measured against; directions where G vanishes change nothing on the data
     (unconstrained).
     """
     from scipy.linalg import eigh
 
-    M = L - R
-    G = L.T @ L + R.T @ R
     w, V = np.linalg.eigh(G)
     ok = w > rel * w[-1]
     P = V[:, ok] / np.sqrt(w[ok])
@@ -237,7 +235,7 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
         dimensions.
     """
     from symfast.analysis import SymmetryResult
-    from symfast.analysis._generators import lift_result
+    from symfast.analysis._generators import _affine_basis, _field_gram, lift_result
     from symfast.analysis._span import affine_span
     from symfast.nn import GradientRegressor
     from symfast._seeds import derive_seed
@@ -304,12 +302,18 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
     F = np.mean(Fs, axis=0)
 
     def blocks(same: bool, Jk: np.ndarray, Fk: np.ndarray):
-        if step and same:
-            return _field_blocks(Jk, Zn, Fk / sc, True, True)
-        # outputs in the same units as the inputs when they share coordinates
-        Fo = (Fk + Zs - mu) / sc if step else Fk
-        Jo = (Jk + np.eye(r)[None]) if step else Jk * sc
-        return _field_blocks(Jo, Zn, Fo, False, False)
+        """The defect of the conditions (rows by unknowns) and the Gram form it is
+        measured against."""
+        if step:
+            # J_g (A x + a) - A g, against the size a generic field of the same size
+            # would give: mean |J_g|^2 |v(x)|^2 + |A g|^2.  (A symmetry can make both
+            # sides of the step form vanish, and the full sides J_F v, A F are
+            # dominated by the identity, which every field satisfies.)
+            Ls, Rs = _field_blocks(Jk, Zn, Fk / sc, True, True)
+            w = np.sum(Jk ** 2, axis=(1, 2)) / r
+            return Ls - Rs, _field_gram(Zn, w) + Rs.T @ Rs
+        L, R = _field_blocks(Jk * sc, Zn, Fk, same, False)
+        return L - R, L.T @ L + R.T @ R
 
     def solve(same: bool):
         return _spectrum(*blocks(same, J, F))
@@ -326,8 +330,10 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
         noise = _noise(jac_noise, fit_noise)
         count = _count(vals, noise, tol_ratio)
         same_try = {"spectrum": vals[:12].tolist(), "noise": noise, "count": count}
-        if same_action is True or count > 0:
-            chosen = (True, vals, vecs, free, noise, count)
+        # the maps of a space to itself are solved with one action only: in the step
+        # form a pair (A, B) is not defined, and near the identity every pair (A, A)
+        # would pass the full form (same_action=False fits F itself instead)
+        chosen = (True, vals, vecs, free, noise, count)
     if chosen is None:
         vals, vecs, free = solve(False)
         noise = _noise(jac_noise, fit_noise)
@@ -343,6 +349,10 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
     A = null[:, :r * r].reshape(count, r, r)
     a = null[:, r * r:r * r + r] * sc - np.einsum("kij,j->ki", A, mu)
     if same:
+        # one basis for the span: pure translations (zero linear part) apart, as the
+        # invariance route reports them
+        A, a, _ = _affine_basis(null[:, :r * r].reshape(count, r, r),
+                                null[:, r * r:r * r + r], mu, sc)
         B, b = A, a
     else:
         B = null[:, r * r + r:r * r + r + s * s].reshape(count, s, s)
