@@ -221,3 +221,17 @@ def test_cli_equivariant(tmp_path):
     data = json.loads((out / "result.json").read_text())
     assert data["algebra"] == "u(1)" and data["same_action"] is True
     assert data["n_generators"] == 1 and len(data["input"]["generators"]) == 1
+
+
+def test_discrete_finder_solves_on_the_span():
+    """z4's level sets written on (x, y, x + y): D4, whose maps keep the relation; without
+    the span a reflection across the plane (unconstrained by the data) made it Z2^3."""
+    from symfast.potentials import sample_level_sets
+
+    X, y = sample_level_sets("z4", [-1.0, -0.6, -0.2, 0.2, 0.6], per_class=400, seed=0)
+    X3 = np.c_[X, X[:, 0] + X[:, 1]]
+    res = symfast.find_discrete_symmetries(X3, y, metric="invariant")
+    assert res.name == "D4" and res.elements.shape == (8, 3, 3)
+    assert res.diagnostics["span"]["dim"] == 2
+    moved = np.einsum("kij,nj->kni", res.elements, X3) + res.translations[:, None, :]
+    assert np.abs(moved[..., 2] - moved[..., 0] - moved[..., 1]).max() < 1e-9

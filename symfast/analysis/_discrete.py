@@ -627,6 +627,17 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}, got "
                          f"{metric!r}")
+    from symfast.analysis._span import affine_span
+
+    span = affine_span(Xa)
+    if span.degenerate and span.dim >= 2:
+        # exact relations between columns: the group is sought on the data's span (a
+        # reflection off it would be unconstrained by the data) and lifted as maps that
+        # fix the complement
+        return _on_span(span, Xa, lab, continuous, dict(
+            seed=seed, n_threads=n_threads, accept=accept, max_order=max_order,
+            max_tuples=max_tuples, n_anchor_sets=n_anchor_sets, patience=patience,
+            metric=metric))
     if metric == "invariant":
         if d > 4:
             warnings.warn(f"metric='invariant' in {d} dimensions: measured right only up to "
@@ -1135,3 +1146,22 @@ def _index(M: np.ndarray, found: list[np.ndarray], K: np.ndarray,
                                       tol=tol):
                 return i
     return None
+
+
+def _on_span(span: Any, X: np.ndarray, lab: np.ndarray, continuous: Any, kwargs: dict
+             ) -> DiscreteSymmetryResult:
+    """find_discrete_symmetries on the span's coordinates, the maps lifted to the columns."""
+    from dataclasses import replace
+
+    P = span.basis
+    cont = continuous
+    if continuous is not None:
+        T = getattr(continuous, "generators", continuous)
+        T = np.asarray(T, dtype=np.float64).reshape(-1, span.ambient, span.ambient)
+        cont = np.einsum("ai,kab,bj->kij", P, T, P)
+    inner = find_discrete_symmetries(span.reduce(X), lab, continuous=cont, **kwargs)
+    off = np.eye(span.ambient) - P @ P.T
+    E = np.einsum("ia,kab,jb->kij", P, inner.elements, P) + off
+    t = span.mean - np.einsum("kij,j->ki", E, span.mean) + inner.translations @ P.T
+    return replace(inner, elements=E, translations=t, center=span.mean + P @ inner.center,
+                   diagnostics=dict(inner.diagnostics, span=span.summary()))
