@@ -15,9 +15,11 @@ B = A, b = a, and only (A, a) is sought.  For such maps the network learns the s
 g = F(x) - x (far better conditioned for a small time step) and the condition reads
 J_g (A x + a) = A g.
 
-Each field's residual is measured relative to the size of the two sides (a generalised
-eigenproblem): RMS |J_F v - w(F)| / sqrt(RMS |J_F v|^2 + RMS |w(F)|^2), a number between
-0 (exact) and about 1.  The noise floor is what the networks' own errors give a true
+Each field's residual is its defect relative to a size (a generalised eigenproblem), a
+number between 0 (exact) and about 1: for pairs, RMS |J_F v - w(F)| over
+sqrt(RMS |J_F v|^2 + RMS |w(F)|^2); in the step form, RMS |J_g v - A g| over what a
+generic field of the same size would give, sqrt(mean |J_g|^2 |v|^2 / d + RMS |A g|^2)
+(a symmetry can make both sides of the step form vanish).  The noise floor is what the networks' own errors give a true
 symmetry: the Jacobians' relative error (half the two networks' disagreement) and F's
 (from the held-out R^2), as the invariance route reads its normals' noise.
 
@@ -203,8 +205,10 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
         Outputs (the states at t + dt), row i the image of row i of X.
     same_action : {"auto", True, False}, default="auto"
         True: the group acts the same way on both sides (B = A; needs m = d).
-        False: seek pairs (A, B).  "auto": the same action when m = d and the
-        solve with B = A finds at least one field, pairs otherwise.
+        False: seek pairs (A, B), fitting F itself.  "auto": the same action
+        when m = d (the networks learn the step F(x) - x, where a pair is not
+        defined: near the identity every pair (A, A) would pass), pairs when
+        m != d.
     hidden : sequence of int, default=(64, 64, 64)
         Widths of the regression networks.
     max_epochs : int, optional
