@@ -975,7 +975,7 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         diag["normals"] = "surrogate"
         diag["surrogate"] = surrogate
         if normals_from == "auto" and n_generators is None:
-            reason, unresolved = _surrogate_count_check(out, surrogate, normal_tol)
+            reason, unresolved = _surrogate_count_check(out, surrogate)
             reason = reason or out["reason"]
     if unresolved:
         gens, trans = np.zeros((0, d, d)), np.zeros((0, d))
@@ -1042,7 +1042,7 @@ def _surrogate_normals(clouds: list[np.ndarray], codim: int | None, seed: int,
 SURROGATE_MIN_GAP = 4.0
 
 
-def _surrogate_count_check(out: dict, info: dict, normal_tol: float) -> tuple[str, bool]:
+def _surrogate_count_check(out: dict, info: dict) -> tuple[str, bool]:
     """Is the count read from surrogate normals clear?  (reason, unresolved)."""
     s = np.asarray(out["diag"].get("singular_values", []), dtype=float)
     k = int(out["generators"].shape[0])

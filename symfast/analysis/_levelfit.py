@@ -38,16 +38,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from symfast._validation import check_array, check_int, check_seed
+from symfast.analysis._surrogate import _features, derivative_maps
 
 #: Points per monomial a fit needs on its training part (the least squares of a
 #: Taubin fit with fewer points follow the noise of the band).
 POINTS_PER_TERM = 2.0
-
-
-def _features(d: int, degree: int, bias: bool):
-    from sklearn.preprocessing import PolynomialFeatures
-
-    return PolynomialFeatures(degree, include_bias=bias).fit(np.zeros((1, d)))
 
 
 def n_terms(d: int, degree: int) -> int:
@@ -63,15 +58,8 @@ class _Basis:
     def __init__(self, d: int, degree: int) -> None:
         self.d, self.degree = d, degree
         self.top = _features(d, degree, bias=False)
-        self.low = _features(d, degree - 1, bias=True)
-        index = {tuple(q): i for i, q in enumerate(self.low.powers_)}
-        # d/dz_j z^q = q_j z^(q - e_j): one sparse (low terms, terms) map per input
-        self.D = np.zeros((d, self.low.n_output_features_, self.top.n_output_features_))
-        for t, q in enumerate(self.top.powers_):
-            for j in np.flatnonzero(q):
-                lower = q.copy()
-                lower[j] -= 1
-                self.D[j, index[tuple(lower)], t] = q[j]
+        self.low = _features(d, degree - 1)
+        self.D = derivative_maps(self.top, self.low)       # (d, low terms, terms)
 
     @property
     def size(self) -> int:
@@ -87,12 +75,23 @@ class _Basis:
         return np.einsum("nl,jlf->njf", L, self.D, optimize=True)
 
 
+class _Design:
+    """One degree's monomials and their gradients at every point, computed once."""
+
+    def __init__(self, basis: _Basis, Z: np.ndarray) -> None:
+        self.basis = basis
+        self.Phi = basis.values(Z)                            # (n, F)
+        self.J = basis.gradients(Z)                           # (n, d, F)
+        # the gradient scatter: mean |grad p|^2 over the points is c^T B c
+        self.B = np.einsum("njf,njg->fg", self.J, self.J, optimize=True) / Z.shape[0]
+
+
 def _within(F: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     """F minus the mean of each point's cloud (rows of clouds not listed are dropped)."""
     return np.concatenate([F[g] - F[g].mean(axis=0) for g in groups])
 
 
-def _taubin(basis: _Basis, Z: np.ndarray, groups: list[np.ndarray], n_solutions: int
+def _taubin(design: _Design, groups: list[np.ndarray], n_solutions: int
             ) -> tuple[np.ndarray, np.ndarray]:
     """Smallest generalised eigenpairs of (within scatter, gradient scatter).
 
@@ -102,15 +101,12 @@ def _taubin(basis: _Basis, Z: np.ndarray, groups: list[np.ndarray], n_solutions:
     """
     from scipy.linalg import eigh
 
-    Phi = basis.values(Z)
-    W = _within(Phi, groups)
+    W = _within(design.Phi, groups)
     A = W.T @ W / W.shape[0]
-    J = basis.gradients(Z)
-    B = np.einsum("njf,njg->fg", J, J, optimize=True) / Z.shape[0]
     # solve on the directions where the gradient scatter is well defined: a
     # polynomial whose gradient vanishes on all the data (x_d^2 on data in x_d = 0)
     # says nothing about normals and would read as an exact fit
-    w, V = np.linalg.eigh(B)
+    w, V = np.linalg.eigh(design.B)
     ok = w > 1e-10 * w[-1]
     P = V[:, ok] / np.sqrt(w[ok])
     lam, U = eigh(P.T @ A @ P)
@@ -215,10 +211,12 @@ class LevelFunction:
             basis = _Basis(d, deg)
             if basis.size < m_fit:
                 continue
-            lam, C = _taubin(basis, Z, train, m_fit)
+            design = _Design(basis, Z)
+            lam, C = _taubin(design, train, m_fit)
+            held = [self._held_out(design, C[:, j], train, val) for j in range(m_fit)]
             # with a normal space of m, the m-th best solution must fit too
-            dist = max(self._held_out(basis, C[:, j], Z, train, val)[0] for j in range(m_fit))
-            fits[deg] = basis
+            dist = max(h[0] for h in held)
+            fits[deg] = (design, held[0][1])
             self.distance_by_degree_[deg] = dist
         if not fits:
             raise ValueError(f"too few points ({n_used} in clouds of 4 or more) to fit even "
@@ -226,35 +224,35 @@ class LevelFunction:
         best = min(self.distance_by_degree_.values())
         self.degree_ = min(g for g, v in self.distance_by_degree_.items()
                            if v <= self.degree_tol * best + 1e-12)
-        basis = fits[self.degree_]
+        design, self.r2_ = fits[self.degree_]
         self.distance_ = float(self.distance_by_degree_[self.degree_])
-        _, C = _taubin(basis, Z, train, 1)
-        self.r2_ = self._held_out(basis, C[:, 0], Z, train, val)[1]
         # the final fit on every point; near-exact solutions (within a factor 4 of the
         # best) all carry normals
-        lam, C = _taubin(basis, Z, clouds, d)
+        lam, C = _taubin(design, clouds, d)
         near = lam <= 4.0 * lam[m_fit - 1] + 1e-14
-        self.basis_, self.coef_, self.eigenvalues_ = basis, C[:, near], lam
+        self.basis_, self.coef_, self.eigenvalues_ = design.basis, C[:, near], lam
+        used = np.concatenate(clouds)
         self.codim_ = (int(codim) if codim is not None
-                       else self._rank(self.gradient(Xa[np.concatenate(clouds)])))
+                       else self._rank(np.einsum("njf,fs->nsj", design.J[used], self.coef_)))
         # the normals' noise: two fits on disjoint halves, compared at every point
         halves = [[g[0::2] for g in clouds], [g[1::2] for g in clouds]]
         frames = []
         for half in halves:
-            _, Ch = _taubin(basis, Z, [h for h in half if h.size >= 2], self.codim_)
-            frames.append(self._frames(np.einsum("njf,fs->nsj", basis.gradients(Z), Ch)))
+            _, Ch = _taubin(design, [h for h in half if h.size >= 2], self.codim_)
+            frames.append(self._frames(np.einsum("njf,fs->nsj", design.J, Ch)))
         cos = np.linalg.svd(np.einsum("nmj,nkj->nmk", frames[0], frames[1]),
                             compute_uv=False).min(axis=1)
         self.normal_noise_ = float(np.sqrt(np.mean(np.clip(1.0 - cos ** 2, 0.0, 1.0))))
         return self
 
-    def _held_out(self, basis: _Basis, c: np.ndarray, Z: np.ndarray,
-                  train: list[np.ndarray], val: list[np.ndarray]) -> tuple[float, float | None]:
+    @staticmethod
+    def _held_out(design: _Design, c: np.ndarray, train: list[np.ndarray],
+                  val: list[np.ndarray]) -> tuple[float, float | None]:
         """Held-out RMS distance to the level sets, and R^2 of p against the levels."""
-        p = basis.values(Z) @ c
+        p = design.Phi @ c
         t = [p[g].mean() for g in train]
         res = np.concatenate([p[v] - tk for v, tk in zip(val, t)])
-        J = basis.gradients(Z[np.concatenate(val)]) @ c
+        J = design.J[np.concatenate(val)] @ c
         dist = float(np.sqrt(np.sum(res ** 2) / max(np.sum(J ** 2), 1e-300)))
         r2 = None
         if len(val) > 1:

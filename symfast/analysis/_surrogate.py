@@ -25,10 +25,32 @@ import numpy as np
 from symfast._validation import check_array, check_int, check_seed
 
 
-def _features(d: int, degree: int):
+def _features(d: int, degree: int, bias: bool = True):
     from sklearn.preprocessing import PolynomialFeatures
 
-    return PolynomialFeatures(degree).fit(np.zeros((1, d)))
+    return PolynomialFeatures(degree, include_bias=bias).fit(np.zeros((1, d)))
+
+
+def derivative_maps(top, low) -> np.ndarray:
+    """d/dz_j of every monomial of ``top`` as a combination of the monomials of ``low``.
+
+    d/dz_j z^q = q_j z^(q - e_j): a monomial of one degree less, so the derivatives
+    are one sparse matrix per input.  ``low`` must hold every z^(q - e_j) (the
+    expansion of one degree less, with the constant).
+
+    Returns
+    -------
+    ndarray of shape (d, low terms, top terms)
+    """
+    index = {tuple(q): i for i, q in enumerate(low.powers_)}
+    d = top.powers_.shape[1]
+    D = np.zeros((d, low.n_output_features_, top.n_output_features_))
+    for t, q in enumerate(top.powers_):
+        for j in np.flatnonzero(q):
+            lower = q.copy()
+            lower[j] -= 1
+            D[j, index[tuple(lower)], t] = q[j]
+    return D
 
 
 def _monomials(Z: np.ndarray, feats, chunk: int = 16384) -> np.ndarray:
@@ -113,17 +135,9 @@ class PolynomialSurrogate:
         # refit the chosen degree on all fit points
         coef, *_ = np.linalg.lstsq(_monomials(Z, P), Yf, rcond=None)
         self.degree_, self.features_, self.coef_, self.r2_ = best, P, coef, r2
-        # d/dz_j of a monomial z^p is p_j z^(p - e_j): a monomial of one degree less, so
         # the gradient is the lower expansion times one (terms, m) matrix per input
         self.lower_ = _features(Xa.shape[1], best - 1)
-        index = {tuple(q): i for i, q in enumerate(self.lower_.powers_)}
-        d, m = Xa.shape[1], coef.shape[1]
-        self.dcoef_ = np.zeros((d, self.lower_.n_output_features_, m))
-        for t, q in enumerate(P.powers_):
-            for j in np.flatnonzero(q):
-                low = q.copy()
-                low[j] -= 1
-                self.dcoef_[j, index[tuple(low)]] += q[j] * coef[t]
+        self.dcoef_ = np.einsum("jlt,tm->jlm", derivative_maps(P, self.lower_), coef)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -19,9 +19,10 @@ Each field's residual is its defect relative to a size (a generalised eigenprobl
 number between 0 (exact) and about 1: for pairs, RMS |J_F v - w(F)| over
 sqrt(RMS |J_F v|^2 + RMS |w(F)|^2); in the step form, RMS |J_g v - A g| over what a
 generic field of the same size would give, sqrt(mean |J_g|^2 |v|^2 / d + RMS |A g|^2)
-(a symmetry can make both sides of the step form vanish).  The noise floor is what the networks' own errors give a true
-symmetry: the Jacobians' relative error (half the two networks' disagreement) and F's
-(from the held-out R^2), as the invariance route reads its normals' noise.
+(a symmetry can make both sides of the step form vanish).  The noise floor is what the
+networks' own errors give a true symmetry: the Jacobians' relative error (half the two
+networks' disagreement) and F's (from the held-out R^2), as the invariance route reads
+its normals' noise.
 
 Inputs and outputs are reduced to their affine spans first
 (:mod:`symfast.analysis._span`): fields acting off the data's span are not
@@ -134,35 +135,35 @@ class EquivarianceResult:
 
 
 # -- the linear conditions -------------------------------------------------------------------
-def _field_blocks(J: np.ndarray, X: np.ndarray, F: np.ndarray, same: bool, step: bool
+def _field_blocks(J: np.ndarray, X: np.ndarray, F: np.ndarray, same: bool
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """The two sides of J (A x + a) = B F + b as matrices acting on the unknowns.
+    """The two sides of the linearised condition as matrices acting on the unknowns.
 
     Parameters
     ----------
-    J : (n, m, d) Jacobians (of the step g when ``step``), X : (n, d) inputs,
-    F : (n, m) outputs (the step g when ``step``).
+    J : (n, m, d) Jacobians, X : (n, d) inputs, F : (n, m) outputs.
+    same : bool
+        The step form of a map of a space to itself: J and F are those of the
+        step g = F(x) - x and the condition is J_g (A x + a) = A g (the identity
+        parts of J_F = I + J_g and F = x + g cancel, taking a with them); the
+        unknowns are (vec A, a).  Otherwise J (A x + a) = B F + b for the
+        unknowns (vec A, a, vec B, b).
 
     Returns
     -------
     L, R : ndarray of shape (n * m, p)
-        Rows of J v and of w(F) for the unknowns theta: (vec A, a) when ``same``,
-        (vec A, a, vec B, b) otherwise.
+        Rows of the left and the right side.
     """
     n, m, d = J.shape
     # J (A x + a): d/dA_jk = J_ij x_k, d/da_j = J_ij
     left = np.concatenate([(J[:, :, :, None] * X[:, None, None, :]).reshape(n, m, d * d), J],
                           axis=2)
-    # B F + b: d/dB_ik = delta F_k, d/db_i = delta
+    # B F + b: d/dB_ik = delta F_k, d/db_i = delta (no b in the step form)
     eye = np.eye(m)
     right = np.concatenate([(eye[None, :, :, None] * F[:, None, None, :]).reshape(n, m, m * m),
-                            np.broadcast_to(eye, (n, m, m))], axis=2)
+                            np.zeros((n, m, m)) if same else np.broadcast_to(eye, (n, m, m))],
+                           axis=2)
     if same:
-        if step:
-            # J_F = I + J_g and F = x + g: (I + J_g)(A x + a) - A (x + g) - a
-            # = J_g (A x + a) - A g, so the right side has no a
-            right = right.copy()
-            right[:, :, m * m:] = 0.0
         return left.reshape(n * m, -1), right.reshape(n * m, -1)
     L = np.concatenate([left, np.zeros((n, m, m * m + m))], axis=2)
     R = np.concatenate([np.zeros((n, m, d * d + d)), right], axis=2)
@@ -268,9 +269,12 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
     if max_epochs is not None:
         max_epochs = check_int(max_epochs, "max_epochs", minimum=1)
 
-    # spans: one for both sides when they may be the same kind of object
-    try_same = same_action is not False and m == d
-    if try_same:
+    # a map of a space to itself is solved with one action only: the networks learn the
+    # step g = F(x) - x (better conditioned), where a pair (A, B) is not defined, and
+    # near the identity every pair (A, A) would pass the full condition
+    # (same_action=False fits F itself instead); one span then serves both sides
+    same = same_action is not False and m == d
+    if same:
         span_x = span_y = affine_span(np.concatenate([Xa, Ya]))
     else:
         span_x, span_y = affine_span(Xa), affine_span(Ya)
@@ -278,8 +282,7 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
         raise ValueError("X spans fewer than 2 dimensions: no symmetry can be read from it")
     Z, W = span_x.reduce(Xa), span_y.reduce(Ya)
     r, s = Z.shape[1], W.shape[1]
-    step = try_same                            # learn g = F(x) - x: better conditioned
-    target = W - Z if step else W
+    target = W - Z if same else W
 
     rng = np.random.default_rng(seed)
     sel = np.sort(rng.choice(n, max_points, replace=False)) if n > max_points else np.arange(n)
@@ -305,44 +308,28 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
     J = np.mean(Js, axis=0)
     F = np.mean(Fs, axis=0)
 
-    def blocks(same: bool, Jk: np.ndarray, Fk: np.ndarray):
+    def blocks(Jk: np.ndarray, Fk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The defect of the conditions (rows by unknowns) and the Gram form it is
         measured against."""
-        if step:
+        if same:
             # J_g (A x + a) - A g, against the size a generic field of the same size
             # would give: mean |J_g|^2 |v(x)|^2 + |A g|^2.  (A symmetry can make both
             # sides of the step form vanish, and the full sides J_F v, A F are
             # dominated by the identity, which every field satisfies.)
-            Ls, Rs = _field_blocks(Jk, Zn, Fk / sc, True, True)
+            Ls, Rs = _field_blocks(Jk, Zn, Fk / sc, True)
             w = np.sum(Jk ** 2, axis=(1, 2)) / r
             return Ls - Rs, _field_gram(Zn, w) + Rs.T @ Rs
-        L, R = _field_blocks(Jk * sc, Zn, Fk, same, False)
+        L, R = _field_blocks(Jk * sc, Zn, Fk, False)
         return L - R, L.T @ L + R.T @ R
-
-    def solve(same: bool):
-        return _spectrum(*blocks(same, J, F))
 
     # the networks' errors, relative: the Jacobians' disagreement (half of it: the mean
     # of two estimates errs by half their difference) and the held-out fit of F
     jac_noise = (float(np.sqrt(np.mean((Js[0] - Js[1]) ** 2) / np.mean(J ** 2)) / 2.0)
                  if len(Js) > 1 else None)
     fit_noise = float(np.sqrt(max(1.0 - min(r2), 0.0)))
-
-    chosen, same_try = None, None
-    if try_same:
-        vals, vecs, free = solve(True)
-        noise = _noise(jac_noise, fit_noise)
-        count = _count(vals, noise, tol_ratio)
-        same_try = {"spectrum": vals[:12].tolist(), "noise": noise, "count": count}
-        # the maps of a space to itself are solved with one action only: in the step
-        # form a pair (A, B) is not defined, and near the identity every pair (A, A)
-        # would pass the full form (same_action=False fits F itself instead)
-        chosen = (True, vals, vecs, free, noise, count)
-    if chosen is None:
-        vals, vecs, free = solve(False)
-        noise = _noise(jac_noise, fit_noise)
-        chosen = (False, vals, vecs, free, noise, _count(vals, noise, tol_ratio))
-    same, vals, vecs, free, noise, count = chosen
+    vals, vecs, free = _spectrum(*blocks(J, F))
+    noise = _noise(jac_noise, fit_noise)
+    count = _count(vals, noise, tol_ratio)
     unresolved = noise > MAX_NOISE
     if unresolved:
         count = 0
@@ -350,8 +337,6 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
 
     # the fields back in the span's coordinates: z_n = (z - mu) / sc
     null = np.linalg.qr(vecs[:count].T)[0].T if count else vecs[:0]
-    A = null[:, :r * r].reshape(count, r, r)
-    a = null[:, r * r:r * r + r] * sc - np.einsum("kij,j->ki", A, mu)
     if same:
         # one basis for the span: pure translations (zero linear part) apart, as the
         # invariance route reports them
@@ -359,6 +344,8 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
                                 null[:, r * r:r * r + r], mu, sc)
         B, b = A, a
     else:
+        A = null[:, :r * r].reshape(count, r, r)
+        a = null[:, r * r:r * r + r] * sc - np.einsum("kij,j->ki", A, mu)
         B = null[:, r * r + r:r * r + r + s * s].reshape(count, s, s)
         b = null[:, r * r + r + s * s:]
     reason = "" if count else (
@@ -372,8 +359,8 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
     spec = vals[:min(vals.size, max(12, count + 4))]
     diag = {"n_models": n_models, "epochs": epochs, "val_r2": r2, "pairs_used": int(sel.size),
             "free_directions": free, "span_inputs": span_x.summary(),
-            "span_outputs": span_y.summary(), "step": bool(step), "same_action_try": same_try,
-            "jacobian_noise": jac_noise, "fit_noise": fit_noise}
+            "span_outputs": span_y.summary(), "jacobian_noise": jac_noise,
+            "fit_noise": fit_noise}
 
     def result(T: np.ndarray, tb: np.ndarray, span: Any) -> Any:
         inner = SymmetryResult(T, "equivariance", spec, res_k, np.zeros(T.shape[1]),
