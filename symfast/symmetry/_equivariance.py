@@ -44,8 +44,8 @@ from symfast._validation import check_array, check_float, check_int, check_seed
 MIN_PAIRS = 50
 #: Optimiser steps per network by default.  Measured on the 2-body map (15,000 pairs,
 #: 2 networks (64, 64, 64), 2 cores, 2026-12-04): 8000 steps took 23 s and gave the
-#: rotation with residual 0.035 against 0.65 for the next field (cosine 0.99998);
-#: 4000 steps took 15.5 s, residual 0.059 against 0.65 (cosine 0.99995).
+#: rotation with cosine 0.99998; 4000 steps took 15.5 s, cosine 0.99995 (relative
+#: residual 0.033 against 0.31 for the next field; data seeds 0-3 all u(1)).
 TRAIN_STEPS = 4000
 #: Above this noise floor the networks fit the map too poorly for any count: the answer
 #: is 'unresolved'.  A planar 3-body map with softening 0.05 (close encounters) was fitted
