@@ -8,6 +8,7 @@ from symfast.analysis._algebra import (affine_matrices, algebra_similarity, iden
 from symfast.analysis._generators import (SymmetryResult, find_generators,
                                           intrinsic_dimension, plane_candidates, random_planes)
 from symfast.analysis._realforms import AlgebraDescription, describe_algebra
+from symfast.analysis._classical import reference_algebra
 from symfast.analysis._discrete import DiscreteSymmetryResult, find_discrete_symmetries
 from symfast.analysis._surrogate import PolynomialSurrogate, level_normals
 from symfast.analysis._levelfit import LevelFunction
@@ -29,4 +30,4 @@ __all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "af
            "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",
            "orbit_groups", "orthonormal_basis", "plane_candidates", "plot_embedding_tsne",
            "plot_generators", "plot_input_classes", "plot_spectrum", "random_planes",
-           "recall_at_k", "structure_constants", "threshold_accuracy", "tsne_2d"]
+           "recall_at_k", "reference_algebra", "structure_constants", "threshold_accuracy", "tsne_2d"]
