@@ -151,10 +151,13 @@ def test_the_gates_matter(monkeypatch):
     assert not res.unresolved and res.n_generators != 1
 
 
-def test_dense_clouds_keep_local_pca():
+def test_dense_clouds_run_both_routes_and_agree():
     X, y, truth = framed("so3", gen.LOCAL_PCA_MIN_POINTS, 0)
     res = find_generators(X, y)
-    assert res.diagnostics["normals"] == "local PCA" and res.n_generators == 3
+    route = res.diagnostics["route"]
+    assert route["local_pca"]["count"] == 3 and route["surrogate_count"]["count"] == 3
+    assert route["agree"] and res.n_generators == 3
+    assert route["chosen"] in ("local_pca", "surrogate")
 
 
 def test_forced_surrogate_and_bad_input():

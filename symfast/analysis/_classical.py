@@ -245,6 +245,16 @@ _PATTERNS = [
 ]
 
 
+_CACHE: dict[str, np.ndarray] = {}
+
+
+def _cached(key: str, build, m) -> np.ndarray:
+    """f4 and e6(-26) take seconds to solve for; every algebra is built once."""
+    if key not in _CACHE:
+        _CACHE[key] = np.asarray(build(m), dtype=np.float64)
+    return _CACHE[key]
+
+
 def reference_algebra(name: str) -> np.ndarray:
     """Exact generators (k, d, d) of a named real Lie algebra in its defining representation.
 
@@ -272,7 +282,6 @@ def reference_algebra(name: str) -> np.ndarray:
         if m:
             if key.startswith("sp(") and key.endswith(",R)") and int(m[1]) % 2:
                 raise ValueError(f"name: sp(2n,R) needs an even matrix size, got {name!r}")
-            G = build(m)
-            return np.asarray(G, dtype=np.float64)
+            return _cached(key, build, m).copy()
     raise ValueError(f"name must be one of so(n), so(p,q), sl(n,R), su(n), su(p,q), u(n), "
                      f"sp(2n,R), sp(n), g2, f4, e6(-26); got {name!r}")

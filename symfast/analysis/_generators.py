@@ -645,6 +645,7 @@ def _tangent_method(clouds: list[np.ndarray], *, k: int | None, rng: np.random.G
         noise = float(np.sqrt(np.mean(sig**2)) / 2.0) if sig.size else float("nan")
         threshold = tol_ratio * noise
     reason = ""
+    diag["threshold"] = float(threshold)
     if forced is not None:
         count = forced
     else:
@@ -921,10 +922,10 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
                          f"{dz}x{dz} generator")
 
     surrogate = None
+    sparse = bool(clouds) and np.median([c.shape[0] for c in clouds]) < LOCAL_PCA_MIN_POINTS
     if Nrm is None and method != "pairs" and clouds and (
-            normals_from == "surrogate" or (normals_from == "auto" and method == "auto" and
-                                            np.median([c.shape[0] for c in clouds])
-                                            < LOCAL_PCA_MIN_POINTS)):
+            normals_from == "surrogate" or (normals_from == "auto" and method == "auto"
+                                            and sparse)):
         cloud_normals, surrogate, why = _surrogate_normals(clouds, codim, seed,
                                                            normals_from == "surrogate")
         if cloud_normals is None:
@@ -934,8 +935,11 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
                                   Xa.mean(axis=0), reason=why, diagnostics=diag,
                                   unresolved=True)
         method = "tangent"
+    if codim is not None and method == "auto":
+        method = "tangent"                     # a normal space's dimension: level sets
 
     used = method
+    tangent_ok = True
     if method == "auto":
         kk = k if k is not None else max(2 * dz, 12)
         usable = all(c.shape[0] >= 3 * kk for c in clouds)
@@ -949,15 +953,30 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
                     probe = probe[rng.choice(probe.shape[0], 5000, replace=False)]
                 votes.append(intrinsic_dimension(probe - probe.mean(0), kk, threads) < dz)
             usable = 2 * sum(votes) > len(votes)
-        used = "tangent" if usable else "pairs"
-    if used == "tangent":
-        out = _tangent_method(clouds, k=k, rng=rng, threads=threads, max_points=max_points,
-                              tol_ratio=tol_ratio, forced=n_generators, codim=codim,
-                              normals=cloud_normals, normal_tol=normal_tol)
+        tangent_ok = usable
+        used = "tangent"
+    tangent_kw = dict(k=k, rng=rng, threads=threads, max_points=max_points,
+                      tol_ratio=tol_ratio, forced=n_generators, codim=codim,
+                      normal_tol=normal_tol)
+    route = None
+    if method == "auto" and normals_from == "auto" and Nrm is None:
+        # both normal sources where they can be had; the clearer count wins
+        out, route = _choose_route(clouds, tangent_ok, codim, seed, tangent_kw)
+        if out is None:
+            used = "pairs"
+        elif route["chosen"] == "surrogate":
+            surrogate = route["surrogate"]
+    elif used == "tangent" and tangent_ok:
+        out = _tangent_method(clouds, normals=cloud_normals, **tangent_kw)
     else:
+        used = "pairs"
+    if used == "pairs":
         out = _pairs_method(clouds, n_planes=n_planes, delta=delta, eps=eps, rng=rng,
                             threads=threads, gap_ratio=gap_ratio, max_residual=max_residual,
                             forced=n_generators)
+        if route is not None:
+            out["diag"]["route"] = route
+            route["chosen"] = "pairs"
     gens, center = out["generators"], out["center"]
     trans = out.get("translations")
     if trans is None:                         # fields about the common centre
@@ -968,6 +987,8 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         trans = trans @ P.T - np.einsum("kij,j->ki", gens, mean)
         center = mean + P @ center
     diag = dict(out["diag"], n_points=n, n_clouds=len(clouds))
+    if route is not None:
+        diag["route"] = {key: v for key, v in route.items() if key != "surrogate"}
     if span is not None and span.degenerate:
         diag["span"] = span.summary()
     reason, unresolved = out["reason"], False
@@ -977,6 +998,19 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         if normals_from == "auto" and n_generators is None:
             reason, unresolved = _surrogate_count_check(out, surrogate)
             reason = reason or out["reason"]
+    if route is not None and route.get("unresolved") and n_generators is None:
+        reason, unresolved = route["reason"], True
+    elif (route is not None and route.get("chosen") == "pairs" and n_generators is None
+          and out["generators"].shape[0] == 0):
+        # a zero from the fallback is no evidence of no symmetry: the level sets had no
+        # usable normals at all (too high a dimension for local PCA, no exact level
+        # function within SURROGATE_MAX_TERMS monomials)
+        unresolved = True
+        fit = route.get("surrogate_refused", "no level function was tried")
+        reason = (f"no usable normals: local PCA sees no tangent space in {dz} dimensions "
+                  f"and {fit}; the pair regression's zero ({out['reason']}) is no evidence. "
+                  f"Give the level sets' normals (normals=) or their codimension (codim=), "
+                  f"or denser clouds")
     if unresolved:
         gens, trans = np.zeros((0, d, d)), np.zeros((0, d))
     frame, origin = _whitening_frame(Xa)
@@ -986,8 +1020,106 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
                           unresolved=unresolved)
 
 
+#: Above this many monomials the level function is not tried on dense clouds (its
+#: design matrices would hold 6000 x this many numbers and their Gram matrices).
+SURROGATE_MAX_TERMS = 2500
+
+#: On clouds dense enough for local PCA the level function competes only when it is
+#: near-exact: bands of half-width 1e-3 about exact polynomial level sets give held-out
+#: distances of 1e-4 and below, exact level sets 1e-9 and below.
+DENSE_SURROGATE_MAX_DISTANCE = 1e-3
+
+#: A count whose first rejected residual lies less than this many times above the last
+#: accepted one is no count: with the local PCA normals of a heavy-tailed cloud the
+#: residuals rise smoothly (measured 1.3 on the superpotential drawn with Gaussian x),
+#: where a right count jumps by 10 or more.
+MIN_COUNT_GAP = 2.0
+
+
+def count_gap(out: dict) -> float:
+    """How clearly the tangent method's count stands out: first rejected over last accepted.
+
+    With no field accepted, the best residual over the acceptance threshold.
+    """
+    s = np.asarray(out["diag"].get("singular_values", []), dtype=float)
+    k = int(out["generators"].shape[0])
+    if s.size == 0 or k >= s.size:
+        return float("inf") if k else 0.0
+    if k == 0:
+        thr = out["diag"].get("threshold")
+        return float(s[0] / thr) if thr else 0.0
+    return float(s[k] / max(s[k - 1], 1e-9))
+
+
+def _choose_route(clouds: list[np.ndarray], pca_ok: bool, codim: int | None, seed: int,
+                  kw: dict) -> tuple[dict | None, dict]:
+    """Run the tangent method with local PCA normals and with a level function's, keep
+    the clearer count.
+
+    Local PCA is tried when the clouds show a tangent space; the level function when its
+    monomials stay under ``SURROGATE_MAX_TERMS`` and its fit passes the gates of the
+    few-point route and separates the clouds (held-out R^2 >= 0.9 with several clouds:
+    a polynomial constant on all of them, such as Im u = 0 when every level of W is
+    real, gives only part of the normal space).  Returns the kept output (None when
+    neither route could run: the caller falls back to pairs) and the route record for
+    ``diagnostics["route"]``.
+    """
+    from symfast.analysis._levelfit import n_terms
+
+    d = clouds[0].shape[1]
+    route: dict[str, Any] = {"local_pca": None, "surrogate_fit": None}
+    outs: dict[str, dict] = {}
+    if pca_ok:
+        outs["local_pca"] = _tangent_method(clouds, normals=None, **kw)
+        route["local_pca"] = {"count": int(outs["local_pca"]["generators"].shape[0]),
+                              "gap": count_gap(outs["local_pca"])}
+    if n_terms(d, 2) <= SURROGATE_MAX_TERMS:
+        normals, info, why = _surrogate_normals(clouds, codim, seed, False,
+                                                max_terms=SURROGATE_MAX_TERMS)
+        r2 = info.get("held_out_r2")
+        dist = info.get("held_out_distance", np.inf)
+        if normals is not None and len(clouds) > 1 and (r2 is None or r2 < 0.9):
+            normals, why = None, (f"the level function does not separate the clouds "
+                                  f"(held-out R^2 {r2 if r2 is None else round(r2, 3)})")
+        elif normals is not None and dist > DENSE_SURROGATE_MAX_DISTANCE:
+            # an approximate level function has normals that many fields fit within
+            # normal_tol: a quadric fitted to a quartic's level sets in R^16 took so(16)
+            # for sp(2)
+            normals, why = None, (f"the level function is only approximate (held-out "
+                                  f"distance {dist:.2g} > {DENSE_SURROGATE_MAX_DISTANCE:g})")
+        route["surrogate_fit"] = {k_: v for k_, v in info.items()
+                                  if k_ in ("degree", "held_out_distance", "held_out_r2",
+                                            "normal_noise", "codim")}
+        if normals is not None:
+            outs["surrogate"] = _tangent_method(clouds, normals=normals, **kw)
+            route["surrogate"] = info
+            route["surrogate_count"] = {"count": int(outs["surrogate"]["generators"].shape[0]),
+                                        "gap": count_gap(outs["surrogate"])}
+        else:
+            route["surrogate_refused"] = why
+    if not outs:
+        route["chosen"] = None
+        return None, route
+    gaps = {name: count_gap(o) for name, o in outs.items()}
+    chosen = max(gaps, key=lambda name: (gaps[name], name == "surrogate"))
+    route["chosen"] = chosen
+    if len(outs) == 2:
+        counts = {name: int(o["generators"].shape[0]) for name, o in outs.items()}
+        route["agree"] = counts["local_pca"] == counts["surrogate"]
+    if kw.get("forced") is None and gaps[chosen] < MIN_COUNT_GAP and \
+            outs[chosen]["generators"].shape[0] > 0:
+        route["unresolved"] = True
+        route["reason"] = (f"no normal estimate gives a clear count: the best route "
+                           f"({chosen.replace('_', ' ')}) puts its first rejected field only "
+                           f"{gaps[chosen]:.2g} times above its last accepted one (at least "
+                           f"{MIN_COUNT_GAP:g} needed); denser, less skewed clouds, or "
+                           f"the level sets' normals (normals=) would resolve it")
+    return outs[chosen], route
+
+
 def _surrogate_normals(clouds: list[np.ndarray], codim: int | None, seed: int,
-                       forced: bool) -> tuple[list[np.ndarray] | None, dict, str]:
+                       forced: bool, max_terms: int | None = None
+                       ) -> tuple[list[np.ndarray] | None, dict, str]:
     """Normals of each cloud from a :class:`LevelFunction` fitted to all of them.
 
     Returns the per-cloud normal frames (None when the fit is refused), the fit's
@@ -1001,6 +1133,10 @@ def _surrogate_normals(clouds: list[np.ndarray], codim: int | None, seed: int,
     lab = np.repeat(np.arange(len(clouds)), [c.shape[0] for c in clouds])
     median = int(np.median([c.shape[0] for c in clouds]))
     lf = LevelFunction(seed=seed)
+    if max_terms is not None:
+        # the highest degree whose monomials stay affordable
+        lf.max_degree = max(1, max(g for g in range(1, lf.max_degree + 1)
+                                   if g == 1 or n_terms(d, g) <= max_terms))
     try:
         lf.fit(Z, lab, codim=codim)
     except ValueError as exc:

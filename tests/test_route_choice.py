@@ -1,0 +1,133 @@
+"""The default route of find_generators on points drawn as a user draws them.
+
+Exact level sets whose density along the set is far from uniform (heavy-tailed,
+clustered, one branch only), level sets of dimension 6 to 20, and large algebras
+in random skewed frames.  The truth of every case is solved in the test from the
+function (tests/level_cases.py), never taken from symfast.
+"""
+
+import numpy as np
+import pytest
+
+import level_cases as lc
+from symfast.analysis import describe_algebra, find_generators
+from symfast.potentials import get
+
+
+def superpotential_drawn_by_y(levels=(1.0, 2.0, 3.0), n=3000, seed=0, both=True):
+    """x in C^2 Gaussian, y in C^2 Gaussian then rescaled (a complex scalar) so that
+    u = x1 y2 - x2 y1 hits a root of u + u^2/2 = w: exact joint level sets of W, with a
+    heavy-tailed density along them (y is large where the Gaussian u was small)."""
+    rng = np.random.default_rng(seed)
+    X, lab = [], []
+    for i, w in enumerate(levels):
+        roots = np.array([-1 + np.sqrt(1 + 2 * w + 0j), -1 - np.sqrt(1 + 2 * w + 0j)])
+        x = rng.normal(size=(n, 2)) + 1j * rng.normal(size=(n, 2))
+        y = rng.normal(size=(n, 2)) + 1j * rng.normal(size=(n, 2))
+        u = x[:, 0] * y[:, 1] - x[:, 1] * y[:, 0]
+        target = roots[rng.integers(0, 2, n)] if both else np.full(n, roots[0])
+        y = y * (target / u)[:, None]
+        z = np.stack([x[:, 0], x[:, 1], y[:, 0], y[:, 1]], axis=1)
+        X.append(np.concatenate([z.real, z.imag], axis=1))
+        lab.append(np.full(n, i))
+    return np.concatenate(X), np.concatenate(lab)
+
+
+def test_heavy_tailed_superpotential_one_branch():
+    X, y = superpotential_drawn_by_y(both=False)
+    z = X[:, :4] + 1j * X[:, 4:]
+    u = z[:, 0] * z[:, 3] - z[:, 1] * z[:, 2]
+    assert np.abs(u + u * u / 2 - np.array([1.0, 2.0, 3.0])[y]).max() < 1e-9     # exact
+    assert np.abs(z[:, 2:]).max() > 20 * np.median(np.abs(z[:, 2:]))            # heavy tails
+    res = find_generators(X, y)
+    route = res.diagnostics["route"]
+    assert (res.n_generators, res.algebra) == (12, "so(4,C)"), route
+    assert res.similarity(get("superpotential").generators) >= 0.99
+    # the local PCA normals of this density give no clear count; the level function does
+    assert route["chosen"] == "surrogate" and route["local_pca"]["count"] != 12
+
+
+def test_heavy_tailed_superpotential_both_branches_is_unresolved_not_wrong():
+    """Each level of W is two joint level sets of u; Im u = 0 on all of them (real w) fits
+    every cloud but does not separate them, and local PCA has no clear count."""
+    X, y = superpotential_drawn_by_y(both=True)
+    res = find_generators(X, y)
+    assert res.unresolved and res.algebra == "unresolved" and res.reason
+    assert "separate" in res.diagnostics["route"]["surrogate_refused"]
+
+
+def _clustered_sphere(per_level, seed):
+    """Points on spheres of R^4 in 6 clumps each (a von Mises-like density), skewed frame."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(6, 4))
+    X, lab = [], []
+    for i, r in enumerate([1.0, 1.5, 2.0]):
+        Z = centres[rng.integers(0, 6, per_level)] + 0.35 * rng.normal(size=(per_level, 4))
+        X.append(r * Z / np.linalg.norm(Z, axis=1, keepdims=True))
+        lab.append(np.full(per_level, i))
+    A = np.diag([1.0, 2.0, 0.7, 1.3])
+    return np.concatenate(X) @ A.T, np.concatenate(lab), A
+
+
+def test_clustered_density():
+    X, y, A = _clustered_sphere(1500, 0)
+    truth = lc.in_frame(lc.exact_algebra(lc.so_pq(4)[1], 4), A)
+    res = find_generators(X, y)
+    assert (res.n_generators, res.algebra) == (6, "so(4)")
+    assert res.similarity(truth) >= 0.99
+
+
+def test_codim_implies_the_tangent_route():
+    X, y, _ = _clustered_sphere(600, 1)
+    res = find_generators(X, y, codim=1)
+    assert res.method == "tangent" and "route" not in res.diagnostics
+
+
+CASES = {"so(7)": lc.so_pq(7), "so(10)": lc.so_pq(10), "so(4,1)": lc.so_pq(4, 1),
+         "so(6,2)": lc.so_pq(6, 2), "so(3,3)": lc.so_pq(3, 3), "u(2)": lc.u_n(2)}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_large_algebras_from_points_in_skewed_frames(name):
+    d, f = CASES[name]
+    exact = lc.exact_algebra(f, d)
+    truth = describe_algebra(exact).name
+    X, y, A = lc.sample(f, d, [1.0, 2.0, 3.0], 1500, seed=3)
+    res = find_generators(X, y)
+    assert res.n_generators == exact.shape[0], res.diagnostics.get("route")
+    assert res.algebra == truth
+    assert res.similarity(lc.in_frame(exact, A)) >= 0.99
+
+
+def test_the_exact_truths_are_what_the_functions_keep():
+    """The solved truths, against the known stabilisers (a check on level_cases itself)."""
+    assert describe_algebra(lc.exact_algebra(*lc.so_pq(6, 2)[::-1])).name == "so(6,2)"
+    assert describe_algebra(lc.exact_algebra(*lc.u_n(2)[::-1])).name == "so(3)+u(1)"   # u(2)
+    d, f = lc.g2_cubic()
+    assert describe_algebra(lc.exact_algebra(f, d)).name == "g2+so(3)"
+
+
+@pytest.mark.slow
+def test_level_sets_of_dimension_twenty():
+    """A cubic of three vectors in R^7 (R^21): local PCA sees no tangent space; the level
+    function's normals give all 17 generators."""
+    d, f = lc.g2_cubic()
+    exact = lc.exact_algebra(f, d)
+    X, y, A = lc.sample(f, d, [1.0, 2.0, 3.0], 2000, seed=0, spread=0.3)
+    res = find_generators(X, y)
+    assert (res.n_generators, res.algebra) == (17, "g2+so(3)")
+    assert res.similarity(lc.in_frame(exact, A)) >= 0.99
+    assert res.diagnostics["route"]["local_pca"] is None
+
+
+def test_no_usable_normals_is_unresolved_not_zero():
+    """sp(2) from a quartic of two quaternionic vectors (R^16): local PCA sees no tangent
+    space, and no exact level function fits within the monomial budget (a quartic in 16
+    variables has 4844 monomials).  The pair regression's zero is not reported as a
+    confident 'trivial'."""
+    d, f = lc.sp_n(2)
+    assert describe_algebra(lc.exact_algebra(f, d)).name == "so(5)"      # = sp(2)
+    X, y, _ = lc.sample(f, d, [1.0, 2.0, 3.0], 1500, seed=0)
+    res = find_generators(X, y)
+    assert res.unresolved and res.algebra == "unresolved"
+    assert "normals=" in res.reason and res.n_generators == 0
