@@ -686,6 +686,31 @@ def _ascending_singular(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.sqrt(np.clip(w, 0.0, None)), V.T
 
 
+def _linear_rank(sv: np.ndarray, single_tol: float = 0.05, ceiling: float = 0.5,
+                 min_ratio: float = 3.0) -> int:
+    """How many of the unit-norm fields keep a linear part: the rest are pure translations.
+
+    ``sv`` are the singular values (descending) of the fields' stacked linear parts.
+    A noisy translation keeps a linear part of the order of the noise (0.03 at 1 %
+    noise on the gradients), so a fixed threshold either keeps it or eats a genuine
+    small one; the split is put at the largest ratio between consecutive values
+    among those below ``ceiling`` (a field mostly translation), when that ratio is at
+    least ``min_ratio``.  A span of translations alone (all values small, no ratio to
+    read) is taken below ``single_tol``.
+    """
+    count = sv.size
+    if count == 0:
+        return 0
+    v = np.maximum(sv, 1e-12)
+    best, best_ratio = count, min_ratio
+    for i in range(1, count):
+        if v[i] < ceiling and v[i - 1] / v[i] >= best_ratio:
+            best, best_ratio = i, v[i - 1] / v[i]
+    if best == count and v[0] < single_tol:
+        return 0
+    return best
+
+
 def _affine_basis(lin: np.ndarray, b: np.ndarray, center0: np.ndarray, scale: float,
                   translation_tol: float = 0.05
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -693,8 +718,9 @@ def _affine_basis(lin: np.ndarray, b: np.ndarray, center0: np.ndarray, scale: fl
 
     The null vectors (T, b_y) act on y = (x - center0) / scale; in x they read
     x -> T x + (scale b_y - T center0).  Directions whose linear part vanishes
-    (singular value of the stacked T below ``translation_tol``; each null vector
-    has unit norm) are pure translations and come last, with T = 0; the others have
+    (:func:`_linear_rank`: split at a gap in the singular values of the stacked T,
+    each null vector of unit norm; ``translation_tol`` only when every field is a
+    translation) are pure translations and come last, with T = 0 exactly; the others have
     Frobenius-orthonormal linear parts, with their translations made orthogonal to
     the pure ones.  The centre is the least-squares common fixed point.
 
@@ -708,7 +734,7 @@ def _affine_basis(lin: np.ndarray, b: np.ndarray, center0: np.ndarray, scale: fl
     L = lin.reshape(count, d * d)
     U, sv, Vt = np.linalg.svd(L, full_matrices=True)
     sv = np.concatenate([sv, np.zeros(count - sv.size)])
-    r = int(np.sum(sv > translation_tol))
+    r = _linear_rank(sv, translation_tol)
     coef = U.T                                        # rows: combinations of null vectors
     T_lin = Vt[:r].reshape(r, d, d)                   # orthonormal linear parts
     b_lin = (coef[:r] @ b) / sv[:r, None]
