@@ -131,3 +131,38 @@ def test_no_usable_normals_is_unresolved_not_zero():
     res = find_generators(X, y)
     assert res.unresolved and res.algebra == "unresolved"
     assert "normals=" in res.reason and res.n_generators == 0
+
+
+# -- affine algebras: translations exactly --------------------------------------------------
+def test_translation_split_is_at_the_gap():
+    from symfast.analysis._generators import _linear_rank
+
+    assert _linear_rank(np.array([1.0, 0.9, 0.04, 0.03])) == 2       # 0.04 is noise here
+    assert _linear_rank(np.array([1.0, 0.9, 0.07])) == 2             # above the old 0.05
+    assert _linear_rank(np.array([1.0, 1.0, 0.8])) == 3
+    assert _linear_rank(np.array([0.01, 0.005])) == 0
+    assert _linear_rank(np.array([0.3])) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 3])
+def test_discover_reports_the_translations_exactly(seed):
+    """V = sin(2 a.x) + (b.x)^2 + 1 % noise: every affine field into K = {a, b}^perp keeps
+    it, T = k r^T (k in K, 8 of them) and the translations along K (2): (sl(2,R)+r)⋉r^6."""
+    from symfast import discover
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(3000, 4))
+    a, b = np.array([1.0, 0.5, 0.0, 0.0]), np.array([0.0, 1.0, -0.3, 0.2])
+    f = np.sin(2 * X @ a) + (X @ b) ** 2
+    y = f + 0.01 * np.std(f) * np.random.default_rng(seed).normal(size=f.shape)
+    K = np.linalg.svd(np.stack([a, b]))[2][2:]                       # (2, 4)
+    lin = np.array([np.outer(k, e) for k in K for e in np.eye(4)])
+    trans = np.concatenate([np.zeros((8, 4)), K])
+    lin = np.concatenate([lin, np.zeros((2, 4, 4))])
+    res = discover(X, y, progress=False, seed=seed, discrete=False).symmetry
+    assert (res.n_generators, res.n_translations) == (10, 2)
+    assert res.algebra == "(sl(2,R)+r)⋉r^6"
+    pure = np.linalg.norm(res.generators.reshape(10, -1), axis=1) == 0.0
+    assert pure.sum() == 2                                           # exactly zero
+    assert res.similarity(lin, trans) >= 0.99
