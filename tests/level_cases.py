@@ -149,3 +149,16 @@ def sp_n(n: int):
         return (a + 2 * b + 0.5 * i1 + 0.3 * i2 + 0.7 * i3 + 0.4 * i4 + 0.1 * a * a
                 + 0.05 * a * b + 0.06 * i1 * i2 + 0.08 * i3 * i4 + 0.03 * b * i3 + 0.02 * i1 * i4)
     return 8 * n, f
+
+
+def sp_2nR(n: int):
+    """Three vectors of R^2n: their three symplectic products, mixed nonlinearly:
+    sp(2n, R) and one dilation that trades the vectors' scales (one vector alone has
+    only constants: Sp(2n, R) is transitive; two have so(2n, 2n))."""
+    J = np.block([[np.zeros((n, n)), np.eye(n)], [-np.eye(n), np.zeros((n, n))]])
+
+    def f(X):
+        v = [X[:, 2 * n * i:2 * n * (i + 1)] for i in range(3)]
+        a, b, c = (np.einsum("ni,ij,nj->n", v[i], J, v[j]) for i, j in ((0, 1), (1, 2), (0, 2)))
+        return a + 2 * b + 3 * c + 0.3 * a * b + 0.2 * b * c + 0.1 * a * c + 0.05 * a * a
+    return 6 * n, f

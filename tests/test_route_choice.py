@@ -99,6 +99,19 @@ def test_large_algebras_from_points_in_skewed_frames(name):
     assert res.similarity(lc.in_frame(exact, A)) >= 0.99
 
 
+@pytest.mark.slow
+def test_sp_2n_r_from_three_vectors():
+    """sp(4,R) (= so(3,2)) and one dilation, from a quartic of three vectors of R^4 (R^12;
+    1819 monomials, so 2000 points per level)."""
+    d, f = lc.sp_2nR(2)
+    exact = lc.exact_algebra(f, d)
+    assert describe_algebra(exact).name == "so(3,2)+r"
+    X, y, A = lc.sample(f, d, [1.0, 2.0, 3.0], 2000, seed=3)
+    res = find_generators(X, y)
+    assert (res.n_generators, res.algebra) == (11, "so(3,2)+r")
+    assert res.similarity(lc.in_frame(exact, A)) >= 0.99
+
+
 def test_the_exact_truths_are_what_the_functions_keep():
     """The solved truths, against the known stabilisers (a check on level_cases itself)."""
     assert describe_algebra(lc.exact_algebra(*lc.so_pq(6, 2)[::-1])).name == "so(6,2)"
