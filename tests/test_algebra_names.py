@@ -135,7 +135,7 @@ def test_names_survive_noise_in_ten_random_bases(name, eps):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["f4", "e6(-26)"])
+@pytest.mark.parametrize("name", ["f4"])           # e6(-26): measured the same, 12 s more
 def test_exceptional_names_survive_noise(name):
     G = reference_algebra(name)
     truth = describe_algebra(G).name
