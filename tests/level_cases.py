@@ -162,3 +162,94 @@ def sp_2nR(n: int):
         a, b, c = (np.einsum("ni,ij,nj->n", v[i], J, v[j]) for i, j in ((0, 1), (1, 2), (0, 2)))
         return a + 2 * b + 3 * c + 0.3 * a * b + 0.2 * b * c + 0.1 * a * c + 0.05 * a * a
     return 6 * n, f
+
+
+def joint_sample(fs, d: int, targets, per_class: int, seed: int = 0, spread: float = 0.5
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points on the joint level sets {f_i = t_i} of several functions, one class per target
+    vector, in a random skewed frame: (X, y, A) as :func:`sample` (Gauss-Newton steps on the
+    stacked functions from a Gaussian start)."""
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for k, t in enumerate(np.asarray(targets, dtype=float)):
+        Z = rng.normal(size=(2 * per_class, d))
+        for _ in range(80):
+            V = np.stack([f(Z.astype(complex)).real for f in fs], axis=1) - t
+            if np.abs(V).max() < 1e-12:
+                break
+            G = np.stack([grad(f, Z) for f in fs], axis=1)             # (n, m, d)
+            # least-norm Gauss-Newton step (pinv: the functions may be dependent somewhere)
+            Z = Z - np.einsum("ndi,ni->nd", np.linalg.pinv(G), V)
+        V = np.stack([f(Z.astype(complex)).real for f in fs], axis=1) - t
+        ok = np.abs(V).max(axis=1) < 1e-9
+        X.append(Z[ok][:per_class])
+        y.append(np.full(min(int(ok.sum()), per_class), k))
+    A = (ortho_group.rvs(d, random_state=rng) @ np.diag(np.exp(rng.uniform(-spread, spread, d)))
+         @ ortho_group.rvs(d, random_state=rng))
+    return np.concatenate(X) @ A.T, np.concatenate(y), A
+
+
+def exact_joint_algebra(fs, X: np.ndarray) -> np.ndarray:
+    """The linear fields tangent to the joint level sets through the points X (n, d), in the
+    functions' own frame: T x orthogonal to every grad f_i(x) at every point.
+
+    Computed on the level sets, not at random points: on {f = t} a field may also mix the
+    functions (grad f_i . T x = sum_j c_ij (f_j - t_j)), and with few classes such fields
+    exist (two quaternionic vectors in three joint classes keep sp(3)+so(3), in six sp(3)).
+    """
+    n, d = X.shape
+    rows = np.concatenate([np.einsum("ni,nj->nij", grad(f, X), X).reshape(n, -1) for f in fs])
+    w, V = np.linalg.eigh(rows.T @ rows)
+    return V[:, w < 1e-12 * w[-1]].T.reshape(-1, d, d)
+
+
+def u_n_forms(n: int):
+    """The four real quadratic forms of two complex vectors z, w of C^n: |z|^2, |w|^2,
+    Re z^H w, Im z^H w; their joint stabiliser is u(n)."""
+    def part(i):
+        def f(X):
+            (z, w), (zc, wc) = _complex_vectors(X, n, 2)
+            h, hc = np.sum(zc * w, 1), np.sum(z * wc, 1)
+            return [np.sum(zc * z, 1), np.sum(wc * w, 1), (h + hc) / 2, (h - hc) / 2j][i]
+        return f
+    return 4 * n, [part(i) for i in range(4)]
+
+
+def sp_n_forms(n: int):
+    """Two quaternionic vectors as vectors x, y of C^2n: |x|^2, |y|^2 and the real and
+    imaginary parts of x^H y and x^T J y; their joint stabiliser is the compact sp(n)."""
+    m = 2 * n
+    J = np.block([[np.zeros((n, n)), np.eye(n)], [-np.eye(n), np.zeros((n, n))]])
+
+    def part(i):
+        def f(X):
+            (x, y), (xc, yc) = _complex_vectors(X, m, 2)
+            h, hc = np.sum(xc * y, 1), np.sum(x * yc, 1)
+            s = np.einsum("ni,ij,nj->n", x, J, y)
+            sc = np.einsum("ni,ij,nj->n", xc, J, yc)
+            return [np.sum(xc * x, 1), np.sum(yc * y, 1), (h + hc) / 2, (h - hc) / 2j,
+                    (s + sc) / 2, (s - sc) / 2j][i]
+        return f
+    return 8 * n, [part(i) for i in range(6)]
+
+
+def su_n_forms(n: int):
+    """n complex vectors of C^n: every entry of their Hermitian Gram matrix (n^2 real
+    quadratic forms) and the real and imaginary parts of their determinant (degree n);
+    the joint stabiliser is su(n) (the determinant is what U(n) does not keep)."""
+    def gram(i, j, part):
+        def f(X):
+            vs, cs = _complex_vectors(X, n, n)
+            g, gc = np.sum(cs[i] * vs[j], 1), np.sum(vs[i] * cs[j], 1)
+            return (g + gc) / 2 if part == 0 else (g - gc) / 2j
+        return f
+
+    def det(part):
+        def f(X):
+            vs, cs = _complex_vectors(X, n, n)
+            a, b = _det(np.stack(vs, 1)), _det(np.stack(cs, 1))
+            return (a + b) / 2 if part == 0 else (a - b) / 2j
+        return f
+    fs = [gram(i, i, 0) for i in range(n)]
+    fs += [gram(i, j, p) for i in range(n) for j in range(i + 1, n) for p in (0, 1)]
+    return 2 * n * n, fs + [det(0), det(1)]
