@@ -22,6 +22,17 @@ Two methods, both data-only:
     (the worst 10 % are dropped, three times) because a few points sit where
     local PCA fails (near the origin, across sampling gaps).
 
+Route choice (``method="auto"``)
+    Both normal estimates are tried where they can be had: local PCA, and the
+    gradients of a polynomial level function fitted to the labelled clouds
+    (:class:`symfast.analysis.LevelFunction`), used on dense clouds only when it
+    is exact and separates the clouds.  The count whose first rejected residual
+    lies furthest above its last accepted one wins; below ``MIN_COUNT_GAP`` the
+    result is ``unresolved``.  Local PCA alone is fooled by a heavy-tailed
+    density along the level sets and fails in high dimension, where an exact
+    level function is not; the level function alone takes a coarser invariant
+    (one constant on every cloud) when nothing checks that it separates them.
+
 How many generators (when ``n_generators`` is not forced)
     tangent: the residual of each null vector (RMS over points of the sine of
     the angle between T x + b and the tangent space) is compared with the
@@ -789,9 +800,13 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         several orbit types ("multiple point clouds") are handled, and the
         right way to pass several level sets.
     method : {"auto", "pairs", "tangent"}, default="auto"
-        See the module documentation.  "auto" takes "tangent" when every cloud
-        has a tangent space (intrinsic dimension below the ambient one, enough
-        points for local PCA), and "pairs" otherwise.
+        See the module documentation.  "auto" runs the tangent method with every
+        normal estimate it can have (local PCA where the clouds show a tangent
+        space; a fitted level function where it is exact and separates the
+        clouds) and keeps the count with the clearer gap (``diagnostics["route"]``);
+        a count with no clear gap is ``unresolved``.  With neither estimate it
+        runs "pairs", whose zero is then ``unresolved`` too.  ``codim`` or
+        ``normals`` imply "tangent".
     n_components : int, optional
         Reduce the centred data by PCA to this many dimensions first; the
         generators are mapped back to the input coordinates.
@@ -830,9 +845,9 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         of a polynomial fitted to be constant on each labelled cloud
         (:class:`symfast.analysis.LevelFunction`; Taubin's fit, degree chosen on
         held-out points); needs only the labels, not the levels' values.
-        "auto" (with ``method="auto"``): the surrogate when the median cloud
-        has fewer than ``LOCAL_PCA_MIN_POINTS`` points, where local PCA is
-        measured to fail, and local PCA otherwise.  When the surrogate does not
+        "auto" (with ``method="auto"``): the surrogate alone when the median
+        cloud has fewer than ``LOCAL_PCA_MIN_POINTS`` points, where local PCA is
+        measured to fail, and both otherwise (see ``method``).  When the surrogate does not
         fit those few points (held-out distance above
         ``SURROGATE_MAX_DISTANCE``, or normals that two halves of the data
         disagree on by more than ``SURROGATE_MAX_NOISE``), the result is
