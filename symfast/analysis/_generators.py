@@ -1085,7 +1085,7 @@ def count_gap(out: dict) -> float:
     s = np.asarray(out["diag"].get("singular_values", []), dtype=float)
     k = int(out["generators"].shape[0])
     if s.size == 0 or k >= s.size:
-        return float("inf") if k else 0.0
+        return 1e12 if k else 0.0          # nothing rejected: as clear as it gets (finite for JSON)
     if k == 0:
         thr = out["diag"].get("threshold")
         return float(s[0] / thr) if thr else 0.0
