@@ -6,9 +6,10 @@ beside the same route written the way a user would with scikit-learn and SciPy:
 PolynomialFeatures of degree 1..4 (the degree chosen on held-out points), the Taubin
 fit as a full generalised eigenproblem over per-point monomial gradients
 (``scipy.linalg.eigh``, with symfast's weights (1 + |z|^2)^-degree, without which
-the hyperboloids' far arms cost the exact quadric), the normals, the stacked tangency conditions and their
-null space by ``scipy.linalg.svd``.  Both must return the exact algebra (similarity
->= 0.99) for their time to count.  The issue's targets: so(10) within 10 s on 2 cores.
+the hyperboloids' far arms cost the exact quadric), the normals, the stacked tangency
+conditions and their null space by ``scipy.linalg.svd``.  Both must return the exact
+algebra (similarity >= 0.99) for their time to count.  The issue's targets: so(10)
+within 10 s on 2 cores.
 su(6) needs six complex vectors (R^72, the determinant of degree 6): out of reach of
 either route (see docs/concepts/realforms.rst).
 """

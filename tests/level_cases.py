@@ -58,9 +58,14 @@ def sample(f, d: int, levels, per_level: int, seed: int = 0, spread: float = 0.5
         Z = Z[ok][:per_level]
         X.append(Z)
         y.append(np.full(len(Z), i))
-    A = (ortho_group.rvs(d, random_state=rng) @ np.diag(np.exp(rng.uniform(-spread, spread, d)))
-         @ ortho_group.rvs(d, random_state=rng))
+    A = skewed_frame(d, rng, spread)
     return np.concatenate(X) @ A.T, np.concatenate(y), A
+
+
+def skewed_frame(d: int, rng: np.random.Generator, spread: float) -> np.ndarray:
+    """A = Q1 diag(e^u) Q2, Q random orthogonal, u uniform in [-spread, spread]."""
+    return (ortho_group.rvs(d, random_state=rng) @ np.diag(np.exp(rng.uniform(-spread, spread, d)))
+            @ ortho_group.rvs(d, random_state=rng))
 
 
 def in_frame(G: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -96,7 +101,8 @@ def u_n(n: int):
         a, b = np.sum(zc * z, 1), np.sum(wc * w, 1)
         h, hc = np.sum(zc * w, 1), np.sum(z * wc, 1)
         re, im = (h + hc) / 2, (h - hc) / 2j
-        return a + 2 * b + im + 0.3 * re + 0.2 * re * im + 0.1 * a * a + 0.05 * a * b + 0.07 * b * im
+        return (a + 2 * b + im + 0.3 * re + 0.2 * re * im + 0.1 * a * a + 0.05 * a * b
+                + 0.07 * b * im)
     return 4 * n, f
 
 
@@ -184,8 +190,7 @@ def joint_sample(fs, d: int, targets, per_class: int, seed: int = 0, spread: flo
         ok = np.abs(V).max(axis=1) < 1e-9
         X.append(Z[ok][:per_class])
         y.append(np.full(min(int(ok.sum()), per_class), k))
-    A = (ortho_group.rvs(d, random_state=rng) @ np.diag(np.exp(rng.uniform(-spread, spread, d)))
-         @ ortho_group.rvs(d, random_state=rng))
+    A = skewed_frame(d, rng, spread)
     return np.concatenate(X) @ A.T, np.concatenate(y), A
 
 

@@ -2,63 +2,24 @@
 
 Every algebra here is written down from its definition (the matrices X with
 X^T eta + eta X = 0, the traceless ones, the realification of a complex algebra, the
-affine Euclidean fields), never taken from symfast's own output.
+affine Euclidean fields; the defining representations from
+``symfast.analysis._classical``, whose forms tests/test_algebra_names.py checks), never
+taken from symfast's finders.
 """
-
-from itertools import combinations
 
 import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
 from symfast.analysis import describe_algebra, find_generators, identify_algebra
+# the defining representations, built from the forms they keep (checked in
+# tests/test_algebra_names.py)
+from symfast.analysis._classical import realify, sl_nR, so_pq, sp_2nR, su_pq
 
 
-def _E(n, i, j):
-    M = np.zeros((n, n))
-    M[i, j] = 1.0
-    return M
-
-
-def so_pq(p, q):
-    """so(p, q): X = eta A with A antisymmetric, so that X^T eta + eta X = 0."""
-    n = p + q
-    eta = np.diag([1.0] * p + [-1.0] * q)
-    return np.array([eta @ (_E(n, i, j) - _E(n, j, i)) for i, j in combinations(range(n), 2)])
-
-
-def sl_nR(n):
-    g = [_E(n, i, j) for i in range(n) for j in range(n) if i != j]
-    g += [_E(n, i, i) - _E(n, i + 1, i + 1) for i in range(n - 1)]
-    return np.array(g)
-
-
-def realify(complex_basis):
+def realify_algebra(complex_basis):
     """A complex algebra as a real one: A and iA acting on C^n = R^2n."""
-    out = []
-    for A in complex_basis:
-        for Ac in (A, 1j * A):
-            out.append(np.block([[Ac.real, -Ac.imag], [Ac.imag, Ac.real]]))
-    return np.array(out)
-
-
-def su_pq(p, q):
-    """su(p, q) on C^n = R^2n: X = eta H with H anti-Hermitian, traceless."""
-    n = p + q
-    eta = np.diag([1.0] * p + [-1.0] * q)
-    g = []
-    for i, j in combinations(range(n), 2):
-        g.append(eta @ (_E(n, i, j) - _E(n, j, i)))
-        g.append(eta @ (1j * (_E(n, i, j) + _E(n, j, i))))
-    g += [eta @ (1j * (_E(n, i, i) - _E(n, i + 1, i + 1))) for i in range(n - 1)]
-    return np.array([np.block([[A.real, -A.imag], [A.imag, A.real]]) for A in g])
-
-
-def sp_2nR(n):
-    """sp(2n, R): X = J S with S symmetric."""
-    J = np.block([[np.zeros((n, n)), np.eye(n)], [-np.eye(n), np.zeros((n, n))]])
-    return np.array([J @ (_E(2 * n, i, j) + _E(2 * n, j, i))
-                     for i in range(2 * n) for j in range(i, 2 * n)])
+    return realify(np.array([M for A in complex_basis for M in (A, 1j * A)]))
 
 
 def block(*stacks):
@@ -91,7 +52,7 @@ CASES = {
     "so(4)": (so_pq(4, 0), "so(4)", "so(4)", True),
     "so(1,3)": (so_pq(3, 1), "so(1,3)", "so(3)", False),
     "so(2,2)": (so_pq(2, 2), "so(2,2)", "u(1)+u(1)", False),
-    "sl(2,C)": (realify(sl_nR(2).astype(complex)), "so(1,3)", "so(3)", False),
+    "sl(2,C)": (realify_algebra(sl_nR(2).astype(complex)), "so(1,3)", "so(3)", False),
     "so(5)": (so_pq(5, 0), "so(5)", "so(5)", True),
     "so(4,1)": (so_pq(4, 1), "so(4,1)", "so(4)", False),
     "so(3,2)": (so_pq(3, 2), "so(3,2)", "so(3)+u(1)", False),
@@ -99,12 +60,12 @@ CASES = {
     "so(6)": (so_pq(6, 0), "so(6)", "so(6)", True),
     "so(3,3)": (so_pq(3, 3), "sl(4,R)", "so(4)", False),
     "sl(3,R)": (sl_nR(3), "sl(3,R)", "so(3)", False),
-    "sl(3,C)": (realify(sl_nR(3).astype(complex)), "sl(3,C)", "su(3)", False),
+    "sl(3,C)": (realify_algebra(sl_nR(3).astype(complex)), "sl(3,C)", "su(3)", False),
     "su(3)": (su_pq(3, 0), "su(3)", "su(3)", True),
     "su(2,1)": (su_pq(2, 1), "su(2,1)", "so(3)+u(1)", False),
     "sp(6,R)": (sp_2nR(3), "sp(6,R)", "su(3)+u(1)", False),
     "so(7)": (so_pq(7, 0), "so(7)", "so(7)", True),
-    "so(4,C)": (realify(so_pq(4, 0).astype(complex)), "so(4,C)", "so(4)", False),
+    "so(4,C)": (realify_algebra(so_pq(4, 0).astype(complex)), "so(4,C)", "so(4)", False),
     "so(3)+u(1)": (block(so_pq(3, 0), so_pq(2, 0)), "so(3)+u(1)", "so(3)+u(1)", True),
     "u(1)+u(1)": (block(so_pq(2, 0), so_pq(2, 0)), "u(1)+u(1)", "u(1)+u(1)", True),
     "squeeze": (np.diag([1.0, -1.0])[None], "r", "trivial", False),
@@ -132,7 +93,8 @@ def test_algebras_of_one_dimension_are_told_apart(a, b):
 def test_isomorphic_names():
     assert {"sl(2,C)", "so(3,C)"} <= set(describe_algebra(so_pq(3, 1)).isomorphic)
     assert {"so(1,2)", "su(1,1)"} <= set(describe_algebra(so_pq(2, 1)).isomorphic)
-    assert "sl(2,C)+sl(2,C)" in describe_algebra(realify(so_pq(4, 0).astype(complex))).isomorphic
+    so4c = realify_algebra(so_pq(4, 0).astype(complex))
+    assert "sl(2,C)+sl(2,C)" in describe_algebra(so4c).isomorphic
     assert "su(2)+su(2)" in describe_algebra(so_pq(4, 0)).isomorphic
     assert "sl(2,R)+sl(2,R)" in describe_algebra(so_pq(2, 2)).isomorphic
 

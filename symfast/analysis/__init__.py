@@ -30,4 +30,5 @@ __all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "af
            "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",
            "orbit_groups", "orthonormal_basis", "plane_candidates", "plot_embedding_tsne",
            "plot_generators", "plot_input_classes", "plot_spectrum", "random_planes",
-           "recall_at_k", "reference_algebra", "structure_constants", "threshold_accuracy", "tsne_2d"]
+           "recall_at_k", "reference_algebra", "structure_constants", "threshold_accuracy",
+           "tsne_2d"]

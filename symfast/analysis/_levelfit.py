@@ -99,6 +99,7 @@ class _Design:
         G = (self.L * self.w[:, None]).T @ self.L / Z.shape[0]
         # the gradient scatter: mean |grad p|^2 over the points is c^T B c
         self.B = sum(Dj.T @ (G @ Dj) for Dj in basis.D)
+        self._whitener: np.ndarray | None = None
 
     def set_pieces(self, clouds: list[np.ndarray], n_val: list[int]) -> None:
         """Split every cloud into four pieces (held-out or training, even or odd position)
@@ -115,7 +116,8 @@ class _Design:
         self._counts = np.zeros((len(clouds), 4))
         for c, (g, v) in enumerate(zip(clouds, n_val)):
             pos = np.arange(g.size)
-            kinds = 2 * (pos >= v) + (pos % 2)      # 0 val-even, 1 val-odd, 2 train-even, 3 train-odd
+            # 0 held-out even, 1 held-out odd, 2 training even, 3 training odd
+            kinds = 2 * (pos >= v) + (pos % 2)
             for t in range(4):
                 rows, wt = self.Phi[g[kinds == t]], self.w[g[kinds == t]]
                 self._gram[t] += (rows * wt[:, None]).T @ rows
@@ -140,7 +142,7 @@ class _Design:
         x_d = 0) says nothing about normals and would read as an exact fit.
         Computed once per degree (every fit of that degree shares it).
         """
-        if getattr(self, "_whitener", None) is None:
+        if self._whitener is None:
             w, V = np.linalg.eigh(self.B)
             ok = w > 1e-10 * w[-1]
             self._whitener = V[:, ok] / np.sqrt(w[ok])

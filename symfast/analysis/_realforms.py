@@ -246,14 +246,22 @@ def _complement(B: np.ndarray, P: np.ndarray) -> np.ndarray:
 
 
 def _bracket_tensor(T: np.ndarray) -> tuple[np.ndarray, float]:
-    """f_abc with [T_a, T_b] = sum_c f_abc T_c for an orthonormal basis, and the closure error."""
+    """f_abc with [T_a, T_b] = sum_c f_abc T_c for an orthonormal basis, and the closure noise.
+
+    The closure noise is the relative RMS of the brackets' parts outside span(T): the
+    noise of estimated generators.  Exact algebras give rounding errors (1e-15);
+    generators estimated from data carry their estimation noise into the brackets,
+    and every numerical decision of the namer (ranks, the Cartan subalgebra, root
+    lengths) scales its tolerance with it.
+    """
     k = T.shape[0]
     C = np.einsum("aij,bjk->abik", T, T)
     C = C - C.transpose(1, 0, 2, 3)
     flat = T.reshape(k, -1)
     f = np.einsum("abn,cn->abc", C.reshape(k, k, -1), flat)
     resid = C.reshape(k, k, -1) - np.einsum("abc,cn->abn", f, flat)
-    return f, float(np.abs(resid).max()) if k else 0.0
+    total = float(np.linalg.norm(C))
+    return f, float(np.linalg.norm(resid)) / total if total > 0 else 0.0
 
 
 def _sub_bracket(f: np.ndarray, P: np.ndarray) -> np.ndarray:
@@ -306,24 +314,6 @@ def _balance(A: np.ndarray, iters: int = 300, max_cond: float = 20.0) -> np.ndar
 
 
 # -- simple ideals ---------------------------------------------------------------------------
-def _closure_noise(T: np.ndarray) -> float:
-    """Relative RMS of the brackets' parts outside span(T): the noise of estimated generators.
-
-    Exact algebras give rounding errors (1e-15); generators estimated from data carry
-    their estimation noise into the brackets, and every numerical decision below
-    (ranks, the Cartan subalgebra, root lengths) scales its tolerance with it.
-    """
-    k = T.shape[0]
-    if k < 2:
-        return 0.0
-    flat = T.reshape(k, -1)
-    C = np.einsum("aij,bjk->abik", T, T)
-    C = (C - C.transpose(1, 0, 2, 3)).reshape(k * k, -1)
-    inside = (C @ flat.T) @ flat
-    total = float(np.linalg.norm(C))
-    return float(np.linalg.norm(C - inside)) / total if total > 0 else 0.0
-
-
 def _generated_ideal(ad: np.ndarray, v: np.ndarray, tol: float) -> np.ndarray:
     """Orthonormal basis (columns) of the smallest ad-invariant subspace containing v."""
     B = v[:, None] / np.linalg.norm(v)
@@ -666,8 +656,7 @@ def describe_algebra(generators: np.ndarray, translations: np.ndarray | None = N
 def _describe_basis(T: np.ndarray, tol: float, seed: int) -> AlgebraDescription:
     n = T.shape[0]
     rng = np.random.default_rng(seed)
-    f, _ = _bracket_tensor(T)
-    noise = _closure_noise(T)
+    f, noise = _bracket_tensor(T)
     K = _killing(f)
     ksc = float(np.abs(K).max())
     # derived algebra and the radical (its Killing complement)
