@@ -13,7 +13,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.symfast-installed
 EXT_SOURCES := $(wildcard csrc/*.pyx csrc/*.pxd csrc/*.h csrc/*.c)
 
-.PHONY: all venv build demo test bench docs clean
+.PHONY: all venv build demo test bench docs package-check clean
 
 all: build
 
@@ -36,15 +36,24 @@ demo: build
 	$(VENV)/bin/symfast info
 	$(VENV)/bin/symfast discover --potential higgs --quick --out results/demo-higgs --force
 
+# -n auto: one pytest worker per CPU (pytest-xdist); --dist loadscope keeps each module's
+# tests, and so its module-scoped fixtures, on one worker
 test: build
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q -n auto --dist loadscope
 	SYMFAST_BENCH_TINY=1 $(PY) -m pytest benchmarks -q --benchmark-disable
 	$(PY) benchmarks/memory.py --tiny
 	$(MAKE) docs
 
-# -n -W: a broken cross-reference or docstring markup fails the build
+# -n -W: a broken cross-reference or docstring markup fails the build; then headless
+# Chromium checks that two pages typeset their formulas offline (skipped without a
+# Chromium unless SYMFAST_REQUIRE_BROWSER=1, as in CI)
 docs: build
 	$(PY) -m sphinx -q -n -W --keep-going -b html docs docs/_build/html
+	$(PY) docs/check_render.py docs/_build/html
+
+# sdist -> wheel from the sdist -> a fresh virtual environment -> symfast info + a discovery
+package-check: build
+	.ci/package-check $(PY)
 
 bench: build
 	mkdir -p benchmarks/results

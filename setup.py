@@ -17,6 +17,7 @@ import tempfile
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 # (module name, sources, extra compile flags)
 EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
@@ -81,6 +82,7 @@ def _extensions() -> list[Extension]:
         )
     return cythonize(
         exts,
+        nthreads=_jobs(),
         language_level=3,
         compiler_directives={
             "boundscheck": False,
@@ -91,4 +93,22 @@ def _extensions() -> list[Extension]:
     )
 
 
-setup(ext_modules=_extensions())
+def _jobs() -> int:
+    """Parallel jobs for cythonizing and compiling: every CPU this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+class ParallelBuildExt(build_ext):
+    """build_ext that compiles the extensions side by side unless told ``-j``: a wheel
+    built by pip or ``python -m build`` (which pass no ``-j``) takes half the time on
+    two cores."""
+
+    def finalize_options(self) -> None:
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = _jobs()
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": ParallelBuildExt})

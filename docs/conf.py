@@ -12,8 +12,10 @@ sys.path.insert(0, str(ROOT))
 project = "symfast"
 author = "the symfast developers"
 copyright = "2026, the symfast developers"
+# sphinx-mathjax-offline copies MathJax 3 into _static/mathjax and points mathjax_path
+# there: formulas render without a network (checked by docs/check_render.py)
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax",
-              "sphinx.ext.autosummary"]
+              "sphinx.ext.autosummary", "sphinx-mathjax-offline"]
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False

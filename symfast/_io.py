@@ -33,6 +33,72 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+def check_out_dir(path: str | os.PathLike, option: str = "out_dir") -> tuple[Path, list[Path]]:
+    """Check, before any work, that results can be written to the directory ``path``.
+
+    The policy: ``path`` is a directory, existing or not; what is missing of it and of
+    its parents is created when the first result is written (like ``mkdir -p``).  It is
+    refused when it names a file, when one of its parents is a file, or when the nearest
+    existing ancestor cannot be written (a temporary file is created and removed there,
+    which also catches read-only file systems and, for root, what permissions do not).
+
+    Parameters
+    ----------
+    path : str or path-like
+    option : str, default="out_dir"
+        The argument's name in messages (``--out`` on the command line).
+
+    Returns
+    -------
+    path : Path
+    missing : list of Path
+        The directories that will be created, outermost first (empty if it exists).
+
+    Raises
+    ------
+    ValueError
+        Naming ``option``, the path and what is wrong.  Nothing is created.
+    """
+    p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"{option} must name a directory, got an empty path")
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"{option} {str(p)!r} is a file; expected a directory (it is created "
+                         "if missing)")
+    missing, anc = [], p
+    while not anc.exists():
+        missing.append(anc)
+        if anc.parent == anc:
+            break
+        anc = anc.parent
+    if not anc.is_dir():
+        raise ValueError(f"{option} {str(p)!r} cannot be created: {str(anc)!r} is a file")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".symfast-write-probe-", dir=anc)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(f"{option} {str(p)!r} is not writable: cannot create a file in "
+                         f"{str(anc)!r} ({exc.strerror or exc})") from None
+    return p, missing[::-1]
+
+
+def prepare_out(path: str | os.PathLike, option: str = "--out") -> Path:
+    """The command line's check of its output directory, before any work.
+
+    :func:`check_out_dir`, then a note on stderr naming what will be created, so a
+    mistyped parent does not pass unnoticed.  Nothing is created here.
+    """
+    import sys
+
+    p, missing = check_out_dir(path, option)
+    if len(missing) > 1:
+        print(f"symfast: {option} {p}/ will be created with its missing parent "
+              f"director{'ies' if len(missing) > 2 else 'y'} "
+              f"{', '.join(str(m) + '/' for m in missing[:-1])}", file=sys.stderr)
+    return p
+
+
 def json_default(obj: Any) -> Any:
     """JSON for NumPy scalars and arrays and paths (``json.dumps(default=...)``)."""
     if isinstance(obj, np.generic):

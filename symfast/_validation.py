@@ -50,9 +50,27 @@ def check_float(value: Any, name: str, *, positive: bool = False,
     return value
 
 
+#: The largest magnitude a float input may hold.  Beyond it the squares and sums of
+#: the arithmetic downstream (standardising, distances, polynomial features) overflow
+#: float64 (whose squares end near 1.3e154), and the failure would surface far from its
+#: cause ("SVD did not converge"); the boundary refuses it instead, naming the argument.
+MAX_ABS = 1e150
+
+
+def _where(arr: np.ndarray, mask: np.ndarray, name: str) -> str:
+    """``name[i, j] = value`` of the first True entry of ``mask`` (0-based NumPy indices)."""
+    idx = tuple(int(i) for i in np.argwhere(mask)[0])
+    return f"{name}[{', '.join(map(str, idx))}] = {arr[idx].item()!r}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def check_array(X: Any, name: str, *, ndim: int | None = None,
                 dtype: Any = np.float64, finite: bool = True,
-                min_rows: int = 0, n_features: int | None = None) -> np.ndarray:
+                min_rows: int = 0, n_features: int | None = None,
+                max_abs: float | None = MAX_ABS) -> np.ndarray:
     """Coerce ``X`` to a C-contiguous array of ``dtype`` and check it.
 
     Parameters
@@ -71,6 +89,14 @@ def check_array(X: Any, name: str, *, ndim: int | None = None,
         Minimum length of the first axis.
     n_features : int, optional
         Required length of the second axis.
+    max_abs : float or None, default=MAX_ABS
+        Refuse magnitudes above this (and above the range of ``dtype``), checked with
+        ``finite``.  ``None`` checks only the range of ``dtype``.
+
+    Notes
+    -----
+    Messages locate the first offending value with 0-based NumPy indices
+    (``X[7, 1] = 1e+300``) and count every offending value.
     """
     if X is None:
         raise TypeError(f"{name} must be an array, got None")
@@ -89,17 +115,79 @@ def check_array(X: Any, name: str, *, ndim: int | None = None,
     if arr.ndim == 2 and arr.shape[1] == 0 and arr.shape[0] > 0:
         raise ValueError(f"{name} must have at least one column (feature), got shape "
                          f"{arr.shape}")
-    if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        # checked before the cast too: a huge float64 must not turn into a float32 inf quietly
-        bad = int(np.size(arr) - np.isfinite(arr).sum())
-        raise ValueError(f"{name} must be finite: it holds {bad} NaN or inf values")
+    target = np.dtype(dtype)
+    if finite and arr.dtype.kind == "f":
+        # checked before the cast: a huge float64 must not turn into a float32 inf quietly
+        ok = np.isfinite(arr)
+        if not ok.all():
+            raise ValueError(f"{name} must be finite: it holds "
+                             f"{_plural(int(ok.size - ok.sum()), 'NaN or inf value')} "
+                             f"(first {_where(arr, ~ok, name)})")
+        limit = np.inf if max_abs is None else float(max_abs)
+        if target.kind == "f":
+            limit = min(limit, float(np.finfo(target).max))
+        # a limit beyond the input's own range cannot be exceeded (and would overflow
+        # when NumPy casts it to that dtype for the comparison)
+        if arr.size and np.isfinite(limit) and limit < float(np.finfo(arr.dtype).max):
+            big = np.abs(arr) > limit
+            if big.any():
+                why = (f"the range of {target.name}" if limit < (max_abs or np.inf)
+                       else "float64 arithmetic (squares, sums)")
+                raise ValueError(f"{name} holds {_plural(int(big.sum()), 'value')} beyond "
+                                 f"+-{limit:.3g} (first {_where(arr, big, name)}): values "
+                                 f"this large overflow {why}; rescale the data")
     with np.errstate(over="ignore"):
         arr = np.ascontiguousarray(arr, dtype=dtype)
     if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = int(np.size(arr) - np.isfinite(arr).sum())
-        raise ValueError(f"{name} must be finite in {np.dtype(dtype).name}: {bad} values "
+        raise ValueError(f"{name} must be finite in {target.name}: {bad} values "
                          f"overflow it")
     return arr
+
+
+def check_labels(labels: Any, name: str, n: int, *, against: str = "X",
+                 ndim: tuple[int, ...] = (1,)) -> np.ndarray:
+    """Class labels for ``n`` points: integers, strings or finite floats.
+
+    NaN and inf are refused: NaN cannot name a class (NaN != NaN, so every NaN point
+    would be a class of its own).
+
+    Parameters
+    ----------
+    labels : array_like of shape (n,) (or (n, m) where ``2 in ndim``)
+    name : str
+        Argument name used in error messages.
+    n : int
+        Number of points the labels must match.
+    against : str, default="X"
+        Name of the argument holding the points, for the message.
+    ndim : tuple of int, default=(1,)
+        Accepted numbers of dimensions.
+
+    Returns
+    -------
+    ndarray
+        The labels, unchanged in dtype.
+    """
+    if labels is None:
+        raise TypeError(f"{name} must be an array of class labels, got None")
+    lab = np.asarray(labels)
+    if lab.dtype == object:
+        raise TypeError(f"{name} must hold numbers or strings, got an array of objects")
+    if lab.dtype.kind not in "iubfUS":
+        raise TypeError(f"{name} must hold class labels (integers, floats or strings), got "
+                        f"dtype {lab.dtype}")
+    if lab.ndim not in ndim or lab.shape[0] != n:
+        shapes = " or ".join(f"({n},)" if k == 1 else f"({n}, m)" for k in ndim)
+        raise ValueError(f"{name} must have shape {shapes} to match {against}, got "
+                         f"{lab.shape}")
+    if lab.dtype.kind == "f":
+        ok = np.isfinite(lab)
+        if not ok.all():
+            raise ValueError(f"{name} must be finite class labels: it holds "
+                             f"{_plural(int(ok.size - ok.sum()), 'NaN or inf label')} "
+                             f"(first {_where(lab, ~ok, name)})")
+    return lab
 
 
 def check_seed(seed: Any, name: str = "seed") -> int:

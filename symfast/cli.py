@@ -18,6 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Sequence
 
+from symfast._io import check_out_dir, prepare_out
+
 
 def _cmd_info(args: argparse.Namespace) -> int:
     import importlib
@@ -28,18 +30,20 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from symfast._config import DATA_ENV, THREADS_ENV, data_dir, default_threads
 
     print(f"symfast {__version__} (Python {platform.python_version()}, {platform.machine()})")
-    print("compiled kernels:")
-    for name in ("_levelset", "_generators", "_cicy", "_chain", "_ising"):
+    from symfast._ext import KERNELS
+
+    print(f"compiled kernels ({len(KERNELS)}):")
+    for name, what in KERNELS.items():
         try:
             mod = importlib.import_module(f"symfast._ext.{name}")
         except ImportError as exc:
             print(f"  {name:<12} NOT BUILT ({exc}); run `make` or `pip install -e .`")
             continue
+        state = "built"
         if hasattr(mod, "has_openmp"):
-            omp = "OpenMP" if mod.has_openmp() else "no OpenMP"
-            print(f"  {name:<12} built ({omp}, {mod.openmp_max_threads()} OpenMP threads)")
-        else:
-            print(f"  {name:<12} built")
+            state += (f", OpenMP, {mod.openmp_max_threads()} threads" if mod.has_openmp()
+                      else ", no OpenMP")
+        print(f"  {name:<12} {state:<28} {what}")
     print("threads:")
     print(f"  cpus available     {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}")
     print(f"  symfast default    {default_threads()}"
@@ -96,10 +100,10 @@ def _cmd_study(spec: Any, args: argparse.Namespace) -> int:
         over.update(per_class=args.per_class, max_epochs=args.max_epochs)
         which = "published" if args.published else "paper" if args.paper else "quick"
         config = spec.preset(which, potential, **over)
-        out = Path(args.out or f"results/{spec.name}-{potential}")
+        out = prepare_out(args.out or f"results/{spec.name}-{potential}")
     else:
         config = spec.preset("paper" if args.paper else "quick", **over)
-        out = Path(args.out or f"results/{spec.name}")
+        out = prepare_out(args.out or f"results/{spec.name}")
     data = _run_or_resume(spec.load(), config, out, args)
     print(spec.summary(data, out))
     return 0
@@ -108,7 +112,8 @@ def _cmd_study(spec: Any, args: argparse.Namespace) -> int:
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from symfast.experiments.reproduce import reproduce
 
-    out = Path(args.out or ("results/reproduce-paper" if args.paper else "results/reproduce"))
+    out = prepare_out(args.out or ("results/reproduce-paper" if args.paper
+                                   else "results/reproduce"))
     report = reproduce(out, paper=args.paper, force=args.force, seed=args.seed,
                        progress=not args.no_progress, n_threads=args.threads,
                        only=tuple(args.only) if args.only else None, device=args.device)
@@ -123,8 +128,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from symfast.batch import run_sweep
     from symfast.batch._spec import load_spec
 
+    out = prepare_out(args.out or f"results/sweep-{Path(args.spec).stem}")
     tasks, options = load_spec(args.spec)
-    out = Path(args.out or f"results/sweep-{Path(args.spec).stem}")
     executor, client, cluster = None, None, None
     if args.scheduler or args.local_cluster:
         try:
@@ -251,8 +256,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "out", None) is not None:
+            check_out_dir(args.out, "--out")   # before any input is read or model loaded
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, OSError) as exc:
+        # OSError: a file that cannot be read or written (its message names the path)
         print(f"symfast {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

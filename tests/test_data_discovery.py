@@ -211,9 +211,13 @@ def test_read_table_csv_and_npz(tmp_path):
 @pytest.mark.parametrize("header, rows, target, feats, match", [
     (["a", "b"], [[1, 2]], "E", None, "no column 'E'"),
     (["a", "E"], [[1, 2]], "E", ["c"], "no column 'c'"),
-    (["a", "E"], [[1, 2], [3, "x"]], "E", None, "row 3, column 'E'"),
-    (["a", "E"], [[1, 2], [3, "nan"]], "E", None, "data row 2, target column 'E'"),
-    (["a", "E"], [[1, 2], [3]], "E", None, "row 3 has 1 fields"),
+    (["a", "E"], [[1, 2], [3, "x"]], "E", None, r"data row 2 \(line 3 of the file\), column 'E'"),
+    (["a", "E"], [[1, 2], [3, "nan"]], "E", None,
+     r"data row 2 \(line 3 of the file\), target column 'E'"),
+    (["a", "E"], [[1, 2], [3]], "E", None, r"data row 2 \(line 3 of the file\) has 1 fields"),
+    (["a", "E"], [], "E", None, "no data rows after the header"),
+    (["a", "E"], [[1, 2], [3, 1e300], [4, 1e300]], "E", None,
+     r"2 target values beyond \+-1e\+150; the first in data row 2"),
     (["E"], [[1]], "E", None, "no feature column"),
 ])
 def test_read_table_errors_name_the_file_column_and_row(tmp_path, header, rows, target,

@@ -138,8 +138,10 @@ def test_forced_count():
 def test_degenerate_inputs_give_reasons():
     same = find_generators(np.ones((50, 3)))
     assert same.n_generators == 0 and "identical" in same.reason
-    few = find_generators(np.random.default_rng(0).normal(size=(3, 3)))
-    assert few.n_generators == 0 and "too few" in few.reason
+    with pytest.raises(ValueError, match="X has 3 points; find_generators needs at least 5"):
+        find_generators(np.random.default_rng(0).normal(size=(3, 3)))
+    few = find_generators(np.random.default_rng(0).normal(size=(6, 3)))
+    assert few.n_generators == 0 and few.unresolved and "too few points" in few.reason
     X, y = _samples("so3", per_class=200)
     nopairs = find_generators(X, y, method="pairs", n_planes=20, eps=1e-9)
     assert nopairs.n_generators == 0 and "pairs" in nopairs.reason

@@ -68,7 +68,8 @@ from typing import Any
 
 import numpy as np
 
-from symfast._validation import check_array, check_float, check_int, check_n_threads, check_seed
+from symfast._validation import (check_array, check_float, check_int, check_labels,
+                                 check_n_threads, check_seed)
 from symfast.analysis._finite_groups import (centre_size, commutator_subgroup_size,
                                              element_orders, minimal_generators, name_group)
 
@@ -611,9 +612,7 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
     if labels is None:
         lab = np.zeros(n, dtype=np.int64)
     else:
-        lab = np.asarray(labels)
-        if lab.shape != (n,):
-            raise ValueError(f"labels must have shape ({n},) to match X, got {lab.shape}")
+        lab = check_labels(labels, "labels", n)
     accept = check_float(accept, "accept", positive=True)
     max_order = check_int(max_order, "max_order", minimum=1)
     max_tuples = check_int(max_tuples, "max_tuples", minimum=1)

@@ -56,8 +56,8 @@ from typing import Any
 
 import numpy as np
 
-from symfast._validation import (check_array, check_float, check_int, check_n_threads,
-                                 check_seed)
+from symfast._validation import (check_array, check_float, check_int, check_labels,
+                                 check_n_threads, check_seed)
 from symfast.analysis._algebra import affine_matrices, algebra_similarity, structure_constants
 from symfast.analysis._span import affine_span
 
@@ -74,6 +74,9 @@ NORMAL_SOURCES = ("auto", "pca", "surrogate")
 #: so(6), sl(2,R) and so(1,3) at 400 points per level set, and fails at 200 (so(4):
 #: 2 of 3, so(5): 1 of 3, so(6): 2 of 3) and below (so(3) and so(4): 0 of 3 at 100).
 LOCAL_PCA_MIN_POINTS = 400
+#: Fewer points than this are refused outright (``ValueError``): no route can fit a
+#: tangent space, a plane of pairs or a surrogate polynomial from them.
+MIN_POINTS = 5
 
 #: The surrogate's normals are used when its held-out RMS distance to the level
 #: sets (relative to the cloud's radius) and the disagreement of its normals
@@ -875,12 +878,14 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     n, d = Xa.shape
+    if n < MIN_POINTS:
+        raise ValueError(f"X has {n} points; find_generators needs at least {MIN_POINTS} "
+                         f"(a count is only reliable from about {LOCAL_PCA_MIN_POINTS} per "
+                         "level set with local PCA, or 75 with the surrogate fit)")
     if labels is None:
         lab = np.zeros(n, dtype=np.int64)
     else:
-        lab = np.asarray(labels)
-        if lab.ndim != 1 or lab.shape[0] != n:
-            raise ValueError(f"labels must have shape ({n},) to match X, got {lab.shape}")
+        lab = check_labels(labels, "labels", n)
     if n_components is not None:
         n_components = check_int(n_components, "n_components", minimum=2, maximum=d)
     n_planes = check_int(n_planes, "n_planes", minimum=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from symfast._threads import thread_limits
-from symfast._validation import check_array, check_int, check_n_threads
+from symfast._validation import check_array, check_int, check_labels, check_n_threads
 
 
 def knn(X: np.ndarray, k: int, *, queries: np.ndarray | None = None,
@@ -142,10 +142,7 @@ def neighbor_purity(embedding: np.ndarray, labels: np.ndarray, *, k: int = 10,
         Class label -> mean purity of its points.
     """
     E = check_array(embedding, "embedding", ndim=2, dtype=np.float32, min_rows=2)
-    lab = np.asarray(labels)
-    if lab.ndim != 1 or lab.shape[0] != E.shape[0]:
-        raise ValueError(f"labels must have shape ({E.shape[0]},) to match embedding, "
-                         f"got {lab.shape}")
+    lab = check_labels(labels, "labels", E.shape[0], against="embedding")
     _, I = knn(E, k, n_threads=n_threads)
     same = lab[I] == lab[:, None]
     point_purity = same.mean(axis=1)

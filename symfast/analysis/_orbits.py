@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symfast._validation import check_array, check_float, check_int
+from symfast._validation import check_array, check_float, check_int, check_labels
 from symfast.analysis._neighbors import knn
 
 
@@ -181,10 +181,7 @@ def orbit_group_labels(embedding: np.ndarray, labels: np.ndarray, **kwargs) -> n
     group indices restart at 0 in every class.
     """
     E = check_array(embedding, "embedding", ndim=2, dtype=np.float32, min_rows=1)
-    lab = np.asarray(labels)
-    if lab.ndim != 1 or lab.shape[0] != E.shape[0]:
-        raise ValueError(f"labels must have shape ({E.shape[0]},) to match embedding, "
-                         f"got {lab.shape}")
+    lab = check_labels(labels, "labels", E.shape[0], against="embedding")
     out = np.zeros(lab.shape[0], dtype=np.int64)
     for c in np.unique(lab):
         out[lab == c] = orbit_groups(E[lab == c], **kwargs)

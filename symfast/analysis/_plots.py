@@ -93,40 +93,87 @@ def _scatter_classes(ax, Y: np.ndarray, lab: np.ndarray,
 
 
 def plot_generators(generators: np.ndarray, path: str | os.PathLike, *,
-                    title: str = "") -> Path:
-    """Heat maps of generators (k, d, d), one panel each, on one symmetric colour scale."""
-    G = np.asarray(generators, dtype=float)
-    k = G.shape[0]
-    fig, axes = figure(ncols=max(k, 1), figsize=(2.6 * max(k, 1) + 0.8, 2.9), squeeze=False)
+                    title: str = "", feature_names: Sequence[str] | None = None) -> Path:
+    """Heat maps of generators (k, d, d), one panel each, on one symmetric colour scale.
+
+    Rows and columns are labelled with ``feature_names`` (default x1 .. xd): entry
+    (i, j) of T is how much feature j moves feature i, dx_i = T_ij x_j.
+    """
+    G = check_array(generators, "generators", ndim=3)
+    k, d = G.shape[0], G.shape[1]
+    if feature_names is None:
+        names = [f"$x_{{{i + 1}}}$" for i in range(d)]
+    else:
+        names = [str(n) for n in feature_names]
+        if len(names) != d:
+            raise ValueError(f"feature_names must name the {d} features, got {len(names)}")
+    fig, axes = figure(ncols=max(k, 1), figsize=(2.6 * max(k, 1) + 0.8 + 0.05 * d, 2.9),
+                       squeeze=False)
     vmax = float(np.abs(G).max()) if k else 1.0
     im = None
+    small = 8 if d <= 8 else 6
     for a, ax in enumerate(axes[0]):
         if a < k:
             im = ax.imshow(G[a], cmap="RdBu_r", vmin=-vmax, vmax=vmax)
             ax.set_title(f"$T_{{{a + 1}}}$")
-            ax.set_xticks(range(G.shape[2]))
-            ax.set_yticks(range(G.shape[1]))
+            ticks = range(d) if d <= 24 else range(0, d, max(1, d // 12))
+            ax.set_xticks(list(ticks), [names[i] for i in ticks], rotation=90, fontsize=small)
+            ax.set_yticks(list(ticks), [names[i] for i in ticks] if a == 0 else [],
+                          fontsize=small)
         else:
             ax.text(0.5, 0.5, "no generator", ha="center", va="center")
             ax.axis("off")
     if im is not None:
-        fig.colorbar(im, ax=list(axes[0]), shrink=0.8)
+        fig.colorbar(im, ax=list(axes[0]), shrink=0.8, label="$T_{ij}$ (row i moves with column j)")
     fig.suptitle(title or "discovered generators")
     return save_figure(fig, path, dpi=120, bbox_inches="tight")
 
 
+def _route_name(result) -> str:
+    """The route a SymmetryResult took, as the spectrum's title says it."""
+    diag = getattr(result, "diagnostics", {}) or {}
+    if result.method == "pairs":
+        return "pair regression (hyperplane-filtered)"
+    normals = {"surrogate": "surrogate-fit normals", "local PCA": "local-PCA normals",
+               "given": "given normals"}.get(str(diag.get("normals", "")), "")
+    return f"{result.method} fields" + (f", {normals}" if normals else "")
+
+
 def plot_spectrum(result, path: str | os.PathLike) -> Path:
-    """The method's spectrum (SymmetryResult.explained_variance_ratio), the count marked."""
+    """The method's spectrum (``SymmetryResult.explained_variance_ratio``), the count marked.
+
+    Components are numbered with integer ticks; the kept ones are red.  The cut that chose
+    the count is drawn: for the tangent route the acceptance threshold on the residuals
+    (a horizontal line, in the same units as the bars), for pair regression the largest
+    gap (a vertical line after the last kept component).  The title names the route.
+    """
+    from matplotlib.ticker import MaxNLocator
+
     spec = np.asarray(result.explained_variance_ratio, dtype=float)
+    diag = getattr(result, "diagnostics", {}) or {}
+    count = int(result.n_generators)
     fig, ax = figure(figsize=(6.0, 3.6))
     if spec.size:
         idx = np.arange(1, spec.size + 1)
-        colors = ["tab:red" if i <= result.n_generators else "tab:gray" for i in idx]
+        colors = ["tab:red" if i <= count else "tab:gray" for i in idx]
         ax.bar(idx, np.maximum(spec, 1e-300), color=colors)
         ax.set_yscale("log")
         ax.set_xlabel("component")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         what = ("explained variance ratio of the candidates" if result.method == "pairs"
                 else "share of squared residual (small = generator)")
         ax.set_ylabel(what, fontsize=8)
-    ax.set_title(f"{result.method}: {result.n_generators} generator(s), {result.algebra}")
+        sv = diag.get("singular_values") or []
+        thr = diag.get("threshold")
+        if result.method != "pairs" and thr and sv and sv[0] > 0 and spec[0] > 0:
+            # spec = s^2 / sum(s^2), so a threshold t on s is t^2 * spec[0] / s[0]^2 here
+            level = float(thr) ** 2 * spec[0] / float(sv[0]) ** 2
+            ax.axhline(level, color="k", ls="--", lw=1,
+                       label=f"acceptance threshold (residual {float(thr):.2g})")
+        if 0 < count < spec.size:
+            ax.axvline(count + 0.5, color="tab:red", ls=":", lw=1.2,
+                       label=f"count {count}: largest gap")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="upper right" if result.method == "pairs" else "upper left")
+    ax.set_title(f"{_route_name(result)}: {count} generator(s), {result.algebra}", fontsize=9)
     return save_figure(fig, path, dpi=120, bbox_inches="tight")

@@ -106,7 +106,9 @@ def run_sweep(tasks: Iterable[dict[str, Any]], *, executor: Executor | None = No
         threads_per_task = check_int(threads_per_task, "threads_per_task", minimum=1)
     elif executor is None:
         threads_per_task = max(1, default_threads() // (max_workers or default_threads()))
-    out = Path(out_dir)
+    from symfast._io import check_out_dir
+
+    out, _ = check_out_dir(out_dir, "out_dir")
     out.mkdir(parents=True, exist_ok=True)
     todo: dict[str, dict[str, Any]] = {}
     for t in checked:

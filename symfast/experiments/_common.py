@@ -117,7 +117,9 @@ def run_or_resume(module: Any, config: Any, out: str | Path, *, force: bool = Fa
     """
     import inspect
 
-    out = Path(out)
+    from symfast._io import check_out_dir
+
+    out, _ = check_out_dir(out, "out")
     kwargs: dict[str, Any] = {}
     if device is not None:
         if "device" in inspect.signature(module.run).parameters:

@@ -458,7 +458,9 @@ def cli_command(args: argparse.Namespace) -> int | None:
     from symfast._io import write_json
     from symfast.cicy._classes import topology_report
 
-    out = Path(args.out or "results/cicy-topology")
+    from symfast._io import prepare_out
+
+    out = prepare_out(args.out or "results/cicy-topology")
     report = topology_report(args.data, n_threads=args.threads)
     write_json(out / "topology.json", report)
     _plot_classes(report, out / "topology.png")

@@ -31,7 +31,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from symfast._io import write_json
+from symfast._io import prepare_out, write_json
 from symfast._seeds import derive_seed
 from symfast._validation import check_array, check_float, check_int, check_n_threads, check_seed
 from symfast.experiments._common import software_versions
@@ -163,15 +163,22 @@ class DiscoveryResult:
         return json.dumps(self.to_dict(), default=json_default, **kwargs)
 
     def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
-        """Write ``result.json`` and, with ``figures``, ``generators.png`` and
-        ``spectrum.png`` into ``out_dir``; returns the path of ``result.json``."""
-        out = Path(out_dir)
+        """Write ``result.json`` and, with ``figures``, ``generators.png`` and one
+        ``spectrum-<route>.png`` per route that ran (``spectrum-gradient.png``,
+        ``spectrum-embedding.png``) into ``out_dir``; returns the path of ``result.json``.
+
+        ``out_dir`` is checked first (``symfast._io.check_out_dir``) and created with
+        its parents if missing."""
+        from symfast._io import check_out_dir
+
+        out, _ = check_out_dir(out_dir, "out_dir")
         out.mkdir(parents=True, exist_ok=True)
         if figures:
             from symfast.analysis import plot_generators, plot_spectrum
 
             plot_generators(self.symmetry.generators, out / "generators.png",
-                            title=f"{self.method}: {self.symmetry.algebra}")
+                            title=f"{self.method}: {self.symmetry.algebra}",
+                            feature_names=self.feature_names)
             for name, res in self.routes.items():
                 plot_spectrum(res, out / f"spectrum-{name}.png")
         return write_json(out / "result.json", self.to_dict())
@@ -665,6 +672,11 @@ def _read_npz(p: Path, target: str, features: Sequence[str] | None):
     y = np.asarray(arrays[name])
     if X.ndim != 2:
         raise ValueError(f"{p}: X must be 2-dimensional, got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{p}: X holds no rows (shape {X.shape})")
+    if y.shape[:1] != X.shape[:1]:
+        raise ValueError(f"{p}: {name!r} has {y.shape[0] if y.ndim else 0} rows, X "
+                         f"{X.shape[0]}")
     if col:
         if y.ndim != 2 or not col.isdigit() or int(col) >= y.shape[1]:
             raise ValueError(f"{p}: target {target!r} names column {col} of {name!r}, "
@@ -694,7 +706,10 @@ def _read_csv(p: Path, target: str, features: Sequence[str] | None):
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise ValueError(f"{p}: the file is empty") from None
-        rows = list(reader)
+        rows, lines = [], []
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)      # the file line this row ended on
     targets = [t.strip() for t in target.split(",")]
     missing = [c for c in targets + list(features or []) if c not in header]
     if missing:
@@ -702,37 +717,53 @@ def _read_csv(p: Path, target: str, features: Sequence[str] | None):
     feats = list(features) if features else [h for h in header if h not in targets]
     if not feats:
         raise ValueError(f"{p}: no feature column left besides the target")
+    if not rows:
+        raise ValueError(f"{p}: no data rows after the header")
     data = np.empty((len(rows), len(header)))
-    for r, row in enumerate(rows, start=2):        # row 1 is the header
+    for r, row in enumerate(rows):
         if len(row) != len(header):
-            raise ValueError(f"{p}: row {r} has {len(row)} fields, the header {len(header)}")
+            raise ValueError(f"{p}: {_row_name(r, lines)} has {len(row)} fields, the header "
+                             f"{len(header)}")
         for c, v in enumerate(row):
             try:
-                data[r - 2, c] = float(v)
+                data[r, c] = float(v)
             except ValueError:
-                raise ValueError(f"{p}: row {r}, column {header[c]!r}: {v!r} is not a "
-                                 "number") from None
+                raise ValueError(f"{p}: {_row_name(r, lines)}, column {header[c]!r}: {v!r} "
+                                 "is not a number") from None
     col = {h: i for i, h in enumerate(header)}
     X = data[:, [col[f] for f in feats]]
     y = data[:, [col[t] for t in targets]]
     y = y[:, 0] if len(targets) == 1 else y
-    _check_finite_rows(p, X, y, feats, targets)
+    _check_finite_rows(p, X, y, feats, targets, lines)
     return X, y, feats
 
 
-def _check_finite_rows(p: Path, X: np.ndarray, y: np.ndarray, feats=None, targets=None
-                       ) -> None:
-    """Refuse NaN or inf, naming the first row (1-based data rows) and column."""
+def _row_name(r: int, lines: Sequence[int] | None) -> str:
+    """How every message names a row: ``data row N`` counts data rows from 1, the
+    header excluded; a ``.csv`` adds the line of the file."""
+    return f"data row {r + 1}" + (f" (line {lines[r]} of the file)" if lines else "")
+
+
+def _check_finite_rows(p: Path, X: np.ndarray, y: np.ndarray, feats=None, targets=None,
+                       lines: Sequence[int] | None = None) -> None:
+    """Refuse NaN, inf and overflowing values, counting them and naming the first."""
+    from symfast._validation import MAX_ABS
+
     for arr, what, names in ((X, "feature", feats), (y, "target", targets)):
         if arr.dtype.kind not in "fiub":
             raise ValueError(f"{p}: the {what} array must hold numbers, got dtype {arr.dtype}")
         a = arr.reshape(arr.shape[0], -1).astype(np.float64)
-        bad = ~np.isfinite(a)
-        if bad.any():
-            r, c = map(int, np.argwhere(bad)[0])
-            cname = names[c] if names else str(c)
-            raise ValueError(f"{p}: data row {r + 1}, {what} column {cname!r} is "
-                             f"{a[r, c]} (NaN or inf values must be removed first)")
+        for bad, kind in ((~np.isfinite(a), "NaN or inf"),
+                          (np.abs(np.nan_to_num(a)) > MAX_ABS, f"beyond +-{MAX_ABS:.0e}")):
+            if bad.any():
+                r, c = map(int, np.argwhere(bad)[0])
+                cname = names[c] if names else str(c)
+                count = int(bad.sum())
+                raise ValueError(
+                    f"{p}: {count} {what} value{'s' if count > 1 else ''} {kind}; the first "
+                    f"in {_row_name(r, lines)}, {what} column {cname!r}: {a[r, c]:g}"
+                    + (" (NaN or inf values must be removed first)" if kind == "NaN or inf"
+                       else " (values this large overflow float64 arithmetic; rescale)"))
 
 
 def data_fingerprint(X: np.ndarray, y: np.ndarray) -> str:
@@ -757,7 +788,10 @@ def run_cli(args: argparse.Namespace) -> int:
     if args.potential is not None:
         raise ValueError("give either --potential or --data, not both")
     if args.target is None:
-        raise ValueError("--data needs --target COLUMN (the column, or .npz array, of y)")
+        if Path(args.data).suffix != ".npz":
+            raise ValueError("--data with a .csv needs --target COLUMN (the column of y)")
+        args.target = "y"              # a .npz holds arrays X and y
+
     for opt in ("per_class", "n_planes", "normals"):
         if getattr(args, opt) is not None:
             raise ValueError(f"--{opt.replace('_', '-')} applies to --potential, not --data")
@@ -770,9 +804,8 @@ def run_cli(args: argparse.Namespace) -> int:
     feats = [f.strip() for f in args.features.split(",")] if args.features else None
     if getattr(args, "equivariant", False):
         return _run_equivariance_cli(args, feats)
+    out = prepare_out(args.out or f"results/discover-{Path(args.data).stem}")
     X, y, names = read_table(args.data, args.target, feats)
-    stem = Path(args.data).stem
-    out = Path(args.out or f"results/discover-{stem}")
     kwargs = {"target": "auto", "levels": args.levels, "width": args.width,
               "n_bins": args.n_bins, "method": args.method or "auto",
               "seed": args.seed or 0, "max_epochs": args.max_epochs,
@@ -806,8 +839,8 @@ def _run_equivariance_cli(args: argparse.Namespace, feats: list[str] | None) -> 
             raise ValueError(f"--{opt.replace('_', '-')} does not apply to --equivariant")
     if args.method not in (None, "auto", "gradient"):
         raise ValueError(f"--equivariant uses the gradient route, got --method {args.method}")
+    out = prepare_out(args.out or f"results/equivariance-{Path(args.data).stem}")
     X, Y, names = read_table(args.data, args.target, feats)
-    out = Path(args.out or f"results/equivariance-{Path(args.data).stem}")
     res = discover_equivariance(X, Y, seed=args.seed or 0, max_epochs=args.max_epochs,
                                 n_threads=args.threads, progress=not args.no_progress)
     data = dict(res.to_dict(), experiment="equivariance", feature_names=names,

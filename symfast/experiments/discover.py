@@ -152,8 +152,10 @@ class DiscoverResult:
 
     def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
         """Write ``result.json``, ``samples.npz``, the step-1 figures, ``generators.png`` and
-        ``spectrum.png`` into ``out_dir``."""
-        out = Path(out_dir)
+        ``spectrum.png`` into ``out_dir`` (checked first, created with its parents)."""
+        from symfast._io import check_out_dir
+
+        out, _ = check_out_dir(out_dir, "out_dir")
         out.mkdir(parents=True, exist_ok=True)
         self.invariance.save(out, figures=figures, result=False)
         if figures:
@@ -260,7 +262,7 @@ def cli_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", "--target-columns", dest="target", default=None,
                    metavar="COLUMN",
                    help="with --data: the column holding y (several comma-separated for "
-                        "several outputs; for .npz the array name, or y:J)")
+                        "several outputs); for .npz the array name (default y), or y:J")
     p.add_argument("--equivariant", action="store_true",
                    help="with --data: the target columns are the image of the features "
                         "under a map (a next state, an output field); find the fields "
