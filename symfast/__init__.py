@@ -18,7 +18,9 @@ _SUBMODULES = {"potentials", "nn", "analysis", "experiments", "cli", "chain", "c
 _FUNCTIONS = {"find_generators": "symfast.analysis",
               "find_discrete_symmetries": "symfast.analysis",
               "discover": "symfast.experiments.data",
-              "discover_equivariance": "symfast.symmetry"}
+              "discover_equivariance": "symfast.symmetry",
+              "Symmetry": "symfast.symmetry",
+              "invariants": "symfast.symmetry"}
 
 __all__ = ["__version__", *sorted(_SUBMODULES), *sorted(_FUNCTIONS)]
 

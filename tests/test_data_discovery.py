@@ -81,12 +81,12 @@ def test_discover_finds_the_hand_worked_algebra_in_a_skewed_frame(name):
     res = symfast.discover(X, y, progress=False)
     assert res.target == "regression" and res.method == "gradient"
     assert res.score["r2"] > 0.99
-    assert res.n_generators == truth.shape[0], res.symmetry.diagnostics["singular_values"]
+    assert res.n_generators == truth.shape[0], res.continuous.diagnostics["singular_values"]
     assert res.algebra == algebra
     if truth.shape[0]:
         assert res.similarity(truth) >= 0.99
     else:
-        assert res.symmetry.reason
+        assert res.continuous.reason
 
 
 def test_oscillator_simulation_gives_so4_in_its_mass_frame():
@@ -326,3 +326,21 @@ def test_gradient_regressor_errors():
     with pytest.raises(ValueError, match="constant"):
         GradientRegressor(progress=False).fit(np.random.default_rng(0).normal(size=(20, 2)),
                                               np.ones(20))
+
+
+def test_cli_use_fits_the_invariant_model_beside_the_raw_network(tmp_path, capsys):
+    """--use: the invariant model and the same network on the raw features, one split,
+    both held-out scores in result.json and the summary; refused without --data."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    rows = np.c_[X, (X**2).sum(axis=1)]
+    path = _write_csv(tmp_path / "d.csv", ["a", "b", "c", "E"], rows.tolist())
+    out = tmp_path / "o"
+    assert main(["discover", "--data", str(path), "--target", "E", "--use", "--out", str(out),
+                 "--no-progress", "--max-epochs", "80"]) == 0
+    use = json.loads((out / "result.json").read_text())["invariant_model"]
+    assert use["model"] == "InvariantRegressor" and use["n_invariants"] == 1
+    assert use["invariant"] > 0.999 and use["invariant"] >= use["unconstrained"]
+    assert "invariant model (1 invariants" in capsys.readouterr().out
+    assert main(["discover", "--potential", "so3", "--use"]) == 2
+    assert "--use need --data" in capsys.readouterr().err

@@ -209,7 +209,7 @@ def test_discover_reports_the_translations_exactly(seed):
     lin = np.array([np.outer(k, e) for k in K for e in np.eye(4)])
     trans = np.concatenate([np.zeros((8, 4)), K])
     lin = np.concatenate([lin, np.zeros((2, 4, 4))])
-    res = discover(X, y, progress=False, seed=seed, discrete=False).symmetry
+    res = discover(X, y, progress=False, seed=seed, discrete=False).continuous
     assert (res.n_generators, res.n_translations) == (10, 2)
     assert res.algebra == "(sl(2,R)+r)⋉r^6"
     pure = np.linalg.norm(res.generators.reshape(10, -1), axis=1) == 0.0

@@ -18,7 +18,8 @@ from symfast.analysis._neighbors import (exact_distances, knn, knn_ivf, neighbor
 from symfast.analysis._orbits import (count_orbit_groups, minimum_spanning_edges,
                                       orbit_group_labels, orbit_groups)
 from symfast.analysis._plots import (figure, plot_embedding_tsne, plot_generators,
-                                     plot_input_classes, plot_spectrum, tsne_2d)
+                                     plot_input_classes, plot_learning_curve, plot_spectrum,
+                                     tsne_2d)
 from symfast.analysis._thresholds import threshold_accuracy
 
 __all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "affine_matrices",
@@ -29,6 +30,6 @@ __all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "af
            "identify_algebra", "intrinsic_dimension", "knn", "knn_ivf", "knn_within_groups",
            "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",
            "orbit_groups", "orthonormal_basis", "plane_candidates", "plot_embedding_tsne",
-           "plot_generators", "plot_input_classes", "plot_spectrum", "random_planes",
+           "plot_generators", "plot_input_classes", "plot_learning_curve", "plot_spectrum", "random_planes",
            "recall_at_k", "reference_algebra", "structure_constants", "threshold_accuracy",
            "tsne_2d"]

@@ -132,6 +132,13 @@ class DiscreteSymmetryResult:
         return element_orders(self.cayley_table)
 
     @property
+    def symmetry(self) -> Any:
+        """The group as a :class:`symfast.symmetry.Symmetry` (its finite part)."""
+        from symfast.symmetry._object import Symmetry
+
+        return Symmetry.from_results(discrete=self)
+
+    @property
     def is_abelian(self) -> bool:
         return bool(np.array_equal(self.cayley_table, self.cayley_table.T))
 

@@ -213,6 +213,13 @@ class SymmetryResult:
         return int(self.generators.shape[0])
 
     @property
+    def symmetry(self) -> Any:
+        """The fields as a :class:`symfast.symmetry.Symmetry` (immutable, serialisable, acts)."""
+        from symfast.symmetry._object import Symmetry
+
+        return Symmetry.from_results(self)
+
+    @property
     def lie_algebra(self) -> np.ndarray:
         """Alias of ``generators`` (shape (k, d, d)), as equivariant-network libraries name it."""
         return self.generators

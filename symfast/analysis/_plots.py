@@ -177,3 +177,22 @@ def plot_spectrum(result, path: str | os.PathLike) -> Path:
             ax.legend(fontsize=7, loc="upper right" if result.method == "pairs" else "upper left")
     ax.set_title(f"{_route_name(result)}: {count} generator(s), {result.algebra}", fontsize=9)
     return save_figure(fig, path, dpi=120, bbox_inches="tight")
+
+
+def plot_learning_curve(curve: dict, path: str | os.PathLike, *, title: str = "") -> Path:
+    """Held-out error against training size, invariant model beside the unconstrained one
+    (what :func:`symfast.nn.invariant_learning_curve` returns), log-log."""
+    fig, ax = figure(figsize=(5.2, 3.8))
+    n = np.asarray(curve["sizes"])
+    ax.plot(n, np.maximum(curve["invariant"], 1e-12), "o-", color="tab:red",
+            label=f"on the {curve.get('n_invariants', '')} invariants")
+    ax.plot(n, np.maximum(curve["unconstrained"], 1e-12), "s--", color="tab:gray",
+            label="same network, raw inputs")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(n, [str(int(v)) for v in n])
+    ax.set_xlabel("training samples")
+    ax.set_ylabel(curve.get("metric", "held-out error"))
+    ax.legend(fontsize=8)
+    ax.set_title(title or "learning curve", fontsize=9)
+    return save_figure(fig, path, dpi=120, bbox_inches="tight")

@@ -51,10 +51,11 @@ class DiscoveryResult:
 
     Attributes
     ----------
-    symmetry : SymmetryResult
+    continuous : SymmetryResult
         The reported continuous symmetry (generators (k, d, d), translations
-        (k, d), the algebra's names); ``algebra``, ``generators`` and the other
-        fields below read from it.
+        (k, d), the algebra's names, the route's spectrum); ``algebra``,
+        ``generators`` and the other fields below read from it.  ``symmetry``
+        (a property) holds it and the finite part as one :class:`symfast.symmetry.Symmetry`.
     routes : dict
         The result of each route that ran ("gradient", "embedding").
     target : str
@@ -83,7 +84,7 @@ class DiscoveryResult:
         of the data); written as ``data`` in ``result.json``.
     """
 
-    symmetry: Any
+    continuous: Any
     routes: dict[str, Any]
     target: str
     method: str
@@ -98,42 +99,51 @@ class DiscoveryResult:
     feature_names: list[str]
     versions: dict[str, str] = field(default_factory=software_versions)
     source: dict[str, Any] = field(default_factory=dict)
+    invariant_model: dict[str, Any] | None = None
+
+    @property
+    def symmetry(self) -> Any:
+        """Everything found as one :class:`symfast.symmetry.Symmetry`: the continuous part
+        (``continuous``) and the finite part (``discrete``)."""
+        from symfast.symmetry._object import Symmetry
+
+        return Symmetry.from_results(self.continuous, self.discrete)
 
     @property
     def algebra(self) -> str:
-        return self.symmetry.algebra
+        return self.continuous.algebra
 
     @property
     def isomorphic(self) -> list[str]:
-        return self.symmetry.isomorphic
+        return self.continuous.isomorphic
 
     @property
     def compact_part(self) -> str:
-        return self.symmetry.compact_part
+        return self.continuous.compact_part
 
     @property
     def is_compact(self) -> bool:
-        return self.symmetry.is_compact
+        return self.continuous.is_compact
 
     @property
     def generators(self) -> np.ndarray:
-        return self.symmetry.generators
+        return self.continuous.generators
 
     @property
     def translations(self) -> np.ndarray:
-        return self.symmetry.translations
+        return self.continuous.translations
 
     @property
     def n_generators(self) -> int:
-        return self.symmetry.n_generators
+        return self.continuous.n_generators
 
     def similarity(self, reference: np.ndarray,
                    reference_translations: np.ndarray | None = None) -> float:
         """Similarity of the found span with ``reference`` (k', d, d); see SymmetryResult."""
-        return self.symmetry.similarity(reference, reference_translations)
+        return self.continuous.similarity(reference, reference_translations)
 
     def to_dict(self) -> dict[str, Any]:
-        sym = self.symmetry
+        sym = self.continuous
         g = self.discrete
         disc = ({"name": None, "order": None, "generators": [], "reason": self.discrete_reason}
                 if g is None else
@@ -154,6 +164,7 @@ class DiscoveryResult:
             "routes": {k: v.to_dict() for k, v in self.routes.items()},
             "diagnostics": self.diagnostics, "timings": self.timings,
             "versions": self.versions,
+            **({"invariant_model": self.invariant_model} if self.invariant_model else {}),
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -176,8 +187,8 @@ class DiscoveryResult:
         if figures:
             from symfast.analysis import plot_generators, plot_spectrum
 
-            plot_generators(self.symmetry.generators, out / "generators.png",
-                            title=f"{self.method}: {self.symmetry.algebra}",
+            plot_generators(self.continuous.generators, out / "generators.png",
+                            title=f"{self.method}: {self.continuous.algebra}",
                             feature_names=self.feature_names)
             for name, res in self.routes.items():
                 plot_spectrum(res, out / f"spectrum-{name}.png")
@@ -336,7 +347,7 @@ def _lift_discovery(inner: DiscoveryResult, span: Any, names: list[str],
     from symfast.analysis._generators import lift_result
 
     routes = {k: lift_result(v, span) for k, v in inner.routes.items()}
-    sym = lift_result(inner.symmetry, span)
+    sym = lift_result(inner.continuous, span)
     diag = dict(inner.diagnostics, span=span.summary())
     why = inner.discrete_reason
     if inner.discrete is not None:
@@ -344,7 +355,7 @@ def _lift_discovery(inner: DiscoveryResult, span: Any, names: list[str],
                "z = basis^T (x - mean) of diagnostics['span']")
     timings = dict(inner.timings, total=inner.timings.get("total", 0.0) + overhead)
     config = dict(inner.config, n_features=span.ambient)
-    return DiscoveryResult(symmetry=sym, routes=routes, target=inner.target,
+    return DiscoveryResult(continuous=sym, routes=routes, target=inner.target,
                            method=inner.method, score=inner.score,
                            neighbor_purity=inner.neighbor_purity,
                            orbit_groups=inner.orbit_groups, discrete=inner.discrete,
@@ -602,7 +613,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
                                         metric=discrete_metric)
         timings["discrete"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    return DiscoveryResult(symmetry=sym, routes=routes, target=tgt, method=used, score=score,
+    return DiscoveryResult(continuous=sym, routes=routes, target=tgt, method=used, score=score,
                            neighbor_purity=purity, orbit_groups=groups_count, discrete=disc,
                            discrete_reason=why, diagnostics=diag, timings=timings,
                            config=config, feature_names=names)
@@ -810,11 +821,18 @@ def run_cli(args: argparse.Namespace) -> int:
               "n_bins": args.n_bins, "method": args.method or "auto",
               "seed": args.seed or 0, "max_epochs": args.max_epochs,
               "discrete_metric": args.discrete_metric or "invariant"}
+    if args.degree is not None and not args.use:
+        raise ValueError("--degree applies to --use")
+    if args.degree is not None:
+        check_int(args.degree, "--degree", minimum=1, maximum=6)
     fingerprint = data_fingerprint(X, y)
     saved = out / "result.json"
     if saved.is_file() and not args.force:
         old = json.loads(saved.read_text())
+        use = old.get("invariant_model")
         if (old.get("data", {}).get("sha256") == fingerprint
+                and bool(use) == bool(args.use)
+                and (not use or use.get("degree", 2) == (args.degree or 2))
                 and all(old.get("config", {}).get(k) == (list(map(float, v)) if k == "levels"
                                                           and v is not None else v)
                         for k, v in kwargs.items())):
@@ -825,6 +843,9 @@ def run_cli(args: argparse.Namespace) -> int:
     res = discover(X, y, feature_names=names, progress=not args.no_progress,
                    n_threads=args.threads, **kwargs)
     res.source = {"file": str(args.data), "target": args.target, "sha256": fingerprint}
+    if args.use:
+        res.invariant_model = fit_invariant_model(res, X, y, degree=args.degree or 2,
+                                                  seed=args.seed or 0)
     res.save(out)
     print(summary_data(res.to_dict(), out))
     return 0
@@ -834,9 +855,12 @@ def _run_equivariance_cli(args: argparse.Namespace, feats: list[str] | None) -> 
     """``symfast discover --data F --target-columns ... --equivariant``."""
     from symfast.symmetry import discover_equivariance
 
-    for opt in ("levels", "width", "n_bins", "discrete_metric"):
+    for opt in ("levels", "width", "n_bins", "discrete_metric", "degree"):
         if getattr(args, opt) is not None:
             raise ValueError(f"--{opt.replace('_', '-')} does not apply to --equivariant")
+    if args.use:
+        raise ValueError("--use does not apply to --equivariant (the invariant models are "
+                         "for invariance)")
     if args.method not in (None, "auto", "gradient"):
         raise ValueError(f"--equivariant uses the gradient route, got --method {args.method}")
     out = prepare_out(args.out or f"results/equivariance-{Path(args.data).stem}")
@@ -858,6 +882,43 @@ def _run_equivariance_cli(args: argparse.Namespace, feats: list[str] | None) -> 
     return 0
 
 
+def fit_invariant_model(res: DiscoveryResult, X: np.ndarray, y: np.ndarray, *,
+                        degree: int = 2, seed: int = 0, test_size: float = 0.2
+                        ) -> dict[str, Any]:
+    """Use what was found: a model on the symmetry's invariants, beside the same network on
+    the raw features, both trained on one split of (X, y) and scored on the rest.
+
+    Values are scored by held-out R^2, classes by held-out accuracy.
+
+    Returns
+    -------
+    dict
+        ``model``, ``degree``, ``n_invariants``, ``metric``, ``invariant`` and
+        ``unconstrained`` (the held-out scores), ``n_train``, ``n_test``; or ``skipped``
+        with the reason when no symmetry was found.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from symfast.nn import InvariantClassifier, InvariantRegressor
+
+    sym = res.symmetry
+    if sym.n_generators == 0 and sym.discrete_generators.shape[0] == 0:
+        return {"skipped": f"no symmetry to build on (algebra {sym.name})"}
+    if sym.discrete_generators.shape[0] and sym.elements is None:
+        return {"skipped": "the finite part was not enumerated"}
+    classes = res.target == "classes"
+    est = InvariantClassifier if classes else InvariantRegressor
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, random_state=seed)
+    inv = est(sym, degree, random_state=seed).fit(Xtr, ytr)
+    raw = est(None, degree, unconstrained=True, random_state=seed).fit(Xtr, ytr)
+    return {"model": est.__name__, "degree": int(degree),
+            "n_invariants": inv.invariants_.n_invariants,
+            "metric": "accuracy" if classes else "r2",
+            "invariant": float(inv.score(Xte, yte)),
+            "unconstrained": float(raw.score(Xte, yte)),
+            "n_train": int(Xtr.shape[0]), "n_test": int(Xte.shape[0])}
+
+
 def summary_data(data: dict, out: Path) -> str:
     """The text ``symfast discover --data`` prints."""
     score = ", ".join(f"held-out {k} {data[k]:.4f}" for k in ("r2", "accuracy") if k in data)
@@ -874,5 +935,12 @@ def summary_data(data: dict, out: Path) -> str:
     disc = data["discrete_group"]
     lines.append(f"discrete group {disc['name']} (order {disc['order']})" if disc["name"]
                  else f"discrete group {disc['reason']}")
+    use = data.get("invariant_model")
+    if use and "skipped" in use:
+        lines.append(f"invariant model: skipped, {use['skipped']}")
+    elif use:
+        lines.append(f"invariant model ({use['n_invariants']} invariants up to degree "
+                     f"{use['degree']}): held-out {use['metric']} {use['invariant']:.4f}; the "
+                     f"same network on the raw features {use['unconstrained']:.4f}")
     lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
     return "\n".join(lines)

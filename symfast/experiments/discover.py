@@ -279,6 +279,13 @@ def cli_options(p: argparse.ArgumentParser) -> None:
                    help="with --data: seek the finite group in any linear frame (invariant, "
                         "the default: features may be in different units) or as maps "
                         "orthogonal in the given coordinates (euclidean, faster)")
+    p.add_argument("--use", action="store_true",
+                   help="with --data: after discovery, fit a model on the invariants of the "
+                        "symmetry found (symfast.nn.InvariantRegressor / InvariantClassifier) "
+                        "and the same network on the raw features, on the same split; both "
+                        "held-out scores go to result.json (invariant_model) and the summary")
+    p.add_argument("--degree", type=int, default=None,
+                   help="with --use: highest degree of the invariants (default 2)")
     p.add_argument("--n-planes", type=int, default=None,
                    help="planes of the pairs method (default 1000)")
     p.add_argument("--normals", choices=list(NORMALS), default=None,
@@ -293,8 +300,10 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
     data_only = [f"--{k.replace('_', '-')}" for k in ("target", "features", "levels",
                                                       "width", "n_bins",
-                                                      "discrete_metric")
+                                                      "discrete_metric", "degree")
                  if getattr(args, k) is not None]
+    if getattr(args, "use", False):
+        data_only.append("--use")
     if getattr(args, "equivariant", False):
         data_only.append("--equivariant")
     if data_only:

@@ -9,12 +9,14 @@ from symfast.nn._batched import fit_many
 from symfast.nn._classifier import ACTIVATIONS as CLASSIFIER_ACTIVATIONS
 from symfast.nn._classifier import EmbeddingClassifier
 from symfast.nn._feature_sep import FeatureSeparation, separation_loss
+from symfast.nn._invariant import (InvariantClassifier, InvariantRegressor,
+                                   invariant_learning_curve)
 from symfast.nn._regressor import GradientRegressor
 from symfast.nn._scored import (LatticeCNN, ScoredClassifier, ScoredTraining, mlp,
                                 train_and_score)
 from symfast.nn._utils import check_device
 
 __all__ = ["CLASSIFIER_ACTIVATIONS", "EmbeddingClassifier", "FeatureSeparation",
-           "GradientRegressor", "LatticeCNN", "ScoredClassifier", "ScoredTraining",
-           "TaskAutoencoder", "check_device", "fit_many", "mlp", "sensitivity", "separation_loss",
+           "GradientRegressor", "InvariantClassifier", "InvariantRegressor", "LatticeCNN", "ScoredClassifier", "ScoredTraining",
+           "TaskAutoencoder", "check_device", "fit_many", "invariant_learning_curve", "mlp", "sensitivity", "separation_loss",
            "train_and_score"]
