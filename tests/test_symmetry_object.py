@@ -92,3 +92,15 @@ def test_discover_result_holds_both_parts():
     sym = res.symmetry
     assert sym.name == res.algebra and np.array_equal(sym.lie_algebra, res.generators)
     assert res.continuous.algebra == res.algebra
+
+
+def test_builtin_potentials_carry_their_exact_symmetry():
+    from symfast.potentials import get
+
+    lorentz = get("lorentz").symmetry
+    assert (lorentz.name, lorentz.n_generators, lorentz.is_compact) == ("so(1,3)", 6, False)
+    X = np.random.default_rng(0).normal(size=(200, 4))
+    V = get("lorentz")
+    assert lorentz.invariance_error(V, X, scale=0.3) < 1e-10
+    z4 = get("z4").symmetry
+    assert (z4.name, z4.component_group, z4.n_generators) == ("D4", "D4", 0)

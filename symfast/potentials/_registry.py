@@ -101,6 +101,27 @@ class Potential:
         return len(self.polynomials)
 
     @property
+    def symmetry(self) -> Any:
+        """The exact continuous symmetry as a :class:`symfast.symmetry.Symmetry`: the
+        generators and translations worked out by hand, named by ``algebra`` (the finite
+        part is known by name only, ``discrete_group``, and left out of the arrays)."""
+        from symfast.analysis._realforms import describe_algebra
+        from symfast.symmetry._object import Symmetry
+
+        T = np.asarray(self.generators, dtype=np.float64).reshape(-1, self.dim, self.dim)
+        desc = describe_algebra(T, self.affine_translations)
+        name = self.algebra or desc.name
+        if T.shape[0] == 0 and self.discrete_group not in ("", "trivial"):
+            name = self.discrete_group              # as Symmetry.from_results names it
+        return Symmetry(lie_algebra=T, translations=self.affine_translations,
+                        discrete_generators=np.zeros((0, self.dim, self.dim)), elements=None,
+                        center=None, name=name,
+                        isomorphic=tuple(desc.isomorphic), compact_part=desc.compact_part,
+                        is_compact=desc.is_compact,
+                        component_group=self.discrete_group or None,
+                        diagnostics={"source": f"exact ({self.name})"})
+
+    @property
     def affine_translations(self) -> np.ndarray:
         """``translations`` as an array of shape (k, d) (zeros when not given)."""
         if self.translations is None:
