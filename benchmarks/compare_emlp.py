@@ -7,7 +7,9 @@ on, so the comparison runs in two steps and two environments, with files between
 
     # 1. in symfast's environment: find so(3), write data, symmetry and symfast's curve
     python benchmarks/compare_emlp.py export DIR
-    # 2. in an environment with emlp (pip install emlp six): train EMLP on the same data
+    # 2. in an environment with emlp: train EMLP on the same data; emlp 1.0.3's objax 1.8
+    #    fails on JAX 0.10, so: pip install emlp six "jax==0.4.23" "jaxlib==0.4.23"
+    #    "numpy<2" "scipy<1.13" "optax==0.1.7" "chex<0.1.86"
     python benchmarks/compare_emlp.py emlp DIR
 
 Step 2 imports only NumPy, JAX, objax and emlp; the symmetry arrives as JSON
