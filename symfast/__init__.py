@@ -17,7 +17,7 @@ _SUBMODULES = {"potentials", "nn", "analysis", "experiments", "cli", "chain", "c
 #: Functions re-exported at the top level, loaded on first use.
 _FUNCTIONS = {"find_generators": "symfast.analysis",
               "find_discrete_symmetries": "symfast.analysis",
-              "discover": "symfast.experiments.data",
+              "discover": "symfast.symmetry",
               "discover_equivariance": "symfast.symmetry",
               "Symmetry": "symfast.symmetry",
               "invariants": "symfast.symmetry"}

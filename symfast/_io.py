@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -133,3 +134,157 @@ def save_figure(fig: Any, path: str | os.PathLike, **kwargs: Any) -> Path:
         fig.savefig(tmp, format="png", **kwargs)
     plt.close(fig)
     return Path(path)
+
+
+# -- reading a table -----------------------------------------------------------------------
+def read_table(path: str | Path, target: str, features: Sequence[str] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Read (X, y) from ``.npz`` (arrays ``X`` and ``y``) or ``.csv`` (a header row).
+
+    Parameters
+    ----------
+    path : str or Path
+    target : str
+        The target: for ``.csv``, a column name (several, comma-separated, for
+        several outputs); for ``.npz``, the array holding y (usually "y"), or
+        ``y:J`` for column J of a 2-D y.
+    features : sequence of str, optional
+        ``.csv``: the feature columns (default every column but the target);
+        ``.npz``: indices of the columns of X to use.
+
+    Returns
+    -------
+    X : ndarray of shape (n, d), y : ndarray of shape (n,) or (n, m), names : list of str
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Naming the file, and the column or row at fault (missing columns, text
+        or missing values, NaN).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"data file {str(p)!r} does not exist")
+    if p.suffix == ".npz":
+        return _read_npz(p, target, features)
+    if p.suffix == ".csv":
+        return _read_csv(p, target, features)
+    raise ValueError(f"data file {str(p)!r}: expected a .npz or .csv file, got "
+                     f"{p.suffix or 'no suffix'!r}")
+
+
+def _read_npz(p: Path, target: str, features: Sequence[str] | None):
+    with np.load(p, allow_pickle=False) as z:
+        arrays = dict(z)
+    if "X" not in arrays:
+        raise ValueError(f"{p}: holds no array 'X' (arrays: {', '.join(arrays) or 'none'})")
+    name, _, col = target.partition(":")
+    if name not in arrays:
+        raise ValueError(f"{p}: holds no target array {name!r} (arrays: "
+                         f"{', '.join(arrays)})")
+    X = np.asarray(arrays["X"])
+    y = np.asarray(arrays[name])
+    if X.ndim != 2:
+        raise ValueError(f"{p}: X must be 2-dimensional, got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{p}: X holds no rows (shape {X.shape})")
+    if y.shape[:1] != X.shape[:1]:
+        raise ValueError(f"{p}: {name!r} has {y.shape[0] if y.ndim else 0} rows, X "
+                         f"{X.shape[0]}")
+    if col:
+        if y.ndim != 2 or not col.isdigit() or int(col) >= y.shape[1]:
+            raise ValueError(f"{p}: target {target!r} names column {col} of {name!r}, "
+                             f"which has shape {y.shape}")
+        y = y[:, int(col)]
+    names = [f"x{i}" for i in range(X.shape[1])]
+    if features:
+        try:
+            idx = [int(f) for f in features]
+        except ValueError:
+            raise ValueError(f"{p}: features of a .npz file are column indices of X, got "
+                             f"{list(features)}") from None
+        bad = [i for i in idx if not 0 <= i < X.shape[1]]
+        if bad:
+            raise ValueError(f"{p}: X has {X.shape[1]} columns; no column {bad[0]}")
+        X, names = X[:, idx], [names[i] for i in idx]
+    _check_finite_rows(p, X, y)
+    return X, y, names
+
+
+def _read_csv(p: Path, target: str, features: Sequence[str] | None):
+    import csv
+
+    with open(p, newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise ValueError(f"{p}: the file is empty") from None
+        rows, lines = [], []
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)      # the file line this row ended on
+    targets = [t.strip() for t in target.split(",")]
+    missing = [c for c in targets + list(features or []) if c not in header]
+    if missing:
+        raise ValueError(f"{p}: no column {missing[0]!r} (columns: {', '.join(header)})")
+    feats = list(features) if features else [h for h in header if h not in targets]
+    if not feats:
+        raise ValueError(f"{p}: no feature column left besides the target")
+    if not rows:
+        raise ValueError(f"{p}: no data rows after the header")
+    data = np.empty((len(rows), len(header)))
+    for r, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"{p}: {_row_name(r, lines)} has {len(row)} fields, the header "
+                             f"{len(header)}")
+        for c, v in enumerate(row):
+            try:
+                data[r, c] = float(v)
+            except ValueError:
+                raise ValueError(f"{p}: {_row_name(r, lines)}, column {header[c]!r}: {v!r} "
+                                 "is not a number") from None
+    col = {h: i for i, h in enumerate(header)}
+    X = data[:, [col[f] for f in feats]]
+    y = data[:, [col[t] for t in targets]]
+    y = y[:, 0] if len(targets) == 1 else y
+    _check_finite_rows(p, X, y, feats, targets, lines)
+    return X, y, feats
+
+
+def _row_name(r: int, lines: Sequence[int] | None) -> str:
+    """How every message names a row: ``data row N`` counts data rows from 1, the
+    header excluded; a ``.csv`` adds the line of the file."""
+    return f"data row {r + 1}" + (f" (line {lines[r]} of the file)" if lines else "")
+
+
+def _check_finite_rows(p: Path, X: np.ndarray, y: np.ndarray, feats=None, targets=None,
+                       lines: Sequence[int] | None = None) -> None:
+    """Refuse NaN, inf and overflowing values, counting them and naming the first."""
+    from symfast._validation import MAX_ABS
+
+    for arr, what, names in ((X, "feature", feats), (y, "target", targets)):
+        if arr.dtype.kind not in "fiub":
+            raise ValueError(f"{p}: the {what} array must hold numbers, got dtype {arr.dtype}")
+        a = arr.reshape(arr.shape[0], -1).astype(np.float64)
+        for bad, kind in ((~np.isfinite(a), "NaN or inf"),
+                          (np.abs(np.nan_to_num(a)) > MAX_ABS, f"beyond +-{MAX_ABS:.0e}")):
+            if bad.any():
+                r, c = map(int, np.argwhere(bad)[0])
+                cname = names[c] if names else str(c)
+                count = int(bad.sum())
+                raise ValueError(
+                    f"{p}: {count} {what} value{'s' if count > 1 else ''} {kind}; the first "
+                    f"in {_row_name(r, lines)}, {what} column {cname!r}: {a[r, c]:g}"
+                    + (" (NaN or inf values must be removed first)" if kind == "NaN or inf"
+                       else " (values this large overflow float64 arithmetic; rescale)"))
+
+
+def data_fingerprint(X: np.ndarray, y: np.ndarray) -> str:
+    """SHA-256 of the data, to tell whether a saved result was made from them."""
+    h = hashlib.sha256()
+    for a in (X, y):
+        a = np.ascontiguousarray(a)
+        h.update(str((a.shape, a.dtype.str)).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()

@@ -16,7 +16,7 @@ import pytest
 
 import symfast
 from symfast.cli import main
-from symfast.experiments.data import read_table
+from symfast._io import read_table
 
 RNG = np.random.default_rng(0)
 X_OK = RNG.normal(size=(300, 3))
@@ -172,3 +172,11 @@ def test_out_parent_policy_is_stated(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "will be created with its missing parent directories" in err
     assert str(tmp_path / "new") in err and not (tmp_path / "new").exists()
+
+
+def test_moved_names_still_import_with_a_deprecation_warning():
+    import symfast.experiments.data as old
+
+    for name, new in (("discover", "symfast.symmetry"), ("read_table", "symfast._io")):
+        with pytest.warns(DeprecationWarning, match=f"moved to {new}.{name}"):
+            assert getattr(old, name) is getattr(__import__(new, fromlist=[name]), name)

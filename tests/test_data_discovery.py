@@ -15,7 +15,7 @@ import pytest
 
 import symfast
 from symfast.cli import build_parser, main
-from symfast.experiments.data import read_table
+from symfast._io import read_table
 from symfast.nn import GradientRegressor
 from symfast.potentials import oscillator_generators, simulate_oscillator
 
@@ -280,6 +280,7 @@ def test_cli_discover_data_passes_the_discrete_metric(tmp_path, monkeypatch):
     """--discrete-metric reaches discover() (invariant unless asked), and is part of the
     configuration a saved result must match to be reused."""
     import symfast.experiments.data as data
+    import symfast.symmetry._discover as impl
 
     seen = []
 
@@ -287,7 +288,7 @@ def test_cli_discover_data_passes_the_discrete_metric(tmp_path, monkeypatch):
         seen.append(kwargs["discrete_metric"])
         raise RuntimeError("stop here")
 
-    monkeypatch.setattr(data, "discover", fake)
+    monkeypatch.setattr(impl, "discover", fake)
     path = _write_csv(tmp_path / "d.csv", ["a", "b", "energy"],
                       np.random.default_rng(0).normal(size=(60, 3)).tolist())
     for extra in ([], ["--discrete-metric", "euclidean"]):
