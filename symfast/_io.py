@@ -1,4 +1,5 @@
-"""Atomic writes: a reader (or a crash) sees the old file or the new one, never half of one."""
+"""Files: atomic writes (a reader, or a crash, sees the old file or the new one, never half
+of one), output-directory checks, and the CSV/NPZ table readers."""
 
 from __future__ import annotations
 

@@ -343,5 +343,18 @@ def test_cli_use_fits_the_invariant_model_beside_the_raw_network(tmp_path, capsy
     assert use["model"] == "InvariantRegressor" and use["n_invariants"] == 1
     assert use["invariant"] > 0.999 and use["invariant"] >= use["unconstrained"]
     assert "invariant model (1 invariants" in capsys.readouterr().out
-    assert main(["discover", "--potential", "so3", "--use"]) == 2
-    assert "--use need --data" in capsys.readouterr().err
+    assert main(["discover", "--data", str(path), "--target", "E", "--degree", "3",
+                 "--out", str(out)]) == 2
+    assert "--degree applies to --use" in capsys.readouterr().err
+
+
+def test_cli_use_on_a_builtin_potential_classifies_the_levels(tmp_path, capsys):
+    out = tmp_path / "higgs"
+    assert main(["discover", "--potential", "higgs", "--per-class", "150", "--max-epochs",
+                 "40", "--use", "--out", str(out), "--no-progress"]) == 0
+    use = json.loads((out / "result.json").read_text())["invariant_model"]
+    assert use["model"] == "InvariantClassifier" and use["metric"] == "accuracy"
+    # the level class is a function of |x|^2, the one invariant of u(1) up to degree 2
+    assert use["n_invariants"] == 1 and use["invariant"] >= 0.97
+    assert use["invariant"] >= use["unconstrained"] - 0.01
+    assert "invariant model (1 invariants" in capsys.readouterr().out

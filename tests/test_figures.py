@@ -3,7 +3,6 @@ ticks, the cut that chose the count, and the route in the title."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import symfast.analysis._plots as plots

@@ -238,3 +238,14 @@ class Checkpoint:
         self.units.update(values)
         if self.path is not None:
             write_json(self.path, {"config": self.config, "units": self.units})
+
+
+def invariant_model_line(use: dict[str, Any] | None) -> str | None:
+    """The summary line of ``--use`` (``invariant_model`` in result.json), or None."""
+    if not use:
+        return None
+    if "skipped" in use:
+        return f"invariant model: skipped, {use['skipped']}"
+    return (f"invariant model ({use['n_invariants']} invariants up to degree {use['degree']}): "
+            f"held-out {use['metric']} {use['invariant']:.4f}; the same network on the raw "
+            f"inputs {use['unconstrained']:.4f}")

@@ -148,12 +148,10 @@ def summary_data(data: dict, out: Path) -> str:
     disc = data["discrete_group"]
     lines.append(f"discrete group {disc['name']} (order {disc['order']})" if disc["name"]
                  else f"discrete group {disc['reason']}")
-    use = data.get("invariant_model")
-    if use and "skipped" in use:
-        lines.append(f"invariant model: skipped, {use['skipped']}")
-    elif use:
-        lines.append(f"invariant model ({use['n_invariants']} invariants up to degree "
-                     f"{use['degree']}): held-out {use['metric']} {use['invariant']:.4f}; the "
-                     f"same network on the raw features {use['unconstrained']:.4f}")
+    from symfast.experiments._common import invariant_model_line
+
+    use = invariant_model_line(data.get("invariant_model"))
+    if use:
+        lines.append(use)
     lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
     return "\n".join(lines)

@@ -47,6 +47,10 @@ class DiscoverConfig:
     # points per level, 2026-12-02): so2xso2 and so3xso2 give Z2xZ2 (their near-symmetries
     # fail the normaliser test); at the paper preset (2000) so4, so5, so6 give Z2
     discrete_max_dim: int = 6
+    # --use: fit a classifier of the level classes on the invariants of what was found,
+    # beside the same network on the raw inputs (symfast.nn.InvariantClassifier)
+    use: bool = False
+    degree: int = 2
 
     @classmethod
     def quick(cls, potential: str = "higgs", **overrides: Any) -> "DiscoverConfig":
@@ -98,6 +102,7 @@ class DiscoverConfig:
                              f"{self.normals!r}")
         check_int(self.n_planes, "n_planes", minimum=1)
         check_int(self.discrete_max_dim, "discrete_max_dim", minimum=2)
+        check_int(self.degree, "degree", minimum=1, maximum=6)
 
 
 @dataclass
@@ -113,6 +118,7 @@ class DiscoverResult:
     versions: dict[str, str] = field(default_factory=software_versions)
     discrete: Any = None              # symfast.analysis.DiscreteSymmetryResult or None
     discrete_reason: str = ""
+    invariant_model: dict[str, Any] | None = None   # with config.use
 
     def to_dict(self) -> dict[str, Any]:
         inv = self.invariance.to_dict()
@@ -138,6 +144,7 @@ class DiscoverResult:
             "symmetry": sym.to_dict(),
             "timings": self.timings,
             "versions": self.versions,
+            **({"invariant_model": self.invariant_model} if self.invariant_model else {}),
         }
 
     def _discrete_dict(self) -> dict[str, Any]:
@@ -240,11 +247,24 @@ def run(config: DiscoverConfig, *, progress: bool = True,
         # the level sets (not the orbit groups: a symmetry may swap the orbits of a level)
         discrete = find_discrete_symmetries(inv.X, joint, seed=config.invariance.seed,
                                             continuous=sym, n_threads=n_threads)
-    timings = dict(inv.timings, generators=t2 - t1, discrete=time.perf_counter() - t2,
-                   total=time.perf_counter() - t0)
+    t3 = time.perf_counter()
+    use = None
+    if config.use:
+        from symfast.symmetry._discover import score_invariant_model
+        from symfast.symmetry._object import Symmetry
+
+        # the level classes are functions of V, so of the invariants: a classifier on
+        # them against the same network on the raw inputs, on one split of the samples
+        found = Symmetry.from_results(sym, discrete if discrete is not None
+                                      and discrete.name != "unresolved" else None)
+        use = score_invariant_model(found, inv.X, joint, classes=True,
+                                    degree=config.degree, seed=config.invariance.seed,
+                                    max_train=1000)
+    timings = dict(inv.timings, generators=t2 - t1, discrete=t3 - t2,
+                   invariant_model=time.perf_counter() - t3, total=time.perf_counter() - t0)
     return DiscoverResult(config=config, invariance=inv, symmetry=sym,
                           similarity=float(similarity), truth=truth, timings=timings,
-                          discrete=discrete, discrete_reason=why)
+                          discrete=discrete, discrete_reason=why, invariant_model=use)
 
 # -- the study as the registry, the command line and the report see it ---------------
 
@@ -300,10 +320,8 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
     data_only = [f"--{k.replace('_', '-')}" for k in ("target", "features", "levels",
                                                       "width", "n_bins",
-                                                      "discrete_metric", "degree")
+                                                      "discrete_metric")
                  if getattr(args, k) is not None]
-    if getattr(args, "use", False):
-        data_only.append("--use")
     if getattr(args, "equivariant", False):
         data_only.append("--equivariant")
     if data_only:
@@ -311,7 +329,10 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
     if args.method in DATA_METHODS:
         raise ValueError(f"--method {args.method} applies to --data; a built-in potential "
                          "takes auto, pairs or tangent")
-    return {"method": args.method, "n_planes": args.n_planes, "normals": args.normals}
+    if args.degree is not None and not args.use:
+        raise ValueError("--degree applies to --use")
+    return {"method": args.method, "n_planes": args.n_planes, "normals": args.normals,
+            "use": True if args.use else None, "degree": args.degree}
 
 
 def cli_command(args: argparse.Namespace) -> int | None:
@@ -350,6 +371,11 @@ def summary(data: dict, out: Path) -> str:
                      + (f": {disc['reason']}" if disc.get("reason") else ""))
     elif disc.get("reason"):
         lines.append(f"discrete group {disc['reason']}")
+    from symfast.experiments._common import invariant_model_line
+
+    use = invariant_model_line(data.get("invariant_model"))
+    if use:
+        lines.append(use)
     lines.append(f"time {data['timings']['total']:.1f} s; results in {out}/")
     return "\n".join(lines)
 

@@ -466,38 +466,58 @@ def _in_bands(X: np.ndarray, classes: np.ndarray, threads: int) -> bool:
 
 
 
-def fit_invariant_model(res: DiscoveryResult, X: np.ndarray, y: np.ndarray, *,
-                        degree: int = 2, seed: int = 0, test_size: float = 0.2
-                        ) -> dict[str, Any]:
-    """Use what was found: a model on the symmetry's invariants, beside the same network on
-    the raw features, both trained on one split of (X, y) and scored on the rest.
-
-    Values are scored by held-out R^2, classes by held-out accuracy.
+def score_invariant_model(symmetry: Any, X: np.ndarray, y: np.ndarray, *, classes: bool,
+                          degree: int = 2, seed: int = 0, test_size: float = 0.2,
+                          max_train: int = 2000) -> dict[str, Any]:
+    """A model on the invariants of ``symmetry`` beside the same network on the raw
+    features, both trained on one split of (X, y) and scored on the rest (held-out
+    accuracy for ``classes``, R^2 otherwise).  At most ``max_train`` training rows are
+    used (a random subset): scikit-learn's full-batch perceptron grows with them, and the
+    comparison is the point, not the last digit.
 
     Returns
     -------
     dict
         ``model``, ``degree``, ``n_invariants``, ``metric``, ``invariant`` and
-        ``unconstrained`` (the held-out scores), ``n_train``, ``n_test``; or ``skipped``
-        with the reason when no symmetry was found.
+        ``unconstrained`` (the held-out scores), ``n_train``, ``n_test``, ``converged``
+        (whether both optimisers met their tolerance); or ``skipped`` with the reason
+        when there is no symmetry to build on.
     """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
 
     from symfast.nn import InvariantClassifier, InvariantRegressor
 
-    sym = res.symmetry
-    if sym.n_generators == 0 and sym.discrete_generators.shape[0] == 0:
-        return {"skipped": f"no symmetry to build on (algebra {sym.name})"}
-    if sym.discrete_generators.shape[0] and sym.elements is None:
+    if symmetry.n_generators == 0 and symmetry.discrete_generators.shape[0] == 0:
+        return {"skipped": f"no symmetry to build on (algebra {symmetry.name})"}
+    if symmetry.discrete_generators.shape[0] and symmetry.elements is None:
         return {"skipped": "the finite part was not enumerated"}
-    classes = res.target == "classes"
     est = InvariantClassifier if classes else InvariantRegressor
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, random_state=seed)
-    inv = est(sym, degree, random_state=seed).fit(Xtr, ytr)
-    raw = est(None, degree, unconstrained=True, random_state=seed).fit(Xtr, ytr)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, random_state=seed,
+                                          stratify=y if classes else None)
+    if Xtr.shape[0] > max_train:
+        keep = np.random.default_rng(seed).choice(Xtr.shape[0], max_train, replace=False)
+        Xtr, ytr = Xtr[keep], ytr[keep]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        inv = est(symmetry, degree, random_state=seed).fit(Xtr, ytr)
+        raw = est(None, degree, unconstrained=True, random_state=seed).fit(Xtr, ytr)
     return {"model": est.__name__, "degree": int(degree),
             "n_invariants": inv.invariants_.n_invariants,
             "metric": "accuracy" if classes else "r2",
             "invariant": float(inv.score(Xte, yte)),
             "unconstrained": float(raw.score(Xte, yte)),
-            "n_train": int(Xtr.shape[0]), "n_test": int(Xte.shape[0])}
+            "n_train": int(Xtr.shape[0]), "n_test": int(Xte.shape[0]),
+            "converged": not any(issubclass(w.category, ConvergenceWarning)
+                                 for w in caught)}
+
+
+def fit_invariant_model(res: DiscoveryResult, X: np.ndarray, y: np.ndarray, *,
+                        degree: int = 2, seed: int = 0, test_size: float = 0.2
+                        ) -> dict[str, Any]:
+    """Use what :func:`discover` found: :func:`score_invariant_model` with its
+    ``symmetry`` on the same (X, y) (classes when it read ``y`` as class labels)."""
+    return score_invariant_model(res.symmetry, X, y, classes=res.target == "classes",
+                                 degree=degree, seed=seed, test_size=test_size)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from symfast._validation import check_array, check_float, check_int
+from symfast._validation import check_array, check_int
 
 #: Relative singular value below which a direction is an invariant when no gap decides.
 EXACT_TOL = 1e-8
