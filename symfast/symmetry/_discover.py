@@ -517,7 +517,7 @@ def score_invariant_model(symmetry: Any, X: np.ndarray, y: np.ndarray, *, classe
 def fit_invariant_model(res: DiscoveryResult, X: np.ndarray, y: np.ndarray, *,
                         degree: int = 2, seed: int = 0, test_size: float = 0.2
                         ) -> dict[str, Any]:
-    """Use what :func:`discover` found: :func:`score_invariant_model` with its
+    """Use what :func:`discover` found: ``score_invariant_model`` with its
     ``symmetry`` on the same (X, y) (classes when it read ``y`` as class labels)."""
     return score_invariant_model(res.symmetry, X, y, classes=res.target == "classes",
                                  degree=degree, seed=seed, test_size=test_size)
