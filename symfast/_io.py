@@ -262,23 +262,24 @@ def _row_name(r: int, lines: Sequence[int] | None) -> str:
 def _check_finite_rows(p: Path, X: np.ndarray, y: np.ndarray, feats=None, targets=None,
                        lines: Sequence[int] | None = None) -> None:
     """Refuse NaN, inf and overflowing values, counting them and naming the first."""
-    from symfast._validation import MAX_ABS
+    from symfast._validation import MAX_ABS, _plural, bad_values
 
     for arr, what, names in ((X, "feature", feats), (y, "target", targets)):
         if arr.dtype.kind not in "fiub":
             raise ValueError(f"{p}: the {what} array must hold numbers, got dtype {arr.dtype}")
         a = arr.reshape(arr.shape[0], -1).astype(np.float64)
-        for bad, kind in ((~np.isfinite(a), "NaN or inf"),
-                          (np.abs(np.nan_to_num(a)) > MAX_ABS, f"beyond +-{MAX_ABS:.0e}")):
-            if bad.any():
-                r, c = map(int, np.argwhere(bad)[0])
-                cname = names[c] if names else str(c)
-                count = int(bad.sum())
-                raise ValueError(
-                    f"{p}: {count} {what} value{'s' if count > 1 else ''} {kind}; the first "
-                    f"in {_row_name(r, lines)}, {what} column {cname!r}: {a[r, c]:g}"
-                    + (" (NaN or inf values must be removed first)" if kind == "NaN or inf"
-                       else " (values this large overflow float64 arithmetic; rescale)"))
+        found = bad_values(a, MAX_ABS)
+        if found is not None:
+            kind, bad = found
+            r, c = map(int, np.argwhere(bad)[0])
+            cname = names[c] if names else str(c)
+            nonfinite = kind == "non-finite"
+            raise ValueError(
+                f"{p}: {_plural(int(bad.sum()), what + ' value')} "
+                f"{'NaN or inf' if nonfinite else f'beyond +-{MAX_ABS:.0e}'}; the first "
+                f"in {_row_name(r, lines)}, {what} column {cname!r}: {a[r, c]:g}"
+                + (" (NaN or inf values must be removed first)" if nonfinite
+                   else " (values this large overflow float64 arithmetic; rescale)"))
 
 
 def data_fingerprint(X: np.ndarray, y: np.ndarray) -> str:

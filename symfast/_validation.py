@@ -67,6 +67,24 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def bad_values(arr: np.ndarray, limit: float) -> tuple[str, np.ndarray] | None:
+    """The first kind of bad value in the float array ``arr``, with its mask.
+
+    ``("non-finite", mask)`` for NaN or inf, else ``("too large", mask)`` for magnitudes
+    above ``limit``, else None.  Callers word the message (array indices or file rows).
+    """
+    ok = np.isfinite(arr)
+    if not ok.all():
+        return "non-finite", ~ok
+    # a limit beyond the input's own range cannot be exceeded (and would overflow when
+    # NumPy casts it to that dtype for the comparison)
+    if arr.size and np.isfinite(limit) and limit < float(np.finfo(arr.dtype).max):
+        big = np.abs(arr) > limit
+        if big.any():
+            return "too large", big
+    return None
+
+
 def check_array(X: Any, name: str, *, ndim: int | None = None,
                 dtype: Any = np.float64, finite: bool = True,
                 min_rows: int = 0, n_features: int | None = None,
@@ -118,24 +136,20 @@ def check_array(X: Any, name: str, *, ndim: int | None = None,
     target = np.dtype(dtype)
     if finite and arr.dtype.kind == "f":
         # checked before the cast: a huge float64 must not turn into a float32 inf quietly
-        ok = np.isfinite(arr)
-        if not ok.all():
-            raise ValueError(f"{name} must be finite: it holds "
-                             f"{_plural(int(ok.size - ok.sum()), 'NaN or inf value')} "
-                             f"(first {_where(arr, ~ok, name)})")
         limit = np.inf if max_abs is None else float(max_abs)
         if target.kind == "f":
             limit = min(limit, float(np.finfo(target).max))
-        # a limit beyond the input's own range cannot be exceeded (and would overflow
-        # when NumPy casts it to that dtype for the comparison)
-        if arr.size and np.isfinite(limit) and limit < float(np.finfo(arr.dtype).max):
-            big = np.abs(arr) > limit
-            if big.any():
-                why = (f"the range of {target.name}" if limit < (max_abs or np.inf)
-                       else "float64 arithmetic (squares, sums)")
-                raise ValueError(f"{name} holds {_plural(int(big.sum()), 'value')} beyond "
-                                 f"+-{limit:.3g} (first {_where(arr, big, name)}): values "
-                                 f"this large overflow {why}; rescale the data")
+        found = bad_values(arr, limit)
+        if found is not None and found[0] == "non-finite":
+            raise ValueError(f"{name} must be finite: it holds "
+                             f"{_plural(int(found[1].sum()), 'NaN or inf value')} "
+                             f"(first {_where(arr, found[1], name)})")
+        if found is not None:
+            why = (f"the range of {target.name}" if limit < (max_abs or np.inf)
+                   else "float64 arithmetic (squares, sums)")
+            raise ValueError(f"{name} holds {_plural(int(found[1].sum()), 'value')} beyond "
+                             f"+-{limit:.3g} (first {_where(arr, found[1], name)}): values "
+                             f"this large overflow {why}; rescale the data")
     with np.errstate(over="ignore"):
         arr = np.ascontiguousarray(arr, dtype=dtype)
     if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():

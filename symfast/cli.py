@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Sequence
 
-from symfast._io import check_out_dir, prepare_out
+from symfast._io import prepare_out
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -256,8 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if getattr(args, "out", None) is not None:
-            check_out_dir(args.out, "--out")   # before any input is read or model loaded
+        # every command checks its --out (prepare_out) before it reads input or trains
         return int(args.func(args) or 0)
     except (ValueError, TypeError, OSError) as exc:
         # OSError: a file that cannot be read or written (its message names the path)

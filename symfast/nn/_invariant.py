@@ -44,10 +44,10 @@ class _InvariantModel(BaseEstimator):
     def _features(self, X: np.ndarray) -> np.ndarray:
         return X if self.unconstrained else self.invariants_(X)
 
-    def _fit(self, X: Any, y: np.ndarray) -> "_InvariantModel":
+    def _fit(self, Xa: np.ndarray, y: np.ndarray) -> "_InvariantModel":
+        """Fit on X already validated by the subclass's ``fit``."""
         from symfast.symmetry._invariants import invariants
 
-        Xa = check_array(X, "X", ndim=2, min_rows=2)
         check_int(self.degree, "degree", minimum=1, maximum=6)
         check_int(self.max_iter, "max_iter", minimum=1)
         seed = check_seed(self.random_state, "random_state")
