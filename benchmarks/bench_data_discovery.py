@@ -20,7 +20,7 @@ import pytest
 
 import reference
 import symfast
-from symfast.analysis import algebra_similarity
+from symfast.symmetry import algebra_similarity
 
 TINY = bool(os.environ.get("SYMFAST_BENCH_TINY"))
 N = 5_000 if TINY else 100_000

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import reference
-from symfast.analysis import algebra_similarity, plane_candidates, random_planes
-from symfast.analysis._generators import default_delta_eps
+from symfast.symmetry import algebra_similarity, plane_candidates, random_planes
+from symfast.symmetry._continuous._pairs import default_delta_eps
 from symfast.potentials import get, sample_level_sets
 
 TINY = bool(os.environ.get("SYMFAST_BENCH_TINY"))
@@ -79,7 +79,7 @@ def test_reference(benchmark, task):
 from scipy.stats import ortho_group  # noqa: E402
 
 from _curve import CURVE  # noqa: E402
-from symfast.analysis import affine_matrices, find_generators, orthonormal_basis  # noqa: E402
+from symfast.symmetry import affine_matrices, find_generators, orthonormal_basis  # noqa: E402
 
 CURVE_POINTS = (100, 300) if TINY else (100, 300, 1000, 6000)
 CURVE_SEEDS = (0,) if TINY else (0, 1, 2)

@@ -24,7 +24,7 @@ from scipy.linalg import eigh, svd
 from sklearn.preprocessing import PolynomialFeatures
 
 import level_cases as lc
-from symfast.analysis import algebra_similarity, find_generators
+from symfast.symmetry import algebra_similarity, find_generators
 
 TINY = bool(os.environ.get("SYMFAST_BENCH_TINY"))
 PER_LEVEL = 600 if TINY else 2000

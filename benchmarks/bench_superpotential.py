@@ -17,7 +17,7 @@ import pytest
 
 import reference
 from symfast import find_generators
-from symfast.analysis import algebra_similarity
+from symfast.symmetry import algebra_similarity
 
 TINY = bool(os.environ.get("SYMFAST_BENCH_TINY"))
 N_PER_LEVEL = 4_000 if TINY else 20_000

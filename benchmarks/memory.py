@@ -28,7 +28,7 @@ KERNELS = {
     "generators (1e6 points x 1000 planes)": (
         "import numpy as np\n"
         "from symfast.analysis import plane_candidates, random_planes\n"
-        "from symfast.analysis._generators import default_delta_eps\n"
+        "from symfast.symmetry._continuous._pairs import default_delta_eps\n"
         "from symfast.potentials import sample_level_sets\n"
         "X, _ = sample_level_sets('so3', [0.4], per_class=1_000_000, seed=0)\n"
         "X = X - X.mean(0); rng = np.random.default_rng(1)\n"

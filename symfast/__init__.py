@@ -15,8 +15,8 @@ _SUBMODULES = {"potentials", "nn", "analysis", "experiments", "cli", "chain", "c
                "images", "fourier", "batch", "symmetry", "nbody"}
 
 #: Functions re-exported at the top level, loaded on first use.
-_FUNCTIONS = {"find_generators": "symfast.analysis",
-              "find_discrete_symmetries": "symfast.analysis",
+_FUNCTIONS = {"find_generators": "symfast.symmetry",
+              "find_discrete_symmetries": "symfast.symmetry",
               "discover": "symfast.symmetry",
               "discover_equivariance": "symfast.symmetry",
               "Symmetry": "symfast.symmetry",

@@ -129,7 +129,7 @@ def su_n(n: int):
 
 def g2_cubic():
     """phi(x, y, z) + |x|^2 + |y|^2 + |z|^2 / 2 for three vectors of R^7: g2 + so(3)."""
-    from symfast.analysis._classical import octonion_table
+    from symfast.symmetry._algebra._classical import octonion_table
 
     phi = np.transpose(octonion_table()[1:, 1:, 1:], (2, 0, 1))
 

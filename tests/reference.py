@@ -53,7 +53,7 @@ def knn_bruteforce(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def plane_regression(X: np.ndarray, bases: np.ndarray, delta: float, eps: float,
                      max_kept: int) -> dict[str, np.ndarray]:
-    """The pair regression of ``symfast.analysis.plane_candidates``, plane by plane,
+    """The pair regression of ``symfast.symmetry.plane_candidates``, plane by plane,
     in NumPy with ``scipy.spatial.cKDTree`` for the pairs."""
     from scipy.spatial import cKDTree
 

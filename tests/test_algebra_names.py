@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from symfast.analysis import describe_algebra, orthonormal_basis, reference_algebra
-from symfast.analysis._classical import albert_norm, albert_product, octonion_table
+from symfast.symmetry import describe_algebra, orthonormal_basis, reference_algebra
+from symfast.symmetry._algebra._classical import albert_norm, albert_product, octonion_table
 
 
 def _noisy(G, eps, seed, spread=0.5):

@@ -129,7 +129,7 @@ def test_a_finite_group_in_features_of_other_units():
     assert res.n_generators == 0
     assert res.discrete is not None and res.discrete.name == "D4"
     assert res.config["discrete_metric"] == "invariant"
-    plain = symfast.analysis.find_discrete_symmetries(X @ S.T, y, seed=1,
+    plain = symfast.symmetry.find_discrete_symmetries(X @ S.T, y, seed=1,
                                                       metric="euclidean")
     assert plain.name != "D4"
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from symfast import find_discrete_symmetries
-from symfast.analysis._finite_groups import name_group
+from symfast.symmetry._discrete._finite_groups import name_group
 from symfast.potentials import PAPER_LEVELS, PAPER_WIDTH, get, sample_level_sets
 
 
@@ -246,7 +246,7 @@ def test_membership_of_the_identity_component():
     """G0 = SO(2) x SO(2) in two planes: block rotations are in it whatever their angles
     (pi included, where the logarithm jumps); a reflection in one plane, both planes'
     reflections and the swap of the planes (determinant +1 each but the first) are not."""
-    from symfast.analysis._discrete import _commutant, _in_identity_component
+    from symfast.symmetry._discrete._closure import _commutant, _in_identity_component
 
     J = np.array([[0.0, -1.0], [1.0, 0.0]])
     K = np.zeros((2, 4, 4))
@@ -296,7 +296,7 @@ def test_a_sheared_frame_with_the_invariant_metric(name, group):
 
 
 def test_the_invariant_metric_warns_beyond_its_measured_dimensions(monkeypatch):
-    import symfast.analysis._discrete as discrete
+    import symfast.symmetry._discrete._find as discrete
 
     def stop(*args):
         raise RuntimeError("stopped after the warning")

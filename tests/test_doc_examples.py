@@ -120,7 +120,7 @@ def _resolve(dotted: str) -> bool:
 
 
 def test_every_dotted_name_in_the_docs_exists():
-    """``symfast.analysis.describe_algebra`` and the like, in prose or code, resolve."""
+    """``symfast.symmetry.describe_algebra`` and the like, in prose or code, resolve."""
     docs = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.rst"))]
     missing = set()
     for path in docs:

@@ -10,7 +10,7 @@ import pytest
 from scipy.linalg import null_space
 
 import symfast
-from symfast.analysis import algebra_similarity, find_generators
+from symfast.symmetry import algebra_similarity, find_generators
 from symfast.nbody import nbody_pairs, rotation_generator
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,7 @@
 """The right algebra from a few hundred points (the small-sample route of find_generators).
 
 Below LOCAL_PCA_MIN_POINTS points per cloud, the default call takes its normals from a
-polynomial level function fitted to the labelled clouds (symfast.analysis.LevelFunction).
+polynomial level function fitted to the labelled clouds (symfast.symmetry.LevelFunction).
 Every case runs in random orthogonal frames, three seeds each; the truths are the
 potentials' known invariance algebras conjugated into the frame, and for the ellipse the
 field worked out here from its equation.
@@ -14,8 +14,8 @@ import pytest
 from scipy.stats import ortho_group
 
 import symfast
-import symfast.analysis._generators as gen
-from symfast.analysis import LevelFunction, affine_matrices, find_generators, orthonormal_basis
+import symfast.symmetry._continuous._route as gen
+from symfast.symmetry import LevelFunction, affine_matrices, find_generators, orthonormal_basis
 from symfast.potentials import from_function, get, sample_level_sets
 
 #: Four levels per potential, each reached inside the potential's ball; the quartic

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 import symfast.analysis._plots as plots
-from symfast.analysis import find_generators, plot_generators, plot_spectrum
+from symfast.analysis import plot_generators, plot_spectrum
+from symfast.symmetry import find_generators
 from symfast.potentials import PAPER_LEVELS, sample_level_sets
 
 

@@ -10,7 +10,7 @@ from scipy.stats import ortho_group
 
 import reference
 import symfast
-from symfast.analysis import (algebra_similarity, find_generators, identify_algebra,
+from symfast.symmetry import (algebra_similarity, find_generators, identify_algebra,
                               plane_candidates, random_planes, structure_constants)
 from symfast.potentials import PAPER_LEVELS, get, sample_level_sets
 

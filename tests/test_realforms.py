@@ -3,7 +3,7 @@
 Every algebra here is written down from its definition (the matrices X with
 X^T eta + eta X = 0, the traceless ones, the realification of a complex algebra, the
 affine Euclidean fields; the defining representations from
-``symfast.analysis._classical``, whose forms tests/test_algebra_names.py checks), never
+``symfast.symmetry._algebra._classical``, whose forms tests/test_algebra_names.py checks), never
 taken from symfast's finders.
 """
 
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from symfast.analysis import describe_algebra, find_generators, identify_algebra
+from symfast.symmetry import describe_algebra, find_generators, identify_algebra
 # the defining representations, built from the forms they keep (checked in
 # tests/test_algebra_names.py)
-from symfast.analysis._classical import realify, sl_nR, so_pq, sp_2nR, su_pq
+from symfast.symmetry._algebra._classical import realify, sl_nR, so_pq, sp_2nR, su_pq
 
 
 def realify_algebra(complex_basis):

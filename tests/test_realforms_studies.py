@@ -16,7 +16,7 @@ from scipy.linalg import expm
 
 import reference
 from symfast import find_generators
-from symfast.analysis import algebra_similarity, describe_algebra
+from symfast.symmetry import algebra_similarity, describe_algebra
 from symfast.cli import main
 from symfast.potentials import get, sample_level_sets
 

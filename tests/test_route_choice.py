@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import level_cases as lc
-from symfast.analysis import describe_algebra, find_generators
+from symfast.symmetry import describe_algebra, find_generators
 from symfast.potentials import get
 
 
@@ -184,7 +184,7 @@ def test_no_usable_normals_is_unresolved_not_zero():
 
 # -- affine algebras: translations exactly --------------------------------------------------
 def test_translation_split_is_at_the_gap():
-    from symfast.analysis._generators import _linear_rank
+    from symfast.symmetry._continuous._tangent import _linear_rank
 
     assert _linear_rank(np.array([1.0, 0.9, 0.04, 0.03])) == 2       # 0.04 is noise here
     assert _linear_rank(np.array([1.0, 0.9, 0.07])) == 2             # above the old 0.05

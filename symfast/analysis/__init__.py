@@ -1,17 +1,15 @@
 """Reading what a network learned: neighbours, purity, orbit groups, pictures.
 
-FAISS and scikit-learn are imported when a function first needs them.
+FAISS and scikit-learn are imported when a function first needs them.  The symmetry
+finders and the algebra tools that lived here moved to :mod:`symfast.symmetry`; their
+old names still import from here for one release, with a ``DeprecationWarning``.
 """
 
-from symfast.analysis._algebra import (affine_matrices, algebra_similarity, identify_algebra,
-                                       orthonormal_basis, structure_constants)
-from symfast.analysis._generators import (SymmetryResult, find_generators,
-                                          intrinsic_dimension, plane_candidates, random_planes)
-from symfast.analysis._realforms import AlgebraDescription, describe_algebra
-from symfast.analysis._classical import reference_algebra
-from symfast.analysis._discrete import DiscreteSymmetryResult, find_discrete_symmetries
-from symfast.analysis._surrogate import PolynomialSurrogate, level_normals
-from symfast.analysis._levelfit import LevelFunction
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
 from symfast.analysis._jumps import knn_within_groups, largest_jump
 from symfast.analysis._neighbors import (exact_distances, knn, knn_ivf, neighbor_purity,
                                          recall_at_k)
@@ -22,14 +20,26 @@ from symfast.analysis._plots import (figure, plot_embedding_tsne, plot_generator
                                      tsne_2d)
 from symfast.analysis._thresholds import threshold_accuracy
 
-__all__ = ["AlgebraDescription", "DiscreteSymmetryResult", "SymmetryResult", "affine_matrices",
-           "algebra_similarity",
-           "describe_algebra", "exact_distances", "figure", "find_discrete_symmetries",
-           "level_normals", "LevelFunction",
-           "PolynomialSurrogate", "count_orbit_groups", "find_generators",
-           "identify_algebra", "intrinsic_dimension", "knn", "knn_ivf", "knn_within_groups",
-           "largest_jump", "minimum_spanning_edges", "neighbor_purity", "orbit_group_labels",
-           "orbit_groups", "orthonormal_basis", "plane_candidates", "plot_embedding_tsne",
-           "plot_generators", "plot_input_classes", "plot_learning_curve", "plot_spectrum", "random_planes",
-           "recall_at_k", "reference_algebra", "structure_constants", "threshold_accuracy",
-           "tsne_2d"]
+__all__ = ["count_orbit_groups", "exact_distances", "figure", "knn", "knn_ivf",
+           "knn_within_groups", "largest_jump", "minimum_spanning_edges", "neighbor_purity",
+           "orbit_group_labels", "orbit_groups", "plot_embedding_tsne", "plot_generators",
+           "plot_input_classes", "plot_learning_curve", "plot_spectrum", "recall_at_k",
+           "threshold_accuracy", "tsne_2d"]
+
+#: Names that moved to :mod:`symfast.symmetry` (issue 32); ``symfast.analysis.X`` warns.
+MOVED = frozenset({"AlgebraDescription", "DiscreteSymmetryResult", "LevelFunction",
+                   "PolynomialSurrogate", "SymmetryResult", "affine_matrices",
+                   "algebra_similarity", "describe_algebra", "find_discrete_symmetries",
+                   "find_generators", "identify_algebra", "intrinsic_dimension",
+                   "level_normals", "orthonormal_basis", "plane_candidates", "random_planes",
+                   "reference_algebra", "structure_constants"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in MOVED:
+        import symfast.symmetry
+
+        warnings.warn(f"symfast.analysis.{name} moved to symfast.symmetry.{name}; the old "
+                      "path goes in the next release", DeprecationWarning, stacklevel=2)
+        return getattr(symfast.symmetry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

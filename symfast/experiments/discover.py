@@ -28,7 +28,7 @@ NAME = "discover"
 
 #: Where the tangent method takes the normals of the level sets from: "pca" (local PCA
 #: of the neighbours), "surrogate" (gradients of a polynomial fit of the class levels,
-#: symfast.analysis.level_normals) or "auto" (surrogate for a potential with several
+#: symfast.symmetry.level_normals) or "auto" (surrogate for a potential with several
 #: outputs, whose joint level sets are too sparse for local PCA; pca otherwise).
 NORMALS = ("auto", "pca", "surrogate")
 
@@ -93,7 +93,7 @@ class DiscoverConfig:
     def validate(self) -> None:
         check_config_types(self)
         self.invariance.validate()
-        from symfast.analysis._generators import METHODS
+        from symfast.symmetry._continuous._route import METHODS
 
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
@@ -111,12 +111,12 @@ class DiscoverResult:
 
     config: DiscoverConfig
     invariance: InvarianceResult
-    symmetry: Any                     # symfast.analysis.SymmetryResult
+    symmetry: Any                     # symfast.symmetry.SymmetryResult
     similarity: float | None
     truth: dict[str, Any]
     timings: dict[str, float]
     versions: dict[str, str] = field(default_factory=software_versions)
-    discrete: Any = None              # symfast.analysis.DiscreteSymmetryResult or None
+    discrete: Any = None              # symfast.symmetry.DiscreteSymmetryResult or None
     discrete_reason: str = ""
     invariant_model: dict[str, Any] | None = None   # with config.use
 
@@ -180,7 +180,7 @@ def run(config: DiscoverConfig, *, progress: bool = True,
         n_threads: int | None = None, device: str | None = None) -> DiscoverResult:
     """Run both steps; returns the result (nothing is written).  ``device``: the torch
     device of step 1's training ("cpu" by default)."""
-    from symfast.analysis import find_generators
+    from symfast.symmetry import find_generators
     from symfast.potentials import get
 
     if not isinstance(config, DiscoverConfig):
@@ -203,7 +203,7 @@ def run(config: DiscoverConfig, *, progress: bool = True,
                      or (config.normals == "auto" and pot.n_outputs > 1))
     normals, surrogate = None, None
     if use_surrogate:
-        from symfast.analysis import level_normals
+        from symfast.symmetry import level_normals
 
         values = np.asarray(config.invariance.levels)[inv.y]
         normals, sur = level_normals(inv.X, values, seed=config.invariance.seed)
@@ -221,7 +221,7 @@ def run(config: DiscoverConfig, *, progress: bool = True,
                                     pot.affine_translations if has_b else None)
     else:
         similarity = 1.0 if sym.n_generators == 0 else 0.0
-    from symfast.analysis import describe_algebra
+    from symfast.symmetry import describe_algebra
 
     desc = describe_algebra(pot.generators, pot.affine_translations)
     truth = {"group": pot.group, "n_generators": pot.n_generators, "algebra": desc.name,
@@ -237,7 +237,7 @@ def run(config: DiscoverConfig, *, progress: bool = True,
                f"too sparse for the finite-cloud test (discrete_max_dim="
                f"{config.discrete_max_dim})")
     else:
-        from symfast.analysis import find_discrete_symmetries
+        from symfast.symmetry import find_discrete_symmetries
 
         if progress:
             import sys
@@ -270,7 +270,7 @@ def run(config: DiscoverConfig, *, progress: bool = True,
 
 def cli_options(p: argparse.ArgumentParser) -> None:
     """``symfast discover``'s own options: the generator method, and your own data."""
-    from symfast.analysis._discrete import METRICS
+    from symfast.symmetry._discrete._scoring import METRICS
     from symfast.experiments.data import DATA_METHODS
 
     p.add_argument("--method", choices=["auto", "pairs", "tangent", *DATA_METHODS],

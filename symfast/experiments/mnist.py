@@ -149,7 +149,7 @@ class MnistResult:
 def run(config: MnistConfig, *, progress: bool = True,
         n_threads: int | None = None) -> MnistResult:
     """Rotate, reduce and regress every chosen digit; returns the result."""
-    from symfast.analysis import find_generators
+    from symfast.symmetry import find_generators
     from symfast.images import load_images, pca_reduce, pick, rotation_orbit
 
     if not isinstance(config, MnistConfig):

@@ -5,7 +5,7 @@ Importing this subpackage imports torch.
 """
 
 from symfast.nn._autoencoder import TaskAutoencoder, sensitivity
-from symfast.nn._batched import fit_many
+from symfast.nn._fit_many import fit_many
 from symfast.nn._classifier import ACTIVATIONS as CLASSIFIER_ACTIVATIONS
 from symfast.nn._classifier import EmbeddingClassifier
 from symfast.nn._feature_sep import FeatureSeparation, separation_loss

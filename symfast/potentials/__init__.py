@@ -10,7 +10,8 @@ from symfast.potentials._dynamics import oscillator_generators, simulate_oscilla
 from symfast.potentials._polynomial import Polynomial, radial_squared
 from symfast.potentials._registry import (HIGGS_A, PAPER_LEVELS, PAPER_WIDTH, REGISTRY,
                                           Potential, get, names, register, so_generators)
-from symfast.potentials._sampling import joint_bins, joint_class, sample_level_sets
+from symfast.potentials._joint import joint_bins, joint_class
+from symfast.potentials._sampling import sample_level_sets
 
 __all__ = [
     "HIGGS_A", "PAPER_LEVELS", "PAPER_WIDTH", "REGISTRY", "CompiledFunction",

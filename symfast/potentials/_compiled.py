@@ -91,7 +91,7 @@ def _numba_reason(exc: BaseException) -> str:
 def _python_outputs(f: Callable, m: int) -> Callable[[np.ndarray], np.ndarray]:
     """A vectorised V(X) that calls ``f`` row by row in Python (the fallback); its values
     read as real outputs as for any callable (``real_outputs``)."""
-    from symfast.potentials._sampling import real_outputs
+    from symfast.potentials._joint import real_outputs
 
     def evaluate(X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)

@@ -49,7 +49,7 @@ class Potential:
     translations : ndarray of shape (k, d), optional
         Translation parts of the generators (zero when omitted).
     algebra : str
-        The exact symmetry algebra by name (as :func:`symfast.analysis.describe_algebra`
+        The exact symmetry algebra by name (as :func:`symfast.symmetry.describe_algebra`
         names it), worked out by hand.
     function : callable, optional
         Vectorised V(X) -> (n,) or (n, m) for a potential that is not a polynomial.
@@ -61,7 +61,7 @@ class Potential:
     discrete_group : str
         The finite group of linear maps preserving every level set, modulo the
         identity component of the continuous symmetry (the component group), by
-        its name in :func:`symfast.analysis.find_discrete_symmetries`, worked out by hand.
+        its name in :func:`symfast.symmetry.find_discrete_symmetries`, worked out by hand.
     components : callable, optional
         ``components(X, values)`` -> int labels of the exact connected pieces of
         each joint level set (values of shape (n, m): the level each point's class
@@ -105,7 +105,7 @@ class Potential:
         """The exact continuous symmetry as a :class:`symfast.symmetry.Symmetry`: the
         generators and translations worked out by hand, named by ``algebra`` (the finite
         part is known by name only, ``discrete_group``, and left out of the arrays)."""
-        from symfast.analysis._realforms import describe_algebra
+        from symfast.symmetry._algebra._realforms import describe_algebra
         from symfast.symmetry._object import Symmetry
 
         T = np.asarray(self.generators, dtype=np.float64).reshape(-1, self.dim, self.dim)
@@ -141,7 +141,7 @@ class Potential:
         Exact for polynomials; central differences for a ``function`` potential.
         """
         if self.polynomial is None:
-            from symfast.potentials._sampling import numerical_jacobian
+            from symfast.potentials._joint import numerical_jacobian
 
             J = numerical_jacobian(self, np.asarray(X, dtype=np.float64), self.n_outputs)
             return J[:, 0] if self.n_outputs == 1 else J

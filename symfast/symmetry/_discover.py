@@ -123,7 +123,7 @@ def _gradient_route(X: np.ndarray, values: np.ndarray, *, sel: np.ndarray, hidde
                     n_models: int, tol_ratio: float, seed: int, threads: int,
                     torch_threads: int | None, progress: bool, chunk: int
                     ) -> tuple[Any, list, dict]:
-    from symfast.analysis import find_generators
+    from symfast.symmetry import find_generators
     from symfast.nn import GradientRegressor
 
     models, grads = [], []
@@ -149,7 +149,7 @@ def _gradient_route(X: np.ndarray, values: np.ndarray, *, sel: np.ndarray, hidde
 
 def _intersection(a: Any, b: Any, min_cos: float = 0.99) -> Any:
     """The fields both results accept: the span of directions common to both, as a result."""
-    from symfast.analysis import SymmetryResult
+    from symfast.symmetry import SymmetryResult
 
     d = a.generators.shape[1]
     if a.n_generators == 0 or b.n_generators == 0:
@@ -176,7 +176,7 @@ def _intersection(a: Any, b: Any, min_cos: float = 0.99) -> Any:
 def _lift_discovery(inner: DiscoveryResult, span: Any, names: list[str],
                     overhead: float) -> DiscoveryResult:
     """A discovery made on the data's span, with its fields lifted to the input columns."""
-    from symfast.analysis._generators import lift_result
+    from symfast.symmetry._continuous._result import lift_result
 
     routes = {k: lift_result(v, span) for k, v in inner.routes.items()}
     sym = lift_result(inner.continuous, span)
@@ -259,7 +259,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     feature_names : sequence of str, optional
         Names of the columns of X (recorded in the result).
     discrete_metric : {"invariant", "euclidean"}, default="invariant"
-        The ``metric`` of :func:`symfast.analysis.find_discrete_symmetries`.
+        The ``metric`` of :func:`symfast.symmetry.find_discrete_symmetries`.
         "invariant" finds a finite group in any linear frame (features in
         different units, mixed), learning its invariant quadratic form first;
         "euclidean" seeks maps orthogonal in the given coordinates only (faster:
@@ -298,7 +298,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     if tgt == "regression" and method in ("embedding", "both"):
         raise ValueError(f"method={method!r} needs classes: give levels or n_bins "
                          "(target='bins') or class labels")
-    from symfast.analysis._discrete import METRICS
+    from symfast.symmetry._discrete._scoring import METRICS
 
     if discrete_metric not in METRICS:
         raise ValueError(f"discrete_metric must be one of {', '.join(map(repr, METRICS))}, "
@@ -314,7 +314,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
              else [str(s) for s in feature_names])
     if len(names) != d:
         raise ValueError(f"feature_names must name the {d} columns of X, got {len(names)}")
-    from symfast.analysis._span import affine_span
+    from symfast.symmetry._span import affine_span
 
     span = affine_span(Xa)
     if span.degenerate:
@@ -393,7 +393,8 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
             method == "auto" and (tgt == "classes" or _in_bands(Xa[use], classes[use],
                                                                  threads)))
         if want_embedding:
-            from symfast.analysis import find_generators, orbit_group_labels
+            from symfast.analysis import orbit_group_labels
+            from symfast.symmetry import find_generators
 
             t = time.perf_counter()
             _say(progress, "orbit groups and local PCA (embedding route)")
@@ -435,7 +436,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         why = (f"not computed: in {d} dimensions the level sets are too sparsely sampled "
                "for the finite-cloud test (at most 3)")
     else:
-        from symfast.analysis import find_discrete_symmetries
+        from symfast.symmetry import find_discrete_symmetries
 
         t = time.perf_counter()
         _say(progress, "discrete symmetries")
@@ -453,7 +454,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
 
 def _in_bands(X: np.ndarray, classes: np.ndarray, threads: int) -> bool:
     """Whether the largest class shows a tangent space (lies in a band, not a region)."""
-    from symfast.analysis import intrinsic_dimension
+    from symfast.symmetry import intrinsic_dimension
 
     ids, counts = np.unique(classes, return_counts=True)
     pts = X[classes == ids[np.argmax(counts)]]

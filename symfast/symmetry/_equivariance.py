@@ -25,7 +25,7 @@ networks' disagreement) and F's (from the held-out R^2), as the invariance route
 its normals' noise.
 
 Inputs and outputs are reduced to their affine spans first
-(:mod:`symfast.analysis._span`): fields acting off the data's span are not
+(:mod:`symfast.symmetry._span`): fields acting off the data's span are not
 constrained by the data and are reported as ``unconstrained``, never as symmetries.
 """
 
@@ -239,9 +239,10 @@ def discover_equivariance(X: np.ndarray, Y: np.ndarray, *, same_action: str | bo
         ``same_action=True`` with m != d, or data that span fewer than 2
         dimensions.
     """
-    from symfast.analysis import SymmetryResult
-    from symfast.analysis._generators import _affine_basis, _field_gram, lift_result
-    from symfast.analysis._span import affine_span
+    from symfast.symmetry import SymmetryResult
+    from symfast.symmetry._continuous._tangent import _affine_basis, _field_gram
+    from symfast.symmetry._continuous._result import lift_result
+    from symfast.symmetry._span import affine_span
     from symfast.nn import GradientRegressor
     from symfast._seeds import derive_seed
 
@@ -404,7 +405,7 @@ def _joint_name(inp: Any, out: Any, same: bool) -> str:
     """The algebra of the pairs (A, B): named from the block-diagonal fields."""
     if same:
         return inp.algebra
-    from symfast.analysis import describe_algebra
+    from symfast.symmetry import describe_algebra
 
     k, d, m = inp.n_generators, inp.generators.shape[1], out.generators.shape[1]
     T = np.zeros((k, d + m, d + m))

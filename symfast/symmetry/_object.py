@@ -274,8 +274,8 @@ class Symmetry:
     @classmethod
     def from_results(cls, continuous: Any = None, discrete: Any = None, *,
                      dim: int | None = None) -> "Symmetry":
-        """Combine a :class:`~symfast.analysis.SymmetryResult` (continuous part) and a
-        :class:`~symfast.analysis.DiscreteSymmetryResult` (finite part), either optional."""
+        """Combine a :class:`~symfast.symmetry.SymmetryResult` (continuous part) and a
+        :class:`~symfast.symmetry.DiscreteSymmetryResult` (finite part), either optional."""
         if continuous is None and discrete is None and dim is None:
             raise ValueError("give a continuous or a discrete result (or dim for the "
                              "trivial symmetry)")

@@ -173,7 +173,7 @@ def level_normals(X: np.ndarray, values: np.ndarray, *, max_degree: int = 4,
     -------
     normals : ndarray of shape (n, m, d)
         Gradients of the fitted outputs: pass as ``normals`` to
-        :func:`symfast.analysis.find_generators`.
+        :func:`symfast.symmetry.find_generators`.
     surrogate : PolynomialSurrogate
         The fit, with its degree and held-out R^2.
     """

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from symfast._validation import check_array, check_int, check_seed
-from symfast.analysis._surrogate import _features, derivative_maps
+from symfast.symmetry._continuous._surrogate import _features, derivative_maps
 
 #: Points per monomial a fit needs on its training part (the least squares of a
 #: Taubin fit with fewer points follow the noise of the band).

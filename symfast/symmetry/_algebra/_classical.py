@@ -5,7 +5,7 @@ Each algebra is built as the set of matrices that keep a named structure
 the Albert algebra's product or cubic norm), so the bases are references that do
 not come from symfast's finders.  They serve as the truth in tests and benchmarks
 (random frames, noisy copies) and as a user's reference for
-:func:`~symfast.analysis.algebra_similarity`.
+:func:`~symfast.symmetry.algebra_similarity`.
 
 ========================  ====================  ========  ==============================
 name                      acts on               dim       kept structure

@@ -85,7 +85,7 @@ def identify_algebra(G: np.ndarray, tol: float = 0.1,
                      translations: np.ndarray | None = None) -> str:
     """A name for the algebra spanned by G read off its structure ("so(3)+u(1)", "sl(2,R)", ...).
 
-    A thin wrapper over :func:`symfast.analysis.describe_algebra` (Levi
+    A thin wrapper over :func:`symfast.symmetry.describe_algebra` (Levi
     decomposition, simple ideals named as real forms by rank and the signature
     of the Killing form, the radical as u(1) / r / semidirect parts).
 
@@ -99,7 +99,7 @@ def identify_algebra(G: np.ndarray, tol: float = 0.1,
     translations : array_like of shape (k, d), optional
         Translation parts b of affine generators x -> T x + b.
     """
-    from symfast.analysis._realforms import describe_algebra
+    from symfast.symmetry._algebra._realforms import describe_algebra
 
     return describe_algebra(G, translations, tol=tol).name
 

@@ -1,0 +1,122 @@
+"""The invariant frame (``metric="invariant"``): a learned linear frame in which the level
+sets' symmetries are orthogonal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from symfast._validation import check_array
+from symfast.symmetry._discrete._candidates import _candidates
+from symfast.symmetry._discrete._closure import _affine, _with_shift
+from symfast.symmetry._discrete._result import DiscreteSymmetryResult
+from symfast.symmetry._discrete._scoring import _Scorer
+
+
+def _in_invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
+                       kwargs: dict[str, Any]) -> DiscreteSymmetryResult:
+    """find_discrete_symmetries in a learned frame z = T (x - c), mapped back to x."""
+    from symfast.symmetry._continuous._result import SymmetryResult
+    # the finder calls this frame and this frame calls the finder: imported at run time
+    from symfast.symmetry._discrete._find import find_discrete_symmetries
+
+    T, c, history = _invariant_frame(X, lab, rng)
+    Tinv = np.linalg.inv(T)
+    cont = kwargs.pop("continuous")
+    if cont is not None:
+        G = cont.generators if isinstance(cont, SymmetryResult) else \
+            check_array(cont, "continuous", dtype=np.float64).reshape(-1, X.shape[1],
+                                                                      X.shape[1])
+        cont = np.einsum("ij,kjl,lm->kim", T, G, Tinv)      # the flows' fields in z
+    res = find_discrete_symmetries((X - c) @ T.T, lab, continuous=cont, **kwargs)
+    if res.continuous_dim == 0 and res.order > 1 and res.name != "unresolved":
+        # the whole group is known now: its elements, refitted as linear maps on up to
+        # 6000 samples, give the invariant form exactly (a partial set of elements, as
+        # in the first estimate, does not), and the search runs once more in that frame
+        Z = (X - c) @ T.T
+        fine = _Scorer(Z, lab, rng, n_probe=8, n_final=min(X.shape[0], 6000))
+        Ls = [fine.refine_linear(_with_shift(A, t), iters=4)[:-1, :-1]
+              for A, t in zip(res.elements[1:], res.translations[1:])]
+        R = _form_root([np.eye(X.shape[1])] + Ls)
+        T = R @ T
+        Tinv = np.linalg.inv(T)
+        if cont is not None:
+            cont = np.einsum("ij,kjl,lm->kim", R, cont, np.linalg.inv(R))
+        res = find_discrete_symmetries((X - c) @ T.T, lab, continuous=cont, **kwargs)
+    # z -> A z + t in z is x -> T^-1 A T x + c - T^-1 A T c + T^-1 t in x
+    A = np.einsum("ij,kjl,lm->kim", Tinv, res.elements, T)
+    res.translations = (c[None, :] - np.einsum("kij,j->ki", A, c)
+                        + np.einsum("ij,kj->ki", Tinv, res.translations))
+    res.elements = A
+    res.center = c + Tinv @ res.center
+    res.diagnostics.update(metric="invariant", frame=T.tolist(), frame_fits=history,
+                           frame_condition=float(np.linalg.cond(T)))
+    return res
+
+
+def _sym_power(S: np.ndarray, p: float) -> np.ndarray:
+    """S^p for a symmetric positive semi-definite S (eigenvalues floored at 1e-300)."""
+    w, V = np.linalg.eigh(S)
+    return V @ np.diag(np.maximum(w, 1e-300) ** p) @ V.T
+
+
+def _form_root(Ls: list[np.ndarray]) -> np.ndarray:
+    """The square root of the mean of L^T L: the frame correction in which the maps Ls
+    (a group's elements, the identity among them) preserve the Euclidean form."""
+    return _sym_power(sum(L.T @ L for L in Ls) / len(Ls), 0.5)
+
+
+
+def _invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
+                     n_tries: int = 150, polish: int = 2, max_polished: int = 24
+                     ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """A frame z = T (x - c) in which the finite symmetries are (nearly) orthogonal.
+
+    Starts from the whitened frame (the covariance is invariant under the group, but
+    its sampling error, a fraction of a percent, already moves a thin band off itself
+    under a 90-degree rotation).  Candidates are fitted as general linear maps
+    (point-to-plane Gauss-Newton) and kept when they pass the test; the mean of L^T L
+    over them and the identity is an invariant form when they are the group's
+    elements, and its square root corrects the frame.  The kept maps are then refitted
+    on up to 6000 samples in the corrected frame, ``polish`` times (at most
+    ``max_polished`` of them, so that a continuous family stays cheap).
+
+    Returns T, c and the number of maps kept.
+    """
+    d, n = X.shape[1], X.shape[0]
+    c = X.mean(axis=0)
+    T = _sym_power(np.cov((X - c).T), -0.5)             # whitening
+    Y = (X - c) @ T.T
+    scorer = _Scorer(Y, lab, rng, n_probe=96, n_final=600)
+    cands = _candidates(Y, lab, scorer.spacing, rng, 400, 3)
+    kept: list[np.ndarray] = []
+
+    def known(M: np.ndarray) -> bool:
+        return any(np.linalg.norm(M[:d, :d] - K[:d, :d]) < 0.3 for K in kept)
+
+    for i in rng.permutation(len(cands))[:n_tries]:
+        M = _affine(cands[i])
+        if scorer.coarse(M) > 10.0 or known(M):
+            continue
+        M = scorer.refine_linear(M)           # refined, it may now match a kept map
+        if scorer.score(M, final=True) <= 3.0 and not known(M):
+            kept.append(M)
+    if len(kept) > max_polished:
+        kept = [kept[i] for i in rng.choice(len(kept), max_polished, replace=False)]
+    for step in range(polish + 1):
+        if not kept:
+            break
+        R = _form_root([np.eye(d)] + [K[:d, :d] for K in kept])
+        T = R @ T
+        if step == polish:
+            break
+        # the kept maps in the corrected frame (z' = R z: L' = R L R^-1), refitted finely
+        Rinv = np.linalg.inv(R)
+        Y = (X - c) @ T.T
+        fine = _Scorer(Y, lab, rng, n_probe=8, n_final=min(n, 6000))
+        kept = [fine.refine_linear(_with_shift(R @ K[:d, :d] @ Rinv, R @ K[:d, d]), iters=4)
+                for K in kept]
+    return T, c, [len(kept)]
+
