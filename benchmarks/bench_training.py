@@ -134,14 +134,14 @@ def chain_data():
 def _many_lone(data, epochs=MANY_EPOCHS):
     from symfast.nn import ScoredClassifier
 
-    return [ScoredClassifier((64,), epochs=epochs, batch_size=64, seed=i).fit(*d)
+    return [ScoredClassifier((64,), max_epochs=epochs, batch_size=64, seed=i).fit(*d)
             for i, d in enumerate(data)]
 
 
 def _many_batched(data, epochs=MANY_EPOCHS, stack=None):
     from symfast.nn import ScoredClassifier, fit_many
 
-    return fit_many([ScoredClassifier((64,), epochs=epochs, batch_size=64, seed=i)
+    return fit_many([ScoredClassifier((64,), max_epochs=epochs, batch_size=64, seed=i)
                      for i in range(len(data))], data, stack=stack)
 
 
@@ -154,7 +154,7 @@ def _many_torch(data, epochs=MANY_EPOCHS):
     compiled epoch): how every lone fit ran before it."""
     from symfast.nn import ScoredClassifier, mlp
 
-    return [ScoredClassifier(epochs=epochs, batch_size=64, seed=i,
+    return [ScoredClassifier(max_epochs=epochs, batch_size=64, seed=i,
                              model=lambda n, k: mlp(n, (64,), k)).fit(*d)
             for i, d in enumerate(data)]
 

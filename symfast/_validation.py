@@ -8,6 +8,7 @@ value and says what was expected.  Code below the boundary assumes valid input.
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -216,3 +217,22 @@ def check_n_threads(n_threads: Any, name: str = "n_threads") -> int:
     if n_threads is None:
         return default_threads()
     return check_int(n_threads, name, minimum=1, maximum=1024)
+
+
+def take_renamed(owner: str, given: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    """Keywords given under a spelling the package dropped, keyed by their new name.
+
+    ``given`` is the ``**renamed`` catch-all of a function or estimator whose keywords now
+    have one spelling across the package (``max_epochs``, ``embed_dim``, ``standardize``,
+    ``center``).  A known old name warns (``DeprecationWarning``; it goes in the next
+    release); any other keyword raises the ``TypeError`` Python would.
+    """
+    out: dict[str, Any] = {}
+    for old, value in given.items():
+        if old not in renames:
+            raise TypeError(f"{owner}() got an unexpected keyword argument {old!r}")
+        new = renames[old]
+        warnings.warn(f"{owner}({old}=...) is now spelt {new}=...; the old name goes in the "
+                      "next release", DeprecationWarning, stacklevel=3)
+        out[new] = value
+    return out

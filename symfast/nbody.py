@@ -16,9 +16,11 @@ time step, so it is not a symmetry of a fixed-step map.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from symfast._validation import check_float, check_int, check_seed
+from symfast._validation import check_float, check_int, check_seed, take_renamed
 
 
 def _accelerations(q: np.ndarray, m: np.ndarray, G: float, eps: float) -> np.ndarray:
@@ -32,8 +34,8 @@ def _accelerations(q: np.ndarray, m: np.ndarray, G: float, eps: float) -> np.nda
 
 def nbody_pairs(n_bodies: int = 2, n_orbits: int = 150, steps: int = 100, *,
                 dt: float = 0.1, substeps: int = 10, masses: np.ndarray | None = None,
-                centre_of_mass: bool = True, G: float = 1.0, softening: float = 0.05,
-                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                center_of_mass: bool = True, G: float = 1.0, softening: float = 0.05,
+                seed: int = 0, **renamed: Any) -> tuple[np.ndarray, np.ndarray]:
     """(state, next state) pairs along random bound planar N-body orbits.
 
     Parameters
@@ -52,7 +54,7 @@ def nbody_pairs(n_bodies: int = 2, n_orbits: int = 150, steps: int = 100, *,
         Leapfrog steps per ``dt``.
     masses : array_like of shape (n_bodies,), optional
         Default: all 1.
-    centre_of_mass : bool, default=True
+    center_of_mass : bool, default=True
         Start in the centre-of-mass frame (total momentum 0, centre of mass at
         the origin; the states then span 4 N - 4 dimensions).
     G, softening : float
@@ -64,6 +66,9 @@ def nbody_pairs(n_bodies: int = 2, n_orbits: int = 150, steps: int = 100, *,
         States (q_1x, q_1y, ..., q_Nx, q_Ny, p_1x, p_1y, ..., p_Ny) and the same
         states ``dt`` later.
     """
+    center_of_mass = take_renamed("nbody_pairs", renamed,
+                                  {"centre_of_mass": "center_of_mass"}).get("center_of_mass",
+                                                                            center_of_mass)
     N = check_int(n_bodies, "n_bodies", minimum=2, maximum=16)
     n_orbits = check_int(n_orbits, "n_orbits", minimum=1)
     steps = check_int(steps, "steps", minimum=1)
@@ -93,7 +98,7 @@ def nbody_pairs(n_bodies: int = 2, n_orbits: int = 150, steps: int = 100, *,
     radial = q / np.maximum(r, 1e-9)
     v = speed * (c * tang + s * radial)
     p = m[None, :, None] * v
-    if centre_of_mass:
+    if center_of_mass:
         p -= m[None, :, None] * (p.sum(axis=1, keepdims=True) / m.sum())
     else:
         q += rng.normal(scale=0.5, size=(n_orbits, 1, 2))

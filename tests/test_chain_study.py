@@ -61,7 +61,7 @@ def test_autoencoder_learns_the_chain_energy():
     N, n = 10, 2
     X = states(N).astype(np.float32)
     E = energies(N, n)
-    ae = TaskAutoencoder(6, 64, epochs=120, batch_size=64, learning_rate=3e-3,
+    ae = TaskAutoencoder(6, 64, max_epochs=120, batch_size=64, learning_rate=3e-3,
                          target_weight=10.0, seed=0).fit(X, E)
     assert ae.encode(X).shape == (X.shape[0], 6)
     # H takes the values -9..9 in steps of 2: the linear head must resolve them
@@ -74,7 +74,7 @@ def test_train_and_score_separates_easy_data(rng):
 
     X = rng.normal(size=(400, 5))
     y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
-    r = train_and_score(X[:300], y[:300], X[300:], y[300:], epochs=30, seed=0)
+    r = train_and_score(X[:300], y[:300], X[300:], y[300:], max_epochs=30, seed=0)
     assert r.best_test_accuracy >= 0.95 and len(r.test_curve) == 30
     assert r.best_test_accuracy == max(r.test_curve)
     with pytest.raises(ValueError, match="y_test"):

@@ -212,7 +212,7 @@ def test_placeholder_manifolds_are_kept_only_on_request():
 
 def test_neighbour_analysis_on_an_embedding_worked_by_hand():
     from symfast.cicy import (copies_only, distinct_inputs, feature_ids, fraction_above,
-                              manifold_means, neighbour_accuracy)
+                              manifold_means, neighbor_accuracy)
 
     # manifold 0 and 2 are tight clusters; one copy of manifold 1 sits inside cluster 0
     E = np.array([[0, 0], [0, .1], [.1, 0],            # manifold 0
@@ -223,7 +223,7 @@ def test_neighbour_analysis_on_an_embedding_worked_by_hand():
     search = {"k": 8, "n_threads": 1}
     scored = np.ones(9, dtype=bool)
     scored[8] = False                                    # a misclassified point is not scored
-    _, I, n_same, acc, _ = neighbour_accuracy(E, owner, scored, **search)
+    _, I, n_same, acc, _ = neighbor_accuracy(E, owner, scored, **search)
     # (0, 0): the stray copy and its two cluster mates precede the jump -> 2/3;
     # the stray copy sees only manifold 0 -> 0; (10, 0) and (10, .1) see each other -> 1
     assert n_same[:6].tolist() == [3, 3, 3, 1, 1, 3]

@@ -107,7 +107,7 @@ def test_the_autoencoder_kernel_trains_the_model_torch_trains(monkeypatch):
     t = (X[:, :-1] * X[:, 1:]).sum(1)
 
     def make():
-        return TaskAutoencoder(5, 24, epochs=4, batch_size=64, learning_rate=3e-3,
+        return TaskAutoencoder(5, 24, max_epochs=4, batch_size=64, learning_rate=3e-3,
                                decay=0.9, target_weight=10.0, seed=7)
 
     fast = make().fit(X, t)
@@ -137,7 +137,7 @@ def test_the_pattern_kernel_trains_the_lattice_cnn_torch_trains(channels, monkey
          ).sum((1, 2)) > 0
 
     def make():
-        return ScoredClassifier(epochs=5, learning_rate=3e-3, standardize=False, seed=4,
+        return ScoredClassifier(max_epochs=5, learning_rate=3e-3, standardize=False, seed=4,
                                 model=lambda n_in, k: LatticeCNN(channels, L, k))
 
     calls = []

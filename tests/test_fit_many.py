@@ -64,8 +64,8 @@ def test_multi_head_classifier_with_layer_l2():
 
 def test_scored_classifiers_match_train_and_score():
     data = [(*_parity(600 + 100 * i, i), *_parity(300, 50 + i)) for i in range(5)]
-    lone = [train_and_score(*d, hidden=(32,), epochs=8, seed=i) for i, d in enumerate(data)]
-    many = fit_many([ScoredClassifier((32,), epochs=8, seed=i) for i in range(5)], data,
+    lone = [train_and_score(*d, hidden=(32,), max_epochs=8, seed=i) for i, d in enumerate(data)]
+    many = fit_many([ScoredClassifier((32,), max_epochs=8, seed=i) for i in range(5)], data,
                     progress=True, stack=True)
     for a, b in zip(lone, many):
         assert b.result_.test_curve == pytest.approx(a.test_curve, abs=0.01)
@@ -84,9 +84,9 @@ def test_a_convolution_runs_through_vmap():
     def model(n_in, k):
         return LatticeCNN(1, L, k, width=4, hidden=8)
 
-    lone = [train_and_score(*d, epochs=4, seed=i, model=model, standardize=False)
+    lone = [train_and_score(*d, max_epochs=4, seed=i, model=model, standardize=False)
             for i, d in enumerate(data)]
-    many = fit_many([ScoredClassifier(epochs=4, seed=i, model=model, standardize=False)
+    many = fit_many([ScoredClassifier(max_epochs=4, seed=i, model=model, standardize=False)
                      for i in range(3)], data)
     for a, b in zip(lone, many):
         assert b.result_.test_curve == pytest.approx(a.test_curve, abs=0.02)
@@ -107,8 +107,8 @@ def test_any_module_runs_through_vmap():
             return self.out(torch.relu(self.conv(x.unsqueeze(1))).flatten(1))
 
     data = [(*_parity(300 + 40 * i, i), *_parity(100, 20 + i)) for i in range(3)]
-    lone = [train_and_score(*d, epochs=4, seed=i, model=Conv1dNet) for i, d in enumerate(data)]
-    many = fit_many([ScoredClassifier(epochs=4, seed=i, model=Conv1dNet) for i in range(3)],
+    lone = [train_and_score(*d, max_epochs=4, seed=i, model=Conv1dNet) for i, d in enumerate(data)]
+    many = fit_many([ScoredClassifier(max_epochs=4, seed=i, model=Conv1dNet) for i in range(3)],
                     data)
     for a, b in zip(lone, many):
         assert b.result_.test_curve == pytest.approx(a.test_curve, abs=0.02)
@@ -121,7 +121,7 @@ def test_autoencoders_match_their_lone_fits():
         data.append((X, (X[:, :-1] * X[:, 1:]).sum(1)))
 
     def make(s):
-        return TaskAutoencoder(4, 24, epochs=6, batch_size=64, decay=0.9, seed=s)
+        return TaskAutoencoder(4, 24, max_epochs=6, batch_size=64, decay=0.9, seed=s)
 
     lone = [make(s).fit(*d) for s, d in enumerate(data)]
     many = fit_many([make(s) for s in range(3)], data, stack=True)
@@ -176,7 +176,7 @@ def test_dense_members_are_fitted_alone_over_a_pool(capsys):
 
     data = [(*_parity(500 + 60 * i, i), *_parity(200, 40 + i)) for i in range(6)]
     cases = [
-        (lambda i: ScoredClassifier((16 + 8 * (i % 2),), epochs=5, seed=i), data),
+        (lambda i: ScoredClassifier((16 + 8 * (i % 2),), max_epochs=5, seed=i), data),
         (lambda i: EmbeddingClassifier((12,), 8, max_epochs=5, seed=i, progress=True),
          [d[:2] for d in data]),
     ]
@@ -192,7 +192,7 @@ def test_dense_members_are_fitted_alone_over_a_pool(capsys):
     assert all(m.progress for m in many)
     assert "best=" in capsys.readouterr().err
     # the autoencoder too (no accuracy to show)
-    aes = [TaskAutoencoder(3, 8, epochs=2, batch_size=64, seed=s) for s in range(3)]
+    aes = [TaskAutoencoder(3, 8, max_epochs=2, batch_size=64, seed=s) for s in range(3)]
     fit_many(aes, [(d[0], d[0][:, 0] * d[0][:, 1]) for d in data[:3]], progress=True)
     assert all(len(a.history_) == 2 for a in aes)
 
@@ -209,7 +209,7 @@ def test_stack_false_is_cpu_only(monkeypatch):
 def test_a_failing_member_stops_the_pool():
     """A member's error comes out of fit_many, and members not started yet are not run."""
     data = [(*_parity(200, i), *_parity(50, 9)) for i in range(6)]
-    est = [ScoredClassifier((8,), epochs=2, seed=i) for i in range(6)]
+    est = [ScoredClassifier((8,), max_epochs=2, seed=i) for i in range(6)]
     bad = list(data)
     bad[0] = (data[0][0], np.zeros(200), data[0][2], data[0][3])     # one class only
     with pytest.raises(ValueError, match="at least 2 classes"):

@@ -170,8 +170,8 @@ def test_float32_overflow_is_refused_not_turned_into_inf():
     y = np.arange(20) % 2
     for est, target in ((EmbeddingClassifier(progress=False, max_epochs=1), y),
                         (GradientRegressor(progress=False, max_epochs=1), np.arange(20.0)),
-                        (TaskAutoencoder(epochs=1), np.arange(20.0)),
-                        (FeatureSeparation(epochs=1), y)):
+                        (TaskAutoencoder(max_epochs=1), np.arange(20.0)),
+                        (FeatureSeparation(max_epochs=1), y)):
         with pytest.raises(ValueError, match="X must fit in float32"):
             est.fit(X, target)
 

@@ -52,3 +52,83 @@ def test_every_module_imports_without_a_deprecation_warning(recwarn):
     ours = [w for w in recwarn if issubclass(w.category, DeprecationWarning)
             and "symfast" in str(w.message)]
     assert not ours, [str(w.message) for w in ours]
+
+
+# -- one spelling (issue 32) ------------------------------------------------------------
+#: Spellings the package dropped for code names: British forms and the synonyms of
+#: max_epochs, embed_dim and standardize.  Prose may say "neighbours" and "centre".
+DROPPED_IN_NAMES = ("neighbour", "centre")
+DROPPED_PARAMETERS = {"epochs", "latent_dim", "whiten", "n_epochs", "centre_of_mass"}
+PUBLIC = ("symfast.nn", "symfast.symmetry", "symfast.analysis", "symfast.cicy",
+          "symfast.potentials", "symfast.chain", "symfast.ising", "symfast.fourier",
+          "symfast.batch", "symfast.nbody")
+
+
+def test_code_names_have_one_spelling():
+    import io
+    import tokenize
+
+    found = []
+    for p in sorted(PACKAGE.rglob("*.py")):
+        for tok in tokenize.generate_tokens(io.StringIO(p.read_text()).readline):
+            if tok.type == tokenize.NAME and any(w in tok.string for w in DROPPED_IN_NAMES):
+                found.append(f"{p.relative_to(PACKAGE)}:{tok.start[0]} {tok.string}")
+    assert not found, found
+
+
+def _public_callables():
+    import inspect
+
+    for mod_name in PUBLIC:
+        mod = importlib.import_module(mod_name)
+        for name in getattr(mod, "__all__", []):
+            obj = getattr(mod, name)
+            target = obj.__init__ if inspect.isclass(obj) else obj
+            if callable(target):
+                try:
+                    yield f"{mod_name}.{name}", inspect.signature(target)
+                except (TypeError, ValueError):     # builtins without a signature
+                    continue
+
+
+def test_public_parameters_use_the_one_spelling():
+    bad = [f"{where}({p})" for where, sig in _public_callables() for p in sig.parameters
+           if p in DROPPED_PARAMETERS]
+    assert not bad, bad
+
+
+def test_old_keywords_warn_and_land_on_the_new_names():
+    from sklearn.base import clone
+
+    from symfast.nbody import nbody_pairs
+    from symfast.nn import FeatureSeparation, GradientRegressor, ScoredClassifier, TaskAutoencoder
+
+    cases = [(lambda: ScoredClassifier(epochs=3), {"max_epochs": 3}),
+             (lambda: FeatureSeparation(epochs=4), {"max_epochs": 4}),
+             (lambda: TaskAutoencoder(latent_dim=2, epochs=5), {"embed_dim": 2, "max_epochs": 5}),
+             (lambda: GradientRegressor(whiten=True), {"standardize": "whiten"}),
+             (lambda: GradientRegressor(whiten=False), {"standardize": True})]
+    for make, expected in cases:
+        with pytest.warns(DeprecationWarning, match="is now spelt"):
+            est = make()
+        params = est.get_params()
+        assert {k: params[k] for k in expected} == expected
+        assert not set(params) & DROPPED_PARAMETERS
+        assert clone(est).get_params() == params          # no warning, same model
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
+        ScoredClassifier(epoch=3)
+    with pytest.raises(ValueError, match="standardize must be 'whiten' or True"):
+        GradientRegressor(standardize="zca").fit([[0.0, 1.0]] * 20, range(20))
+    new = nbody_pairs(n_orbits=2, steps=3, center_of_mass=False, seed=1)
+    with pytest.warns(DeprecationWarning, match="centre_of_mass=.... is now spelt"):
+        old = nbody_pairs(n_orbits=2, steps=3, centre_of_mass=False, seed=1)
+    assert all((a == b).all() for a, b in zip(new, old))
+
+
+def test_cli_takes_the_one_spelling_and_the_old_flag():
+    from symfast.cli import build_parser
+
+    parser = build_parser()
+    for study in ("chain", "ising2d"):
+        assert parser.parse_args([study, "--max-epochs", "3"]).epochs == 3
+        assert parser.parse_args([study, "--epochs", "4"]).epochs == 4

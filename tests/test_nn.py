@@ -183,11 +183,11 @@ def test_the_other_estimators_follow_scikit_learn():
     assert scores.shape == (2,) and np.all(np.isfinite(scores))
     grid = GridSearchCV(reg, {"hidden": [(8,), (16, 16)]}, cv=2).fit(X, y)
     assert grid.best_params_["hidden"] in [(8,), (16, 16)]
-    ae = TaskAutoencoder(latent_dim=2, hidden=8, epochs=2)
+    ae = TaskAutoencoder(embed_dim=2, hidden=8, max_epochs=2)
     Z = make_pipeline(StandardScaler(), ae).fit(X, y).transform(X)
     assert Z.shape == (240, 2)
-    assert clone(ae).set_params(latent_dim=3).latent_dim == 3
-    fs = FeatureSeparation(n_out=4, epochs=2)
+    assert clone(ae).set_params(embed_dim=3).embed_dim == 3
+    fs = FeatureSeparation(n_out=4, max_epochs=2)
     labels = (X[:, 0] > 0).astype(int)
     assert fs.fit_transform(X, labels).shape[0] == 240
     assert clone(fs).get_params()["n_out"] == 4
@@ -237,11 +237,11 @@ def test_every_model_takes_device():
     y = (X[:, 0] > 0).astype(int)
     models = [
         (lambda **kw: EmbeddingClassifier((8,), 4, max_epochs=2, progress=False, **kw), (X, y)),
-        (lambda **kw: ScoredClassifier((8,), epochs=2, **kw), (X, y)),
-        (lambda **kw: TaskAutoencoder(2, 8, epochs=2, **kw), (X, X[:, 1])),
+        (lambda **kw: ScoredClassifier((8,), max_epochs=2, **kw), (X, y)),
+        (lambda **kw: TaskAutoencoder(2, 8, max_epochs=2, **kw), (X, X[:, 1])),
         (lambda **kw: GradientRegressor((8,), max_epochs=2, progress=False, **kw),
          (X, X[:, 1] ** 2)),
-        (lambda **kw: FeatureSeparation(epochs=2, **kw), (X, y)),
+        (lambda **kw: FeatureSeparation(max_epochs=2, **kw), (X, y)),
     ]
     for make, data in models:
         a, b = make().fit(*data), make(device="cpu").fit(*data)

@@ -18,7 +18,7 @@ from symfast._validation import check_int, check_seed
 from symfast.chain._exact import check_chain
 
 
-def _ok_table(width: int, centre: int, first: int, N: int, n: int, J: float, B: float,
+def _ok_table(width: int, center: int, first: int, N: int, n: int, J: float, B: float,
                 strict: bool, cache: dict) -> np.ndarray:
     """For every pattern of ``width`` spins (bit t set: spin first + t is -1), whether flipping
     the spin at ``first + centre`` raises the energy (strictly, or not lowers it).
@@ -27,9 +27,9 @@ def _ok_table(width: int, centre: int, first: int, N: int, n: int, J: float, B: 
     windows k that contain the spin; tables are cached by the pattern of windows that exist
     around the spin, which is the same everywhere away from the chain's ends.
     """
-    i = first + centre
+    i = first + center
     ks = tuple(k - first for k in range(max(0, i - n + 1), min(i, N - n) + 1))
-    key = (width, centre, ks)
+    key = (width, center, ks)
     if key in cache:
         return cache[key]
     b = np.arange(1 << width, dtype=np.int64)
@@ -39,7 +39,7 @@ def _ok_table(width: int, centre: int, first: int, N: int, n: int, J: float, B: 
         for t in range(k, k + n):
             parity ^= (b >> t) & 1
         S += 1 - 2 * parity
-    s_i = 1 - 2 * ((b >> centre) & 1)
+    s_i = 1 - 2 * ((b >> center) & 1)
     dE = 2.0 * J * S + 2.0 * B * s_i
     ok = dE > 0.0 if strict else dE >= 0.0
     cache[key] = ok
@@ -69,8 +69,8 @@ class _Chain:
         for j in self.positions:
             # new spin j: state bits are spins j-w .. j-1; appending gives j-w .. j
             first = j - w
-            centre_pos = j - n + 1            # the spin whose neighbourhood is now complete
-            ok = _ok_table(full, centre_pos - first, first, N, n, J, B, strict, cache)
+            center_pos = j - n + 1            # the spin whose neighbourhood is now complete
+            ok = _ok_table(full, center_pos - first, first, N, n, J, B, strict, cache)
             self.allowed.append(ok)
             prev = self.tables[-1]
             new = np.zeros(1 << w, dtype=object)

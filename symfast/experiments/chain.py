@@ -317,7 +317,7 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
                     "test_size": int(te.size), **(extra or {})}
 
         return Unit(key=key, group=("classifier", width, tr.size),
-                    estimator=ScoredClassifier(c.hidden, epochs=c.epochs,
+                    estimator=ScoredClassifier(c.hidden, max_epochs=c.epochs,
                                                batch_size=c.batch_size,
                                                learning_rate=c.learning_rate, seed=seed),
                     data=data, size=int(tr.size) * width, summary=summary)
@@ -366,7 +366,7 @@ def run(config: ChainConfig, *, progress: bool = True, n_threads: int | None = N
                     if splits[size] is None:
                         done[key] = {"available": False}
                 if any(splits[s] is not None for s in todo):
-                    ae = TaskAutoencoder(latent, c.ae_hidden, epochs=c.ae_epochs,
+                    ae = TaskAutoencoder(latent, c.ae_hidden, max_epochs=c.ae_epochs,
                                          batch_size=c.ae_batch_size,
                                          learning_rate=c.ae_learning_rate, decay=c.ae_decay,
                                          target_weight=c.ae_target_weight,
@@ -480,7 +480,7 @@ def _sensitivity(c: ChainConfig, n_threads: int | None
 
     Ns, ns = c.sensitivity_N, c.sensitivity_n
     spins = states(Ns)
-    ae = TaskAutoencoder(Ns, c.ae_hidden, epochs=c.sensitivity_epochs, batch_size=64,
+    ae = TaskAutoencoder(Ns, c.ae_hidden, max_epochs=c.sensitivity_epochs, batch_size=64,
                          learning_rate=c.ae_learning_rate, decay=c.ae_decay ** (30 / max(
                              c.sensitivity_epochs, 1)),   # the same total decay as 30 epochs
                          target_weight=c.ae_target_weight, seed=_seed(c.seed, 99),
@@ -525,7 +525,8 @@ def cli_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=int, nargs="+", default=None, metavar="N",
                    help="interaction lengths n to study")
     p.add_argument("--runs", type=int, default=None, help="runs to average over")
-    p.add_argument("--epochs", type=int, default=None, help="classifier epochs")
+    p.add_argument("--max-epochs", "--epochs", dest="epochs", type=int, default=None,
+                   help="classifier epochs (--epochs: the old spelling)")
     p.add_argument("--ae-epochs", type=int, default=None, help="autoencoder epochs")
 
 

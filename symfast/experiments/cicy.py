@@ -32,7 +32,7 @@ import numpy as np
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int
 from symfast.cicy import (copies_only, distinct_inputs, feature_ids, fraction_above,
-                          manifold_means, neighbour_accuracy)
+                          manifold_means, neighbor_accuracy)
 from symfast.experiments._claims import PAPER_KS, numeric, qualitative
 from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
                                          software_versions)
@@ -310,7 +310,7 @@ def run(config: CicyConfig, *, progress: bool = True, n_threads: int | None = No
     both = correct.all(axis=1)
     search_args = {"k": config.k, "exact_search_max": config.exact_search_max,
                    "seed": config.seed, "n_threads": n_threads}
-    D, I, n_same, point_acc, search = neighbour_accuracy(E, owner, both, **search_args)
+    D, I, n_same, point_acc, search = neighbor_accuracy(E, owner, both, **search_args)
     man_acc = manifold_means(point_acc, owner, len(L))
     frac = fraction_above(man_acc[ids])
     by_split = {"train": fraction_above(man_acc[np.setdiff1d(ids, test_ids)]),

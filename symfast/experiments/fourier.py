@@ -174,7 +174,7 @@ def run(config: FourierConfig, *, progress: bool = True, n_threads: int | None =
     Xf, yf = signals(c.n_feature_train, c.N, amplitude=c.feature_amplitude, noise=c.noise,
                      seed=derive_seed(c.seed, "feature-data"))
     fsep = FeatureSeparation(c.n_out, c.feature_hidden, alpha=c.alpha, beta=c.beta,
-                             frame_weight=c.frame_weight, epochs=c.feature_epochs,
+                             frame_weight=c.frame_weight, max_epochs=c.feature_epochs,
                              seed=derive_seed(c.seed, "feature-separation"), progress=progress,
                              n_threads=n_threads).fit(Xf, yf)
 
@@ -191,7 +191,7 @@ def run(config: FourierConfig, *, progress: bool = True, n_threads: int | None =
                          seed=derive_seed(c.seed, "test", A))
         for key, rep in reps:
             estimators[key].append(ScoredClassifier(
-                c.hidden, epochs=c.epochs, seed=derive_seed(c.seed, "classifier", A, key)))
+                c.hidden, max_epochs=c.epochs, seed=derive_seed(c.seed, "classifier", A, key)))
             datasets[key].append((rep(X), y, rep(Xt), yt))
     # one batched fit per representation (its input width), over the amplitude scan
     for key, _ in reps:

@@ -252,7 +252,7 @@ def run(config: Ising2DConfig, *, progress: bool = True, n_threads: int | None =
                 channels = 2 if frame == "bonds" else 1
                 if c.classifier == "cnn":
                     model = partial(_cnn, channels, c.L, c.cnn_width, c.cnn_hidden)
-                est = ScoredClassifier(c.hidden, epochs=c.epochs, batch_size=c.batch_size,
+                est = ScoredClassifier(c.hidden, max_epochs=c.epochs, batch_size=c.batch_size,
                                        learning_rate=c.learning_rate,
                                        standardize=model is None, model=model,
                                        seed=derive_seed(c.seed, "classifier", T0, dT, f_index))
@@ -314,7 +314,8 @@ def cli_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--T0", type=float, nargs="+", default=None, help="reference temperatures")
     p.add_argument("--samples-per-T", type=int, default=None,
                    help="configurations per temperature for the classifiers")
-    p.add_argument("--epochs", type=int, default=None, help="classifier epochs")
+    p.add_argument("--max-epochs", "--epochs", dest="epochs", type=int, default=None,
+                   help="classifier epochs (--epochs: the old spelling)")
 
 
 def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:

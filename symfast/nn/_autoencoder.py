@@ -10,6 +10,7 @@ close to the dual frame serves the task best.
 from __future__ import annotations
 
 import time
+from typing import Any
 from contextlib import ExitStack
 
 import numpy as np
@@ -17,7 +18,8 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
-from symfast._validation import check_array, check_float, check_int, check_seed
+from symfast._validation import (check_array, check_float, check_int, check_seed,
+                                 take_renamed)
 from symfast.nn._scored import mlp
 from symfast.nn._utils import (NotFittedError, check_device, epoch_bar, float32_tensor,
                                seeded, to_device, torch_threads, training_threads)
@@ -45,11 +47,13 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    latent_dim : int, default=18
-        Width of the latent layer (linear).
+    embed_dim : int, default=18
+        Width of the latent layer (linear), the embedding :meth:`transform` returns.
+        Spelt ``latent_dim`` before 0.4 (the old keyword warns for one release).
     hidden : int, default=128
         Width of the ReLU layer in the encoder and in the decoder.
-    epochs : int, default=30
+    max_epochs : int, default=30
+        Epochs trained (no early stopping; ``epochs`` before 0.4).
     batch_size : int, default=256
     learning_rate : float, default=1e-3
         NAdam's initial step size.
@@ -76,13 +80,13 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
     fit_time_ : float
     """
 
-    def __init__(self, latent_dim: int = 18, hidden: int = 128, *, epochs: int = 30,
+    def __init__(self, embed_dim: int = 18, hidden: int = 128, *, max_epochs: int = 30,
                  batch_size: int = 256, learning_rate: float = 1e-3, decay: float = 0.95,
                  target_weight: float = 1.0, seed: int = 0, progress: bool = False,
-                 n_threads: int | None = None, device: str | None = None):
-        self.latent_dim = latent_dim
+                 n_threads: int | None = None, device: str | None = None, **renamed: Any):
+        self.embed_dim = embed_dim
         self.hidden = hidden
-        self.epochs = epochs
+        self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.decay = decay
@@ -91,15 +95,18 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         self.progress = progress
         self.n_threads = n_threads
         self.device = device
+        for name, value in take_renamed("TaskAutoencoder", renamed,
+                                        {"epochs": "max_epochs", "latent_dim": "embed_dim"}).items():
+            setattr(self, name, value)
 
     def fit(self, X: np.ndarray, target: np.ndarray) -> "TaskAutoencoder":
         """Train on inputs X of shape (n_samples, n_features) and targets of shape (n_samples,)."""
         st = self._prepare(X, target)
         xt, tt, seed = st["xt"], st["tt"], st["seed"]
-        epochs, batch_size = int(self.epochs), int(self.batch_size)
+        epochs, batch_size = int(self.max_epochs), int(self.batch_size)
         with ExitStack() as stack:
             with seeded(seed) as gen:           # the initial weights; the rest draws from gen
-                net = _AE(xt.shape[1], int(self.hidden), int(self.latent_dim))
+                net = _AE(xt.shape[1], int(self.hidden), int(self.embed_dim))
             dev, (xt, tt) = to_device(self.device, net, xt, tt)
             # threads chosen after the net exists: small networks train faster on one
             threads = training_threads(self.n_threads, net, batch_size)
@@ -165,9 +172,9 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
 
     # -- the pieces fit and fit_many share ------------------------------------------
     def _prepare(self, X: np.ndarray, target: np.ndarray) -> dict:
-        check_int(self.latent_dim, "latent_dim", minimum=1)
+        check_int(self.embed_dim, "embed_dim", minimum=1)
         check_int(self.hidden, "hidden", minimum=1)
-        check_int(self.epochs, "epochs", minimum=1)
+        check_int(self.max_epochs, "max_epochs", minimum=1)
         check_int(self.batch_size, "batch_size", minimum=1)
         check_float(self.learning_rate, "learning_rate", positive=True)
         check_float(self.decay, "decay", positive=True, maximum=1.0)
@@ -200,7 +207,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
 
         st = self._prepare(X, target)
         with seeded(st["seed"]) as gen:
-            net = _AE(st["xt"].shape[1], int(self.hidden), int(self.latent_dim))
+            net = _AE(st["xt"].shape[1], int(self.hidden), int(self.embed_dim))
         w = float(self.target_weight)
 
         def loss(out, targets, weight, params):
@@ -216,7 +223,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
             return False
 
         return BatchedPlan(net=net, generator=gen, inputs=st["xt"], targets=(st["xt"], st["tt"]),
-                           batch_size=int(self.batch_size), epochs=int(self.epochs),
+                           batch_size=int(self.batch_size), max_epochs=int(self.max_epochs),
                            learning_rate=float(self.learning_rate), optimizer="nadam",
                            lr_decay=float(self.decay), loss=loss, end_epoch=end_epoch,
                            state=st)
@@ -231,7 +238,7 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         return float32_tensor(arr, "X")
 
     def encode(self, X: np.ndarray) -> np.ndarray:
-        """Latent vectors: ndarray of shape (n_samples, latent_dim), float32."""
+        """Latent vectors: ndarray of shape (n_samples, embed_dim), float32."""
         xt = self._tensor(X)
         with torch_threads(self.n_threads), torch.no_grad():
             return self.net_.encoder(xt).numpy()

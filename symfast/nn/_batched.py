@@ -66,7 +66,7 @@ class BatchedPlan:
         Training inputs.
     targets : tuple of Tensor
         Per-sample targets, each with first dimension n.
-    batch_size, epochs : int
+    batch_size, max_epochs : int
     learning_rate : float
     optimizer : {"adam", "nadam"}
     weight_decay : float
@@ -93,7 +93,7 @@ class BatchedPlan:
     inputs: torch.Tensor
     targets: tuple[torch.Tensor, ...]
     batch_size: int
-    epochs: int
+    max_epochs: int
     learning_rate: float
     loss: Callable[..., tuple[torch.Tensor, torch.Tensor]]
     end_epoch: Callable[[int, np.ndarray], bool]
@@ -366,7 +366,7 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=sum(p.epochs for p in plans), desc=desc, unit="epoch", leave=False)
+        bar = tqdm(total=sum(p.max_epochs for p in plans), desc=desc, unit="epoch", leave=False)
 
     def new_epoch(rows: Sequence[int]) -> None:
         for r in rows:
@@ -433,9 +433,9 @@ def run_plans(plans: Sequence[BatchedPlan], *, device: str | torch.device = "cpu
                 bar.update(1)
                 if p.score is not None:
                     best = max(best, float(p.score()))
-            if stop or epoch[i] >= p.epochs:
+            if stop or epoch[i] >= p.max_epochs:
                 if bar is not None:
-                    bar.update(p.epochs - epoch[i])
+                    bar.update(p.max_epochs - epoch[i])
                 continue
             keep.append(r)
             restart.append(r)

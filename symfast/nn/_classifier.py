@@ -442,7 +442,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         st["t0"] = t0
         return BatchedPlan(
             net=net, generator=gen, inputs=st["Xt"], targets=(st["yt"],),
-            batch_size=int(self.batch_size), epochs=int(self.max_epochs),
+            batch_size=int(self.batch_size), max_epochs=int(self.max_epochs),
             learning_rate=float(self.learning_rate), weight_decay=float(self.weight_decay),
             loss=loss, end_epoch=lambda epoch, logs: self._end_epoch(st, net, epoch,
                                                                       float(logs[0])),

@@ -16,6 +16,7 @@ accuracy 0.65 against 0.78 with it, same data).
 from __future__ import annotations
 
 import time
+from typing import Any
 from contextlib import ExitStack
 
 import numpy as np
@@ -23,7 +24,8 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
-from symfast._validation import check_array, check_float, check_int, check_seed
+from symfast._validation import (check_array, check_float, check_int, check_seed,
+                                 take_renamed)
 from symfast.nn._utils import (NotFittedError, adam, check_device, encode_labels, epoch_bar,
                                float32_tensor, seeded, to_device, torch_threads,
                                training_threads)
@@ -44,7 +46,8 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
         Gap that noise must stay below.
     frame_weight : float, default=1.0
         Weight of the tight-frame penalty (linear f only).
-    epochs : int, default=60
+    max_epochs : int, default=60
+        Epochs trained (no early stopping; ``epochs`` before 0.4).
     batch_size : int, default=128
     learning_rate : float, default=3e-3
     seed : int, default=0
@@ -65,21 +68,24 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
 
     def __init__(self, n_out: int | None = None, hidden: int | None = None, *,
                  alpha: float = 0.5, beta: float = 0.1, frame_weight: float = 1.0,
-                 epochs: int = 60, batch_size: int = 128, learning_rate: float = 3e-3,
+                 max_epochs: int = 60, batch_size: int = 128, learning_rate: float = 3e-3,
                  seed: int = 0, progress: bool = False, n_threads: int | None = None,
-                 device: str | None = None):
+                 device: str | None = None, **renamed: Any):
         self.n_out = n_out
         self.hidden = hidden
         self.alpha = alpha
         self.beta = beta
         self.frame_weight = frame_weight
-        self.epochs = epochs
+        self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.seed = seed
         self.progress = progress
         self.n_threads = n_threads
         self.device = device
+        for name, value in take_renamed("FeatureSeparation", renamed,
+                                        {"epochs": "max_epochs"}).items():
+            setattr(self, name, value)
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "FeatureSeparation":
         """Train on X of shape (n_samples, N) with y = 1 for signals and 0 for noise."""
@@ -94,7 +100,7 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
         alpha = check_float(self.alpha, "alpha", positive=True, maximum=1.0)
         beta = check_float(self.beta, "beta", minimum=0.0, maximum=1.0)
         frame = check_float(self.frame_weight, "frame_weight", minimum=0.0)
-        epochs = check_int(self.epochs, "epochs", minimum=1)
+        epochs = check_int(self.max_epochs, "max_epochs", minimum=1)
         bs = check_int(self.batch_size, "batch_size", minimum=2)
         check_float(self.learning_rate, "learning_rate", positive=True)
         seed = check_seed(self.seed)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from torch import nn
 
-from symfast._validation import check_array, check_float, check_int, check_seed
+from symfast._validation import (check_array, check_float, check_int, check_seed,
+                                 take_renamed)
 from symfast.nn._utils import (NotFittedError, adam, check_device, epoch_bar, float32_tensor,
                                seeded, to_device, torch_threads, training_threads)
 
@@ -64,9 +65,12 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
     patience : int, default=30
         Stop when the held-out loss has not improved for this many epochs.
     validation_fraction : float, default=0.2
-    whiten : bool, default=True
-        Decorrelate the inputs (ZCA whitening with the training covariance)
-        rather than only scale each feature.  Data in a skewed linear frame
+    standardize : {"whiten", True}, default="whiten"
+        How the inputs are standardised with the training statistics: "whiten"
+        decorrelates them (ZCA whitening with the training covariance), True only
+        centres and scales each feature (as the classifiers' ``standardize=True``).
+        Spelt ``whiten=True`` / ``whiten=False`` before 0.4 (the old keyword warns for
+        one release).  Data in a skewed linear frame
         otherwise hide the function's variation along a thin direction: in
         R^4 with a frame of condition number 190, a quadratic form was fitted
         to held-out R^2 0.62 with scaling and 0.9998 with whitening.
@@ -92,10 +96,11 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(self, hidden: Sequence[int] = (64, 64, 64), *, activation: str = "silu",
                  learning_rate: float = 3e-3, batch_size: int = 256, max_epochs: int = 200,
-                 patience: int = 30, validation_fraction: float = 0.2, whiten: bool = True,
+                 patience: int = 30, validation_fraction: float = 0.2,
+                 standardize: bool | str = "whiten",
                  seed: int = 0,
                  progress: bool = True, n_threads: int | None = None,
-                 device: str | None = None):
+                 device: str | None = None, **renamed: Any):
         self.hidden = hidden
         self.activation = activation
         self.learning_rate = learning_rate
@@ -103,11 +108,14 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
-        self.whiten = whiten
+        self.standardize = standardize
         self.seed = seed
         self.progress = progress
         self.n_threads = n_threads
         self.device = device
+        old = take_renamed("GradientRegressor", renamed, {"whiten": "standardize"})
+        if "standardize" in old:            # whiten=True meant ZCA, whiten=False per feature
+            self.standardize = "whiten" if old["standardize"] else True
 
     def _check_params(self) -> None:
         check_device(self.device)
@@ -126,6 +134,9 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
         check_float(self.validation_fraction, "validation_fraction", minimum=0.05,
                     maximum=0.9)
         check_seed(self.seed)
+        if not (self.standardize is True or (isinstance(self.standardize, str)
+                                              and self.standardize == "whiten")):
+            raise ValueError(f"standardize must be 'whiten' or True, got {self.standardize!r}")
 
     def _check_X(self, X: np.ndarray) -> torch.Tensor:
         if not hasattr(self, "net_"):
@@ -170,7 +181,7 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
         with seeded(seed) as gen:
             net = _RegNet(d, self.hidden, self.n_outputs_, self.activation)
             net.x_mean.copy_(torch.from_numpy(Xa[tr].mean(axis=0).astype(np.float32)))
-            net.x_white.copy_(torch.from_numpy(_whitening(Xa[tr], self.whiten)))
+            net.x_white.copy_(torch.from_numpy(_whitening(Xa[tr], self.standardize == "whiten")))
             dev, (Xt, yt, Xv, yv) = to_device(self.device, net, Xt, yt, Xv, yv)
             with torch_threads(training_threads(self.n_threads, net, bs)):
                 opt = adam(net.parameters(), peak)

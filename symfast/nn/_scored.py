@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
-from symfast._validation import check_array, check_float, check_int, check_seed
+from symfast._validation import (check_array, check_float, check_int, check_seed,
+                                 take_renamed)
 from symfast.nn._utils import (NotFittedError, adam, check_device, encode_labels,
                                float32_tensor, seeded, to_device, torch_threads,
                                training_threads)
@@ -178,10 +179,11 @@ class LatticeCNN(nn.Module):
 
 
 def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
-                    y_test: np.ndarray, *, hidden: Sequence[int] = (64,), epochs: int = 100,
+                    y_test: np.ndarray, *, hidden: Sequence[int] = (64,), max_epochs: int = 100,
                     batch_size: int = 64, learning_rate: float = 1e-3, standardize: bool = True,
                     seed: int = 0, n_threads: int | None = None,
-                    model: Callable[[int, int], nn.Module] | None = None) -> ScoredTraining:
+                    model: Callable[[int, int], nn.Module] | None = None,
+                    **renamed: Any) -> ScoredTraining:
     """Train an MLP classifier with Adam and score it on the test set after every epoch.
 
     The function form of :class:`ScoredClassifier` (its ``result_``); to train many at
@@ -195,14 +197,16 @@ def train_and_score(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
     X_test : ndarray of shape (n_test, n_features)
     y_test : ndarray of shape (n_test,)
         Labels from the same set as ``y_train``.
-    hidden, model, epochs, batch_size, learning_rate, standardize, seed, n_threads
-        As for :class:`ScoredClassifier`.
+    hidden, model, max_epochs, batch_size, learning_rate, standardize, seed, n_threads
+        As for :class:`ScoredClassifier` (``epochs=`` is the old spelling of ``max_epochs``).
 
     Returns
     -------
     ScoredTraining
     """
-    return ScoredClassifier(hidden, epochs=epochs, batch_size=batch_size,
+    max_epochs = take_renamed("train_and_score", renamed, {"epochs": "max_epochs"}).get(
+        "max_epochs", max_epochs)
+    return ScoredClassifier(hidden, max_epochs=max_epochs, batch_size=batch_size,
                             learning_rate=learning_rate, standardize=standardize, seed=seed,
                             n_threads=n_threads, model=model).fit(
         X_train, y_train, X_test, y_test).result_
@@ -216,7 +220,9 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
     ----------
     hidden : sequence of int, default=(64,)
         Widths of the ReLU hidden layers (empty: logistic regression).
-    epochs : int, default=100
+    max_epochs : int, default=100
+        Epochs trained (every one is scored; no early stopping).  Spelt ``epochs`` before
+        0.4; the old keyword still works for one release, with a ``DeprecationWarning``.
     batch_size : int, default=64
     learning_rate : float, default=1e-3
     standardize : bool, default=True
@@ -244,13 +250,13 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
     net_ : nn.Module
     """
 
-    def __init__(self, hidden: Sequence[int] = (64,), *, epochs: int = 100, batch_size: int = 64,
+    def __init__(self, hidden: Sequence[int] = (64,), *, max_epochs: int = 100, batch_size: int = 64,
                  learning_rate: float = 1e-3, standardize: bool = True, seed: int = 0,
                  n_threads: int | None = None,
                  model: Callable[[int, int], nn.Module] | None = None,
-                 device: str | None = None):
+                 device: str | None = None, **renamed: Any):
         self.hidden = hidden
-        self.epochs = epochs
+        self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.standardize = standardize
@@ -258,6 +264,9 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         self.n_threads = n_threads
         self.model = model
         self.device = device
+        for name, value in take_renamed("ScoredClassifier", renamed,
+                                        {"epochs": "max_epochs"}).items():
+            setattr(self, name, value)
 
     def _prepare(self, X_train, y_train, X_test, y_test) -> dict:
         Xtr = check_array(X_train, "X_train", ndim=2, min_rows=2)
@@ -279,7 +288,7 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
         hidden = self.hidden
         if isinstance(hidden, (int, np.integer)) or any(int(h) < 1 for h in hidden):
             raise ValueError(f"hidden must be a sequence of positive ints, got {hidden!r}")
-        check_int(self.epochs, "epochs", minimum=1)
+        check_int(self.max_epochs, "max_epochs", minimum=1)
         check_int(self.batch_size, "batch_size", minimum=1)
         check_float(self.learning_rate, "learning_rate", positive=True)
         seed = check_seed(self.seed)
@@ -362,7 +371,7 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
                 xk, codes_k = xin.numpy(), yt.numpy().reshape(-1, 1)
             opt = adam(net.parameters(), self.learning_rate) if kernel is None else None
             n = xt.shape[0]
-            for _ in range(int(self.epochs)):
+            for _ in range(int(self.max_epochs)):
                 perm = torch.randperm(n, generator=gen)
                 if kernel is not None:
                     kernel.epoch(xk, codes_k, perm.numpy())
@@ -417,7 +426,7 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
             return False
 
         return BatchedPlan(net=net, generator=gen, inputs=st["xt"], targets=(st["yt"],),
-                           batch_size=int(self.batch_size), epochs=int(self.epochs),
+                           batch_size=int(self.batch_size), max_epochs=int(self.max_epochs),
                            learning_rate=float(self.learning_rate), loss=_mean_cross_entropy,
                            end_epoch=end_epoch,
                            score=lambda: _last(st["curve"]),

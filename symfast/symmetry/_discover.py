@@ -91,9 +91,9 @@ def _bin(y: np.ndarray, levels: Any, width: Any, n_bins: Any
     nb = check_int(n_bins if n_bins is not None else 10, "n_bins", minimum=2, maximum=1000)
     edges = np.quantile(yf, np.linspace(0.0, 1.0, nb + 1))
     cls = np.clip(np.searchsorted(edges, yf, side="right") - 1, 0, nb - 1)
-    centres = np.array([np.median(yf[cls == c]) if np.any(cls == c) else np.nan
+    centers = np.array([np.median(yf[cls == c]) if np.any(cls == c) else np.nan
                         for c in range(nb)])
-    return cls, centres
+    return cls, centers
 
 
 # -- the routes ----------------------------------------------------------------------------
@@ -349,8 +349,8 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     if tgt == "classes":
         classes = ya.reshape(n)
     elif tgt == "bins":
-        classes, centres = _bin(ya, levels, width, n_bins)
-        diag["bin_values"] = centres.tolist()
+        classes, centers = _bin(ya, levels, width, n_bins)
+        diag["bin_values"] = centers.tolist()
         inside = classes >= 0
         if np.unique(classes[inside]).size < 2:
             raise ValueError("fewer than 2 bands hold points: widen width or move levels")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symfast.symmetry._discrete._closure import _affine, _refine_centre
+from symfast.symmetry._discrete._closure import _affine, _refine_center
 from symfast.symmetry._discrete._scoring import GAP_RATIO, _Scorer
 
 
@@ -145,7 +145,7 @@ def _verified_flows(K: np.ndarray, scorer: _Scorer, accept: float,
         # the flows turn about the level sets' own centre, not the sample mean: on thin
         # bands the mean's sampling error alone (0.014 for higgs at 410 points per level)
         # moves a rotation by 0.5 rad 14 thicknesses off the circles
-        maps = _refine_centre([_affine(np.eye(T.shape[0]))]
+        maps = _refine_center([_affine(np.eye(T.shape[0]))]
                               + [_flow(T, t) for t in FLOW_ANGLES], scorer)
         return max(scorer.score(M, final=True) for M in maps[1:])
 

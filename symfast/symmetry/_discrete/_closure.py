@@ -29,8 +29,8 @@ def _close(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
                     found.append(P)
                     changed = True
                     if len(found) > max_order:
-                        return _common_centre(found), True
-        found = _common_centre(found)
+                        return _common_center(found), True
+        found = _common_center(found)
     return found, False
 
 
@@ -125,10 +125,10 @@ def _symmetrise(found: list[np.ndarray], table: np.ndarray, rounds: int = 3
         M = G[i].copy()
         M[:d, :d] = L[i]
         out.append(M)
-    return _common_centre(out)
+    return _common_center(out)
 
 
-def _refine_centre(found: list[np.ndarray], scorer: _Scorer, iters: int = 4
+def _refine_center(found: list[np.ndarray], scorer: _Scorer, iters: int = 4
                    ) -> list[np.ndarray]:
     """Pin down the common fixed point c with the linear parts held: Gauss-Newton on the
     point-to-plane offsets of every element at once (x -> A (x - c) + c)."""
@@ -174,7 +174,7 @@ def _fixed_point(found: list[np.ndarray] | np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(A, b, rcond=None)[0]
 
 
-def _common_centre(found: list[np.ndarray]) -> list[np.ndarray]:
+def _common_center(found: list[np.ndarray]) -> list[np.ndarray]:
     """Make every map fix the common fixed point exactly (a finite group has one)."""
     c = _fixed_point(found)
     d = found[0].shape[0] - 1

@@ -14,8 +14,8 @@ from symfast.symmetry._discrete._finite_groups import minimal_generators, name_g
 from symfast.symmetry._discrete._candidates import (_candidates, _compact_generators,
                                                     _verified_flows)
 from symfast.symmetry._discrete._closure import (NORMALISER_TOL, _Budget, _affine, _close,
-                                                 _common_centre, _fixed_point, _index,
-                                                 _normaliser_gap, _refine_centre, _root_test,
+                                                 _common_center, _fixed_point, _index,
+                                                 _normaliser_gap, _refine_center, _root_test,
                                                  _symmetrise, _table)
 from symfast.symmetry._discrete._frame import _in_invariant_frame
 from symfast.symmetry._discrete._result import DiscreteSymmetryResult
@@ -202,7 +202,7 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
     # come close to a symmetry on sparse samples sit apart, above a gap in the scores
     cut = _score_gap(np.array(best[1:]), accept)
     keep = [0] + [i for i in range(1, len(found)) if best[i] <= cut]
-    found = _common_centre([found[i] for i in keep])
+    found = _common_center([found[i] for i in keep])
     accept_products = min(accept, 1.5 * cut) if len(keep) > 1 else accept
 
     # 5. closure under products (of coset representatives)
@@ -227,7 +227,7 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
         found = [found[0]] + [fine.refine(M, iters=0, plane_iters=3)
                               for M in found[1:]]
         found = _symmetrise(found, table)
-        found = _refine_centre(found, fine)
+        found = _refine_center(found, fine)
     residuals = np.array([scorer.score(M, final=True) for M in found])
     if exact:
         # the paper's footnote 9: near-symmetries that close into a group only within the

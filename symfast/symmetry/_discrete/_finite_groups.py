@@ -133,7 +133,7 @@ def name_group(table: np.ndarray) -> tuple[str, list[str]]:
     return f"order-{n}", []
 
 
-def centre_size(table: np.ndarray) -> int:
+def center_size(table: np.ndarray) -> int:
     return int(sum(np.array_equal(table[g], table[:, g]) for g in range(table.shape[0])))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from symfast.symmetry._discrete._finite_groups import (centre_size, commutator_subgroup_size,
+from symfast.symmetry._discrete._finite_groups import (center_size, commutator_subgroup_size,
                                                        element_orders)
 
 
@@ -89,7 +89,7 @@ class DiscreteSymmetryResult:
                 "cayley_table": self.cayley_table.tolist(),
                 "residuals": self.residuals.tolist(),
                 "element_orders": self.element_orders.tolist(),
-                "abelian": self.is_abelian, "centre_size": centre_size(self.cayley_table),
+                "abelian": self.is_abelian, "center_size": center_size(self.cayley_table),
                 "commutator_subgroup_size": commutator_subgroup_size(self.cayley_table),
                 "continuous_dim": self.continuous_dim, "center": self.center.tolist(),
                 "diagnostics": self.diagnostics}

@@ -26,7 +26,7 @@ def manifold_means(point_acc: np.ndarray, owner: np.ndarray, n_manifolds: int) -
     return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
 
-def neighbour_accuracy(E: np.ndarray, owner: np.ndarray, scored: np.ndarray, *, k: int = 250,
+def neighbor_accuracy(E: np.ndarray, owner: np.ndarray, scored: np.ndarray, *, k: int = 250,
                        exact_search_max: int = 150_000, seed: int = 0,
                        n_threads: int | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -118,7 +118,7 @@ def distinct_inputs(feature_id: np.ndarray, E: np.ndarray, owner: np.ndarray,
     hyperplane identities: this asks whether the network itself put different inputs
     of one manifold together.  Manifolds with a single distinct vector have no such neighbour
     and are left out.  ``k``, ``exact_search_max``, ``seed`` and ``n_threads`` as for
-    :func:`neighbour_accuracy`.  ``owner_means`` holds each owner's mean accuracy
+    :func:`neighbor_accuracy`.  ``owner_means`` holds each owner's mean accuracy
     (NaN where none is scored), shape (owner.max() + 1,).
     """
     key = owner.astype(np.int64) * (int(feature_id.max()) + 1) + feature_id
@@ -133,7 +133,7 @@ def distinct_inputs(feature_id: np.ndarray, E: np.ndarray, owner: np.ndarray,
         return {**out, "owner_means": np.full(owner.max() + 1, np.nan),
                 "fraction_manifolds_above_95": float("nan"),
                 "mean_point_accuracy": float("nan")}
-    _, _, _, acc, _ = neighbour_accuracy(E[keep], owner[keep], scored[keep], k=k,
+    _, _, _, acc, _ = neighbor_accuracy(E[keep], owner[keep], scored[keep], k=k,
                                          exact_search_max=exact_search_max, seed=seed,
                                          n_threads=n_threads)
     man = manifold_means(acc, owner[keep], owner.max() + 1)
