@@ -326,3 +326,43 @@ def test_bad_input_is_named(kwargs, exc, words):
     with pytest.raises(exc) as info:
         find_discrete_symmetries(**kwargs)
     assert words in str(info.value)
+
+
+def test_half_draws_keep_half_of_every_level_set():
+    from symfast.symmetry._discrete._stability import half_draw
+
+    lab = np.repeat([0, 1, 2], [10, 7, 4])
+    idx = half_draw(lab, np.random.default_rng(0))
+    assert np.unique(idx).size == idx.size
+    assert np.bincount(lab[idx]).tolist() == [5, 3, 3]        # at least 3 per level set
+
+
+def test_stability_counts_the_redraws_that_agree():
+    from symfast.symmetry._discrete._stability import redraw_stability
+
+    class Found:
+        def __init__(self, name):
+            self.name = name
+
+    def find(X, lab, seed, **kw):
+        assert X.shape[0] == 30 and not kw          # half of each of the two sets
+        return Found("D4" if seed % 3 else "Z2")
+
+    X, lab = np.zeros((60, 2)), np.repeat([0, 1], 30)
+    out = redraw_stability(find, X, lab, "D4", 6, 0, {})
+    assert out["draws"] == 6 and len(out["names"]) == 6
+    assert out["fraction"] == out["names"].count("D4") / 6
+    assert sum(out["counts"].values()) == 6
+
+
+def test_stability_is_reported_when_asked():
+    X, y = sample_level_sets("z4", [-1.0, 0.0, 0.6], per_class=300, seed=2)
+    plain = find_discrete_symmetries(X, y, seed=1)
+    assert plain.stability is None and plain.to_dict()["stability"] is None
+    res = find_discrete_symmetries(X, y, seed=1, stability=2)
+    assert res.name == plain.name                       # the re-draws do not change it
+    stab = res.diagnostics["stability"]
+    assert stab["draws"] == 2 and res.stability == stab["names"].count(res.name) / 2
+    assert "stability=" in repr(res) and res.to_dict()["stability"] == res.stability
+    with pytest.raises(ValueError, match="stability must be >= 0"):
+        find_discrete_symmetries(X, y, stability=-1)

@@ -146,8 +146,13 @@ def summary_data(data: dict, out: Path) -> str:
     if data.get("neighbor_purity") is not None:
         lines.append(f"neighbour purity in the embedding {data['neighbor_purity']:.4f}")
     disc = data["discrete_group"]
-    lines.append(f"discrete group {disc['name']} (order {disc['order']})" if disc["name"]
-                 else f"discrete group {disc['reason']}")
+    if disc["name"]:
+        stab = disc.get("stability")
+        how = ("" if stab is None else f"; stability {stab:.2f}: the same group on that "
+               "fraction of half-cloud re-draws")
+        lines.append(f"discrete group {disc['name']} (order {disc['order']}{how})")
+    else:
+        lines.append(f"discrete group {disc['reason']}")
     from symfast.experiments._common import invariant_model_line
 
     use = invariant_model_line(data.get("invariant_model"))

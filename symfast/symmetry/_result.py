@@ -125,7 +125,7 @@ class DiscoveryResult:
                 if g is None else
                 {"name": g.name, "order": g.order, "generators": g.generators.tolist(),
                  "isomorphic": g.isomorphic, "continuous_dim": g.continuous_dim,
-                 "reason": g.diagnostics.get("reason", "")})
+                 "stability": g.stability, "reason": g.diagnostics.get("reason", "")})
         return {
             "experiment": NAME, "config": self.config, "data": self.source,
             "target": self.target,

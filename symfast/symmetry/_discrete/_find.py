@@ -19,6 +19,7 @@ from symfast.symmetry._discrete._closure import (NORMALISER_TOL, _Budget, _affin
                                                  _symmetrise, _table)
 from symfast.symmetry._discrete._frame import _in_invariant_frame
 from symfast.symmetry._discrete._result import DiscreteSymmetryResult
+from symfast.symmetry._discrete._stability import redraw_stability
 from symfast.symmetry._discrete._scoring import GAP_RATIO, METRICS, _Scorer, _score_gap
 
 
@@ -27,7 +28,8 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
                              continuous: Any = None, accept: float = 3.0,
                              max_order: int = 48, max_tuples: int = 400,
                              n_anchor_sets: int = 3, patience: int = 60,
-                             metric: str = "euclidean") -> DiscreteSymmetryResult:
+                             metric: str = "euclidean", stability: int = 0
+                             ) -> DiscreteSymmetryResult:
     """The finite group of affine maps that send the sampled level sets onto themselves.
 
     Parameters
@@ -72,6 +74,11 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
         built-ins, so4 and so2xso2, unskewed and skewed); on so3xso2 in 5 dimensions
         at 1000 points per level set it gave wrong groups (Z2, order-11) where the
         Euclidean search gives Z2xZ2, so beyond 4 dimensions it warns.
+    stability : int, default=0
+        Re-draws to run: each keeps a random half of every level set and searches again
+        with its own seed (:mod:`symfast.symmetry._discrete._stability`).  The result's
+        ``stability`` is the fraction that name the same group (``None`` when 0).  Each
+        re-draw costs about half a search.
 
     Returns
     -------
@@ -85,6 +92,27 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
     >>> find_discrete_symmetries(X, y).name
     'D4'
     """
+    n_draws = check_int(stability, "stability", minimum=0)
+    kwargs = dict(n_threads=n_threads, continuous=continuous, accept=accept,
+                  max_order=max_order, max_tuples=max_tuples, n_anchor_sets=n_anchor_sets,
+                  patience=patience, metric=metric)
+    res = _search(X, labels, seed=seed, **kwargs)
+    if n_draws:
+        # the inputs passed _search's checks: re-read them as it did
+        Xa = check_array(X, "X", ndim=2)
+        lab = (np.zeros(Xa.shape[0], dtype=np.int64) if labels is None
+               else check_labels(labels, "labels", Xa.shape[0]))
+        stab = redraw_stability(_search, Xa, lab, res.name, n_draws, check_seed(seed), kwargs)
+        res.stability = stab["fraction"]
+        res.diagnostics["stability"] = stab
+    return res
+
+
+def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
+            n_threads: int | None = None, continuous: Any = None, accept: float = 3.0,
+            max_order: int = 48, max_tuples: int = 400, n_anchor_sets: int = 3,
+            patience: int = 60, metric: str = "euclidean") -> DiscreteSymmetryResult:
+    """find_discrete_symmetries without the re-draws (same arguments, same result)."""
     from symfast.symmetry._continuous._result import SymmetryResult
     from symfast.symmetry._continuous._route import find_generators
 

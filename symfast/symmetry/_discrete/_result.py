@@ -45,6 +45,10 @@ class DiscreteSymmetryResult:
         none): with it, the group is the component group.
     center : ndarray of shape (d,)
     diagnostics : dict
+    stability : float or None
+        The fraction of re-draws (half of every level set, a fresh search) that name the
+        same group; None when not measured (``find_discrete_symmetries(stability=0)``).
+        ``diagnostics["stability"]`` holds the re-draws' names.
     """
 
     elements: np.ndarray
@@ -57,6 +61,7 @@ class DiscreteSymmetryResult:
     continuous_dim: int
     center: np.ndarray
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    stability: float | None = None
 
     @property
     def order(self) -> int:
@@ -92,6 +97,7 @@ class DiscreteSymmetryResult:
                 "abelian": self.is_abelian, "center_size": center_size(self.cayley_table),
                 "commutator_subgroup_size": commutator_subgroup_size(self.cayley_table),
                 "continuous_dim": self.continuous_dim, "center": self.center.tolist(),
+                "stability": self.stability,
                 "diagnostics": self.diagnostics}
 
     def to_json(self, **kwargs: Any) -> str:
@@ -102,5 +108,6 @@ class DiscreteSymmetryResult:
 
     def __repr__(self) -> str:
         cont = f", continuous_dim={self.continuous_dim}" if self.continuous_dim else ""
-        return f"DiscreteSymmetryResult(name={self.name!r}, order={self.order}{cont})"
+        stab = "" if self.stability is None else f", stability={self.stability:.2f}"
+        return f"DiscreteSymmetryResult(name={self.name!r}, order={self.order}{cont}{stab})"
 
