@@ -76,7 +76,7 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
         Euclidean search gives Z2xZ2, so beyond 4 dimensions it warns.
     stability : int, default=0
         Re-draws to run: each keeps a random half of every level set and searches again
-        with its own seed (:mod:`symfast.symmetry._discrete._stability`).  The result's
+        with its own seed (``symfast.symmetry._discrete._stability``).  The result's
         ``stability`` is the fraction that name the same group (``None`` when 0).  Each
         re-draw costs about half a search.
 
