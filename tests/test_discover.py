@@ -80,7 +80,10 @@ def test_real_mnist_loads():
 
 
 def test_rotation_orbit_is_a_closed_curve():
-    imgs, _, _ = load_images()
+    imgs, _, source = load_images()
+    if source != "mnist":
+        # 8x8 digits turned in 10-degree steps jump between pixels: not a smooth curve
+        pytest.skip("SYMFAST_DATA/mnist not available (the 8x8 fallback is too coarse)")
     orbit = rotation_orbit(imgs[0], 36)
     assert orbit.shape == (36, imgs[0].size)
     assert np.allclose(orbit[0], imgs[0].ravel() / 255.0)
