@@ -366,3 +366,5 @@ def test_stability_is_reported_when_asked():
     assert "stability=" in repr(res) and res.to_dict()["stability"] == res.stability
     with pytest.raises(ValueError, match="stability must be >= 0"):
         find_discrete_symmetries(X, y, stability=-1)
+    with pytest.raises(ValueError, match="X has 15 rows"):
+        find_discrete_symmetries(X[:15], y[:15], stability=2)

@@ -96,12 +96,16 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
     kwargs = dict(n_threads=n_threads, continuous=continuous, accept=accept,
                   max_order=max_order, max_tuples=max_tuples, n_anchor_sets=n_anchor_sets,
                   patience=patience, metric=metric)
-    res = _search(X, labels, seed=seed, **kwargs)
     if n_draws:
-        # the inputs passed _search's checks: re-read them as it did
         Xa = check_array(X, "X", ndim=2)
+        if Xa.shape[0] < 20:
+            raise ValueError(f"stability={n_draws} searches half of the points again, and a "
+                             f"search needs 10: X has {Xa.shape[0]} rows (give at least 20, "
+                             "or stability=0)")
         lab = (np.zeros(Xa.shape[0], dtype=np.int64) if labels is None
                else check_labels(labels, "labels", Xa.shape[0]))
+    res = _search(X, labels, seed=seed, **kwargs)
+    if n_draws:
         stab = redraw_stability(_search, Xa, lab, res.name, n_draws, check_seed(seed), kwargs)
         res.stability = stab["fraction"]
         res.diagnostics["stability"] = stab
