@@ -10,8 +10,8 @@ close to the dual frame serves the task best.
 from __future__ import annotations
 
 import time
-from typing import Any
 from contextlib import ExitStack
+from typing import Any
 
 import numpy as np
 import torch
@@ -49,11 +49,11 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
     ----------
     embed_dim : int, default=18
         Width of the latent layer (linear), the embedding :meth:`transform` returns.
-        Spelt ``latent_dim`` before 0.4 (the old keyword warns for one release).
+        The old spelling ``latent_dim=`` still works for one release, with a warning.
     hidden : int, default=128
         Width of the ReLU layer in the encoder and in the decoder.
     max_epochs : int, default=30
-        Epochs trained (no early stopping; ``epochs`` before 0.4).
+        Epochs trained (no early stopping; the old spelling ``epochs=`` warns).
     batch_size : int, default=256
     learning_rate : float, default=1e-3
         NAdam's initial step size.
@@ -95,8 +95,8 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
         self.progress = progress
         self.n_threads = n_threads
         self.device = device
-        for name, value in take_renamed("TaskAutoencoder", renamed,
-                                        {"epochs": "max_epochs", "latent_dim": "embed_dim"}).items():
+        old = {"epochs": "max_epochs", "latent_dim": "embed_dim"}
+        for name, value in take_renamed("TaskAutoencoder", renamed, old).items():
             setattr(self, name, value)
 
     def fit(self, X: np.ndarray, target: np.ndarray) -> "TaskAutoencoder":

@@ -16,8 +16,8 @@ accuracy 0.65 against 0.78 with it, same data).
 from __future__ import annotations
 
 import time
-from typing import Any
 from contextlib import ExitStack
+from typing import Any
 
 import numpy as np
 import torch
@@ -47,7 +47,7 @@ class FeatureSeparation(TransformerMixin, BaseEstimator):
     frame_weight : float, default=1.0
         Weight of the tight-frame penalty (linear f only).
     max_epochs : int, default=60
-        Epochs trained (no early stopping; ``epochs`` before 0.4).
+        Epochs trained (no early stopping; the old spelling ``epochs=`` warns).
     batch_size : int, default=128
     learning_rate : float, default=3e-3
     seed : int, default=0

@@ -69,8 +69,8 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
         How the inputs are standardised with the training statistics: "whiten"
         decorrelates them (ZCA whitening with the training covariance), True only
         centres and scales each feature (as the classifiers' ``standardize=True``).
-        Spelt ``whiten=True`` / ``whiten=False`` before 0.4 (the old keyword warns for
-        one release).  Data in a skewed linear frame
+        The old ``whiten=True`` / ``whiten=False`` still work for one release, with a
+        warning.  Data in a skewed linear frame
         otherwise hide the function's variation along a thin direction: in
         R^4 with a frame of condition number 190, a quadratic form was fitted
         to held-out R^2 0.62 with scaling and 0.9998 with whitening.

@@ -221,8 +221,8 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
     hidden : sequence of int, default=(64,)
         Widths of the ReLU hidden layers (empty: logistic regression).
     max_epochs : int, default=100
-        Epochs trained (every one is scored; no early stopping).  Spelt ``epochs`` before
-        0.4; the old keyword still works for one release, with a ``DeprecationWarning``.
+        Epochs trained (every one is scored; no early stopping).  The old spelling
+        ``epochs=`` still works for one release, with a ``DeprecationWarning``.
     batch_size : int, default=64
     learning_rate : float, default=1e-3
     standardize : bool, default=True
@@ -250,7 +250,8 @@ class ScoredClassifier(ClassifierMixin, BaseEstimator):
     net_ : nn.Module
     """
 
-    def __init__(self, hidden: Sequence[int] = (64,), *, max_epochs: int = 100, batch_size: int = 64,
+    def __init__(self, hidden: Sequence[int] = (64,), *, max_epochs: int = 100,
+                 batch_size: int = 64,
                  learning_rate: float = 1e-3, standardize: bool = True, seed: int = 0,
                  n_threads: int | None = None,
                  model: Callable[[int, int], nn.Module] | None = None,
