@@ -7,10 +7,14 @@ from typing import Any
 
 import numpy as np
 
-
-
 #: The frames find_discrete_symmetries can search in (its ``metric``).
 METRICS = ("euclidean", "invariant")
+
+#: Shift corrections before the coarse test (mean nearest-sample displacement; see
+#: _Scorer.coarse).  Measured on d3 (11 levels x 410 points) in random frames: with none,
+#: a sample mean 0.04 (scaled units) off the fixed point put every rotation's candidates at
+#: 6-8 spacings, over the cut of 6, and the group came out Z2.
+COARSE_SHIFT_STEPS = 2
 
 #: The quantile of the offsets that scores a map (the median: robust to the few
 #: samples that sit across a gap in the sampling).
@@ -97,14 +101,26 @@ class _Scorer:
         """A quantile of the offsets, in units of the samples' own (same estimator)."""
         return float(np.quantile(self.offsets(M, final), QUANTILE) / self.thickness)
 
-    def coarse(self, M: np.ndarray) -> float:
-        """Median distance to the nearest sample, in sample spacings (a cheap first test,
-        tolerant of a centre that is still slightly off)."""
+    def coarse(self, M: np.ndarray, shift_steps: int = COARSE_SHIFT_STEPS) -> float:
+        """Median distance to the nearest sample, in sample spacings (a cheap first test).
+
+        A candidate is a linear map about the samples' mean, which misses the fixed point
+        by the sampling noise of the mean: a rotation g then moves every point by an
+        extra (I - g) delta, several spacings on a dense cloud.  ``shift_steps`` mean
+        nearest-sample displacements are added to the map's shift first, so the test
+        judges the linear part and not the centre (the refinement fits the shift).
+        """
         d = M.shape[0] - 1
-        dist = []
-        for c, P in self.probe:
-            dd, _ = self.trees[c].query(P @ M[:d, :d].T + M[:d, d], k=1)
-            dist.append(dd)
+        A, t = M[:d, :d], M[:d, d].copy()
+        for step in range(shift_steps + 1):
+            dist, moves = [], []
+            for c, P in self.probe:
+                Q = P @ A.T + t
+                dd, idx = self.trees[c].query(Q, k=1)
+                dist.append(dd)
+                moves.append(self.clouds[c][idx] - Q)
+            if step < shift_steps:
+                t = t + np.concatenate(moves).mean(axis=0)
         return float(np.median(np.concatenate(dist)) / self.spacing)
 
     def refine(self, M: np.ndarray, iters: int = 4, plane_iters: int = 6) -> np.ndarray:
