@@ -9,7 +9,7 @@ worked out by hand.  For the first frame of every seed the search also reports i
 
 Writes ``docs/tables/discrete_frames.csv`` (included by ``docs/performance.rst``) and a
 JSON file with every run; a case already in the JSON is not run again (delete the file,
-or pass ``--fresh``, to start over).  The full protocol (10 frames x 3 seeds, 12 cases)
+or pass ``--fresh``, to start over).  The full protocol (10 frames x 3 seeds, 15 cases)
 takes about an hour on 2 cores::
 
     python benchmarks/frames_discrete.py                    # everything
@@ -34,7 +34,7 @@ from scipy.stats import ortho_group
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from finite_cases import CASES as HAND  # noqa: E402
+from finite_cases import CASES as HAND, EXPECTED  # noqa: E402
 
 from symfast import find_discrete_symmetries  # noqa: E402
 from symfast.potentials import PAPER_LEVELS, get, sample_level_sets  # noqa: E402
@@ -43,19 +43,20 @@ from symfast.potentials import PAPER_LEVELS, get, sample_level_sets  # noqa: E40
 #: issue's targets (400 in R^2, 1000 in R^3 and above).
 BUILTINS = {"z4": 400, "d3": 400, "z3": 400, "higgs": 400, "s3": 1000, "so2xso2": 1000,
             "so3xso2": 1000}
-HAND_PER = {"D6": 400, "Z6": 400, "B3": 1000, "Z2^3": 1000, "S4": 1000}
+HAND_PER = {"D6": 400, "Z6": 400, "B3": 1000, "Z2^3": 1000, "S4": 1000, "T": 1000,
+            "Th": 1000, "O": 1000}
 ORDER = ["z4", "d3", "z3", "higgs", "D6", "Z6", "s3", "Z2^3", "S4", "B3", "so2xso2",
-         "so3xso2"]
+         "so3xso2", "T", "Th", "O"]
 
 
 def _draw(name: str, per: int, seed: int):
-    """(X, y, dim, truth name, levels) of one sampling draw."""
+    """(X, y, dim, (group name, point group or None), levels) of one sampling draw."""
     if name in HAND:
         poly, _, levels, radius = HAND[name]
         X, y = sample_level_sets(poly, levels, per_class=per, radius=radius, seed=seed)
-        return X, y, poly.dim, name, len(levels)
+        return X, y, poly.dim, EXPECTED[name], len(levels)
     X, y = sample_level_sets(name, PAPER_LEVELS, per_class=per, seed=seed)
-    return X, y, get(name).dim, get(name).discrete_group, len(PAPER_LEVELS)
+    return X, y, get(name).dim, (get(name).discrete_group, None), len(PAPER_LEVELS)
 
 
 def run_case(name: str, frames: int, seeds: int) -> dict:
@@ -67,11 +68,14 @@ def run_case(name: str, frames: int, seeds: int) -> dict:
             Q = ortho_group.rvs(dim, random_state=1000 * s + f)
             t = time.perf_counter()
             res = find_discrete_symmetries(X @ Q.T, y, seed=f, stability=4 if f == 0 else 0)
-            runs.append({"seed": 100 + s, "frame": f, "name": res.name,
+            # the point group (O against Td, C6 against D3) is part of the answer
+            answer = res.name if truth[1] is None else f"{res.name} ({res.point_group})"
+            runs.append({"seed": 100 + s, "frame": f, "name": answer,
                          "seconds": time.perf_counter() - t, "with_redraws": f == 0,
                          "reason": res.diagnostics.get("reason", "")})
             if f == 0:
                 stability.append(res.stability)
+    truth = truth[0] if truth[1] is None else f"{truth[0]} ({truth[1]})"
     names = Counter(r["name"] for r in runs)
     # frame 0 of each seed also ran the 4 re-draws: its time is not one search's
     times = [r["seconds"] for r in runs if not r["with_redraws"]] or [r["seconds"] for r in runs]

@@ -12,7 +12,14 @@ anisotropy needs bounding) with an anisotropic term whose symmetry group is the 
   width 1e-3 (at r ~ 0.5 it would be below it, and the mirrors near-symmetries);
 * B3 = O_h: x^4 + y^4 + z^4 (the cube's 48 signed permutations);
 * Z2^3: x^4 + 2 y^4 + 3 z^4 (independent sign flips only, order 8);
-* S4 = T_d: x y z + x^4 + y^4 + z^4 (all permutations, even sign changes: order 24).
+* S4 = T_d: x y z + x^4 + y^4 + z^4 (all permutations, even sign changes: order 24);
+* T (A4, the tetrahedron's 12 rotations): x y z and x^4 y^2 + y^4 z^2 + z^4 x^2 (cyclic
+  permutations with all sign changes, T_h) share only the cyclic permutations with even
+  sign changes;
+* T_h (A4 x Z2, order 24): x^4 y^2 + y^4 z^2 + z^4 x^2 + x^4 + y^4 + z^4;
+* O (S4, the cube's 24 rotations): the pseudoscalar x y z (x^2-y^2)(y^2-z^2)(z^2-x^2) is
+  kept by the rotations among the signed permutations and flips sign under the others;
+  r^10 closes the level sets.
 
 The groups are given as matrices in these coordinates (``group``); a case in a random
 frame Q has the elements Q g Q^T.
@@ -43,6 +50,18 @@ def _scale(t: dict, c: float) -> dict:
 def _power_sum(dim: int, p: int, weights=None) -> dict:
     w = np.ones(dim) if weights is None else weights
     return {tuple(p if j == i else 0 for j in range(dim)): float(w[i]) for i in range(dim)}
+
+
+def _mul(*terms: dict) -> dict:
+    out: dict = {(0,) * len(next(iter(terms[0]))): 1.0}
+    for t in terms:
+        nxt: dict = {}
+        for k1, v1 in out.items():
+            for k2, v2 in t.items():
+                k = tuple(a + b for a, b in zip(k1, k2))
+                nxt[k] = nxt.get(k, 0.0) + v1 * v2
+        out = nxt
+    return {k: v for k, v in out.items() if abs(v) > 1e-15}
 
 
 def _re_im_z(n: int) -> tuple[dict, dict]:
@@ -86,8 +105,21 @@ def _cases() -> dict[str, tuple[Polynomial, list[np.ndarray], list[float], float
     s4 = Polynomial.from_terms(_add(r2_3, {(1, 1, 1): 1.0}, _power_sum(3, 4)), 3)
     # x y z keeps its sign when an even number of coordinates flip
     even = [g for g in SIGNED_PERMS if np.prod(g[g != 0]) > 0]
+    x2, y2, z2 = ({(2, 0, 0): 1.0}, {(0, 2, 0): 1.0}, {(0, 0, 2): 1.0})
+    r2_5 = _mul(*[r2_3] * 5)                                    # r^10 closes the level sets
+    cyc = {(4, 2, 0): 1.0, (0, 4, 2): 1.0, (2, 0, 4): 1.0}      # x^4 y^2 + y^4 z^2 + z^4 x^2
+    chiral9 = _mul({(1, 1, 1): 1.0}, _add(x2, _scale(y2, -1)), _add(y2, _scale(z2, -1)),
+                   _add(z2, _scale(x2, -1)))                   # xyz (x2-y2)(y2-z2)(z2-x2)
+    quartic = _power_sum(3, 4)
+    t_ = Polynomial.from_terms(_add(r2_3, {(1, 1, 1): 1.0}, quartic, _scale(cyc, 2.0)), 3)
+    th = Polynomial.from_terms(_add(r2_3, quartic, _scale(cyc, 2.0)), 3)
+    o_ = Polynomial.from_terms(_add(r2_3, quartic, _scale(chiral9, 200.0), r2_5), 3)
+    cyclic = [g for g in SIGNED_PERMS if np.linalg.det(np.abs(g)) > 0]   # cyclic permutations
     return {
         # name: (polynomial, group by hand, levels, radius)
+        "T": (t_, [g for g in cyclic if np.prod(g[g != 0]) > 0], [0.8, 1.2, 1.6], 1.6),
+        "Th": (th, cyclic, [0.8, 1.2, 1.6], 1.6),
+        "O": (o_, [g for g in SIGNED_PERMS if np.linalg.det(g) > 0], [1.0, 1.5, 2.0], 1.6),
         "D6": (d6, _dihedral(6), [0.7, 0.9, 1.1], 1.6),
         "Z6": (z6, _cyclic(6), [0.7, 0.9, 1.1], 1.6),
         "B3": (b3, SIGNED_PERMS, [0.5, 1.0, 1.5], 1.5),
@@ -105,3 +137,8 @@ def keeps(poly: Polynomial, group: list[np.ndarray], dim: int, n: int = 200) -> 
     X = np.random.default_rng(0).normal(size=(n, dim)) * 0.5
     V = poly(X)
     return max(float(np.abs(poly(X @ g.T) - V).max()) for g in group)
+
+#: The abstract name and the point group (``DiscreteSymmetryResult.point_group``) each case
+#: must come out as.
+EXPECTED = {"D6": ("D6", "D6"), "Z6": ("Z6", "C6"), "B3": ("B3", "Oh"), "Z2^3": ("Z2^3", None),
+            "S4": ("S4", "Td"), "T": ("A4", "T"), "Th": ("A4xZ2", "Th"), "O": ("S4", "O")}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from finite_cases import CASES, keeps
+from finite_cases import CASES, EXPECTED, keeps
 from symfast import find_discrete_symmetries
 from symfast.potentials import PAPER_LEVELS, sample_level_sets
 
@@ -36,7 +36,7 @@ def test_plane_groups_by_hand_are_all_of_o2_that_keeps_v(name):
     assert all(min(np.linalg.norm(g - h) for h in group) < 1e-9 for g in kept)
 
 
-@pytest.mark.parametrize("name", ["B3", "Z2^3", "S4"])
+@pytest.mark.parametrize("name", ["B3", "Z2^3", "S4", "T", "Th", "O"])
 def test_space_groups_by_hand_keep_v_and_nothing_else_among_signed_permutations(name):
     from finite_cases import SIGNED_PERMS
 
@@ -60,14 +60,16 @@ def _elements_match(res, truth, tol=0.05):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, per, frames", [("D6", 400, 2), ("Z6", 400, 2),
-                                               ("Z2^3", 1000, 1)])
+                                               ("Z2^3", 1000, 1), ("O", 1000, 1)])
 def test_hand_worked_groups_in_random_frames(name, per, frames):
     poly, group, levels, radius = CASES[name]
+    abstract, point = EXPECTED[name]
     X, y = sample_level_sets(poly, levels, per_class=per, radius=radius, seed=3)
     for f in range(frames):
         Q = ortho_group.rvs(poly.dim, random_state=10 + f)
         res = find_discrete_symmetries(X @ Q.T, y, seed=f)
-        assert res.name == name, (f, res, res.diagnostics.get("reason"))
+        assert (res.name, res.point_group) == (abstract, point), \
+            (f, res, res.diagnostics.get("reason"))
         assert _elements_match(res, [Q @ g @ Q.T for g in group])
 
 

@@ -4,7 +4,8 @@ Small groups are named from invariants that fix them: the order, the histogram o
 element orders, whether the group is abelian, the size of its centre and of its
 commutator subgroup.  Abelian groups are named by their invariant factors (Z4xZ2,
 Z2^3); the dihedral groups D_n by an element of order n whose complement is all
-involutions; A4, S4, Q8 and the hyperoctahedral B3 = S4 x Z2 by their histograms.
+involutions; A4, S4, A4 x Z2, Q8, the hyperoctahedral B3 = S4 x Z2, A5 and A5 x Z2
+by their histograms.
 Anything else is ``order-N``.
 """
 
@@ -130,6 +131,12 @@ def name_group(table: np.ndarray) -> tuple[str, list[str]]:
         return "A4xZ2", ["Th"]
     if n == 48 and hist == {1: 1, 2: 19, 3: 8, 4: 12, 6: 8}:
         return "B3", ["S4xZ2", "Oh"]
+    # the rotations of the icosahedron, and with the inversion (order-60 and -120 groups
+    # exceed the default max_order=48 of find_discrete_symmetries)
+    if n == 60 and hist == {1: 1, 2: 15, 3: 20, 5: 24}:
+        return "A5", ["I"]
+    if n == 120 and hist == {1: 1, 2: 31, 3: 20, 5: 24, 6: 20, 10: 24}:
+        return "A5xZ2", ["Ih"]
     return f"order-{n}", []
 
 
@@ -142,3 +149,35 @@ def commutator_subgroup_size(table: np.ndarray) -> int:
     inv = np.array([int(np.flatnonzero(table[g] == 0)[0]) for g in range(n)])
     comms = {int(table[table[a, b], table[inv[a], inv[b]]]) for a in range(n) for b in range(n)}
     return len(generated_subgroup(table, sorted(comms)))
+
+
+#: Schoenflies names of the polyhedral point groups in three dimensions, from the abstract
+#: group, whether every element is a rotation (det +1) and whether -I is an element.
+_POLYHEDRAL = {("A4", True, False): "T", ("S4", True, False): "O", ("S4", False, False): "Td",
+               ("A4xZ2", False, True): "Th", ("B3", False, True): "Oh",
+               ("A5", True, False): "I", ("A5xZ2", False, True): "Ih"}
+
+
+def point_group(name: str, elements: np.ndarray) -> str | None:
+    """The Schoenflies name of a group of orthogonal maps, where the abstract name does not
+    fix it: C_n / D_n in the plane, T, Td, Th, O, Oh, I, Ih in space (O and Td are both
+    S4).  None for other dimensions and for the axial groups of space.
+
+    Parameters
+    ----------
+    name : str
+        The abstract name (:func:`name_group`).
+    elements : ndarray of shape (order, d, d)
+        The linear parts, orthogonal in some frame (their determinants and whether -I is
+        among them do not depend on the frame).
+    """
+    d = elements.shape[1]
+    if name in ("unresolved", "trivial") or d not in (2, 3):
+        return None
+    dets = np.linalg.det(elements)
+    proper = bool(np.all(dets > 0))
+    if d == 2:
+        n = elements.shape[0]
+        return f"C{n}" if proper else f"D{n // 2}"
+    inversion = bool(np.any(np.abs(elements + np.eye(d)).max(axis=(1, 2)) < 0.1))
+    return _POLYHEDRAL.get((name, proper, inversion))

@@ -83,6 +83,15 @@ class DiscreteSymmetryResult:
         return Symmetry.from_results(discrete=self)
 
     @property
+    def point_group(self) -> str | None:
+        """Schoenflies name where the abstract name does not fix the geometry: ``C6`` (the
+        six rotations) against ``D3`` in the plane, ``O`` (rotations, det +1) against
+        ``Td`` in space, both S4; None for axial groups of space and other dimensions."""
+        from symfast.symmetry._discrete._finite_groups import point_group
+
+        return point_group(self.name, self.elements) if self.continuous_dim == 0 else None
+
+    @property
     def is_abelian(self) -> bool:
         return bool(np.array_equal(self.cayley_table, self.cayley_table.T))
 
@@ -94,7 +103,7 @@ class DiscreteSymmetryResult:
                 "cayley_table": self.cayley_table.tolist(),
                 "residuals": self.residuals.tolist(),
                 "element_orders": self.element_orders.tolist(),
-                "abelian": self.is_abelian, "center_size": center_size(self.cayley_table),
+                "point_group": self.point_group, "abelian": self.is_abelian, "center_size": center_size(self.cayley_table),
                 "commutator_subgroup_size": commutator_subgroup_size(self.cayley_table),
                 "continuous_dim": self.continuous_dim, "center": self.center.tolist(),
                 "stability": self.stability,
