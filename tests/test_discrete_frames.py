@@ -80,3 +80,19 @@ def test_a_sample_mean_off_the_fixed_point_does_not_hide_the_rotations():
     X, y = sample_level_sets("d3", PAPER_LEVELS, per_class=410, seed=100)
     Q = ortho_group.rvs(2, random_state=4)
     assert find_discrete_symmetries(X @ Q.T, y, seed=4).name == "D3"
+
+
+def test_a_closed_set_whose_table_is_no_group_is_unresolved_not_a_wrong_group():
+    """s3 in one random frame at 1000 points per level: D3 and a fourth reflection (a second
+    estimate of one) closed under products; the table repeats entries, and the answer was
+    the impossible "order-7" (measured).  A group table is a Latin square."""
+    from symfast.symmetry._discrete._closure import is_latin_square
+
+    assert is_latin_square(np.array([[0, 1], [1, 0]]))
+    assert not is_latin_square(np.array([[0, 1, 2], [1, 0, 0], [2, 0, 0]]))
+    X, y = sample_level_sets("s3", PAPER_LEVELS, per_class=1000, seed=100)
+    Q = ortho_group.rvs(3, random_state=2)
+    res = find_discrete_symmetries(X @ Q.T, y, seed=2)
+    assert res.name in ("unresolved", "D3")
+    if res.name == "unresolved":
+        assert "no group table" in res.diagnostics["reason"]

@@ -102,6 +102,14 @@ def _table(found: list[np.ndarray], K: np.ndarray, rng: np.random.Generator,
     return table, consistent
 
 
+def is_latin_square(table: np.ndarray) -> bool:
+    """True when every row and every column of the (m, m) table is a permutation of 0..m-1."""
+    m = table.shape[0]
+    want = np.arange(m)
+    return bool(all(np.array_equal(np.sort(table[i]), want) for i in range(m))
+                and all(np.array_equal(np.sort(table[:, j]), want) for j in range(m)))
+
+
 def _symmetrise(found: list[np.ndarray], table: np.ndarray, rounds: int = 3
                ) -> list[np.ndarray]:
     """Average an approximate representation towards an exact one.

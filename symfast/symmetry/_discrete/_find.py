@@ -16,7 +16,7 @@ from symfast.symmetry._discrete._candidates import (_candidates, _compact_genera
 from symfast.symmetry._discrete._closure import (NORMALISER_TOL, _Budget, _affine, _close,
                                                  _common_center, _fixed_point, _index,
                                                  _normaliser_gap, _refine_center, _root_test,
-                                                 _symmetrise, _table)
+                                                 _symmetrise, _table, is_latin_square)
 from symfast.symmetry._discrete._frame import _in_invariant_frame
 from symfast.symmetry._discrete._result import DiscreteSymmetryResult
 from symfast.symmetry._discrete._stability import redraw_stability
@@ -249,6 +249,13 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
     except _Budget:
         truncated, consistent = True, False
         table = np.zeros((len(found), len(found)), dtype=np.int64)
+    # closure alone is no group: two estimates of one map that the matching tolerance
+    # keeps apart give a table with a repeated entry (s3 in one random frame at 1000
+    # points per level: D3 plus a fourth reflection, named "order-7", measured); a finite
+    # set of maps closed under products is a group exactly when every row and column of
+    # its table is a permutation
+    not_latin = consistent and not truncated and not is_latin_square(table)
+    consistent = consistent and not not_latin
     m = len(found)
     root_scores: list[float] = []
     continuum = ""
@@ -298,6 +305,11 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
                   "are not elements pass the test too: at this sampling density a family "
                   "of near-symmetries cannot be told from a finite group; sample more "
                   "points per level set")
+    elif not_latin:
+        reason = (f"the {m} accepted maps are closed under products but their table is no "
+                  "group table (a map and a second estimate of it kept apart): at this "
+                  "sampling density near-symmetries pass the test; sample more points per "
+                  "level set")
     elif name == "unresolved":
         reason = (f"the {m} accepted maps do not close into a group (closure past "
                   f"max_order={max_order} or the search budget): at this sampling density "
