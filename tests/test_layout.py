@@ -132,3 +132,10 @@ def test_cli_takes_the_one_spelling_and_the_old_flag():
     for study in ("chain", "ising2d"):
         assert parser.parse_args([study, "--max-epochs", "3"]).epochs == 3
         assert parser.parse_args([study, "--epochs", "4"]).epochs == 4
+
+
+def test_the_british_cicy_name_still_works_with_a_warning():
+    import symfast.cicy
+
+    with pytest.warns(DeprecationWarning, match="is now spelt symfast.cicy.neighbor_accuracy"):
+        assert symfast.cicy.neighbour_accuracy is symfast.cicy.neighbor_accuracy

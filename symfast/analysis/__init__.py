@@ -7,9 +7,9 @@ old names still import from here for one release, with a ``DeprecationWarning``.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
+from symfast._deprecation import forward
 from symfast.analysis._jumps import knn_within_groups, largest_jump
 from symfast.analysis._neighbors import (exact_distances, knn, knn_ivf, neighbor_purity,
                                          recall_at_k)
@@ -37,9 +37,5 @@ MOVED = frozenset({"AlgebraDescription", "DiscreteSymmetryResult", "LevelFunctio
 
 def __getattr__(name: str) -> Any:
     if name in MOVED:
-        import symfast.symmetry
-
-        warnings.warn(f"symfast.analysis.{name} moved to symfast.symmetry.{name}; the old "
-                      "path goes in the next release", DeprecationWarning, stacklevel=2)
-        return getattr(symfast.symmetry, name)
+        return forward(f"symfast.analysis.{name}", f"symfast.symmetry.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

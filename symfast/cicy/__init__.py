@@ -1,9 +1,9 @@
 """Complete intersection Calabi–Yau threefolds: the list, exact topology, augmentation,
 graph features."""
 
-import warnings
 from typing import Any
 
+from symfast._deprecation import forward
 from symfast.cicy._augment import MAX_NODES, augment, contract_identity, expand_identity
 from symfast.cicy._classes import (EquivalenceClasses, canonical_form, class_table,
                                    equivalence_classes)
@@ -25,7 +25,6 @@ __all__ = ["CICYList", "EquivalenceClasses", "FEATURE_NAMES", "Invariants", "MAX
 def __getattr__(name: str) -> Any:
     # one spelling across the package (issue 32); the British name works for one release
     if name == "neighbour_accuracy":
-        warnings.warn("symfast.cicy.neighbour_accuracy is now spelt neighbor_accuracy; the old "
-                      "name goes in the next release", DeprecationWarning, stacklevel=2)
-        return neighbor_accuracy
+        return forward("symfast.cicy.neighbour_accuracy", "symfast.cicy.neighbor_accuracy",
+                       how="is now spelt")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

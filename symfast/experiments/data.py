@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
 from symfast import _io
+from symfast._deprecation import forward
 from symfast._io import prepare_out, write_json
 from symfast._validation import check_int
 from symfast.symmetry import _discover
@@ -28,12 +28,7 @@ _MOVED = {"discover": "symfast.symmetry", "DiscoveryResult": "symfast.symmetry",
 
 def __getattr__(name: str) -> Any:
     if name in _MOVED:
-        import importlib
-
-        warnings.warn(f"symfast.experiments.data.{name} moved to {_MOVED[name]}.{name}; "
-                      "the old path goes in the next release", DeprecationWarning,
-                      stacklevel=2)
-        return getattr(importlib.import_module(_MOVED[name]), name)
+        return forward(f"symfast.experiments.data.{name}", f"{_MOVED[name]}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
