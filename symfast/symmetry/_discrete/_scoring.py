@@ -118,8 +118,9 @@ class _Scorer:
                 Q = P @ A.T + t
                 dd, idx = self.trees[c].query(Q, k=1)
                 dist.append(dd)
-                moves.append(self.clouds[c][idx] - Q)
-            if step < shift_steps:
+                if step < shift_steps:              # the last pass only measures
+                    moves.append(self.clouds[c][idx] - Q)
+            if moves:
                 t = t + np.concatenate(moves).mean(axis=0)
         return float(np.median(np.concatenate(dist)) / self.spacing)
 
