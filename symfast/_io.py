@@ -290,3 +290,19 @@ def data_fingerprint(X: np.ndarray, y: np.ndarray) -> str:
         h.update(str((a.shape, a.dtype.str)).encode())
         h.update(a.tobytes())
     return h.hexdigest()
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of symfast, Python and the libraries a result depends on."""
+    import platform
+    import sys
+
+    from symfast._version import __version__
+
+    out = {"symfast": __version__, "python": platform.python_version(),
+           "platform": platform.platform()}
+    for mod in ("numpy", "scipy", "torch", "faiss", "sklearn", "numba"):
+        m = sys.modules.get(mod)
+        if m is not None:
+            out[mod] = str(getattr(m, "__version__", "?"))
+    return out

@@ -361,13 +361,13 @@ def mlp_adam_epoch(X: np.ndarray, codes: np.ndarray, order: np.ndarray, batch_si
 
 
 def identifier_padded_forward(net, Q):
-    """The CICY identifier's encoder (symfast.cicy._identifier) written on the padded batch:
+    """The CICY identifier's encoder (symfast.nn._bipartite) written on the padded batch:
     every padded row and column is a node whose state is masked to zero, messages are
-    (n, R, C) batched matrix products.  ``net`` is a MatrixEncoder, ``Q`` an int64 tensor
+    (n, R, C) batched matrix products.  ``net`` is a ContrastiveNetwork, ``Q`` an int64 tensor
     (n, R, C); returns (n, width)."""
     import torch
 
-    from symfast.cicy._identifier import MAX_ENTRY, MAX_TYPE
+    from symfast.nn._bipartite import MAX_ENTRY, MAX_TYPE
 
     rmask = (Q.sum(2) > 0).float()[..., None]
     cmask = (Q.sum(1) > 0).float()[..., None]

@@ -211,8 +211,9 @@ def test_placeholder_manifolds_are_kept_only_on_request():
 
 
 def test_neighbour_analysis_on_an_embedding_worked_by_hand():
-    from symfast.cicy import (copies_only, distinct_inputs, feature_ids, fraction_above,
-                              manifold_means, neighbor_accuracy)
+    from symfast.experiments.cicy_scoring import (copies_only, distinct_inputs, feature_ids,
+                                                  fraction_above, manifold_means,
+                                                  neighbor_accuracy)
 
     # manifold 0 and 2 are tight clusters; one copy of manifold 1 sits inside cluster 0
     E = np.array([[0, 0], [0, .1], [.1, 0],            # manifold 0

@@ -135,7 +135,8 @@ def test_identifier_encoder_packed_nodes_equal_the_padded_form():
     import torch
 
     from reference import identifier_padded_forward
-    from symfast.cicy._identifier import _encoder, pad_matrices
+    from symfast.cicy import pad_matrices
+    from symfast.nn._bipartite import ContrastiveNetwork
 
     rng = np.random.default_rng(3)
     mats = [np.array([[5]]), np.array([[3], [3]]).T, np.array([[2, 0], [1, 3], [0, 4]]),
@@ -147,7 +148,7 @@ def test_identifier_encoder_packed_nodes_equal_the_padded_form():
     mats = [m[(m.sum(1) > 0)][:, m[(m.sum(1) > 0)].sum(0) > 0] for m in mats]
     Q = torch.as_tensor(pad_matrices(mats))
     torch.manual_seed(0)
-    net = _encoder(16, 2)
+    net = ContrastiveNetwork(16, 2)
     z = net(Q)
     ref = identifier_padded_forward(net, Q)
     np.testing.assert_allclose(z.detach().numpy(), ref.detach().numpy(), atol=1e-5)

@@ -138,3 +138,29 @@ def graph_features(matrices: Sequence[np.ndarray], *,
     sv = spectra(mats, n_threads=n_threads)
     sv_typed = spectra(mats, n_threads=n_threads, typed=True)
     return np.concatenate([counts, sv, sv_typed], axis=1).astype(np.float32)
+
+
+def pad_matrices(matrices: Sequence[np.ndarray]) -> np.ndarray:
+    """The matrices zero-padded into one array: the input of the message-passing networks
+    (:class:`symfast.nn.ConfigurationEncoder`, :class:`symfast.nn.ConfigurationClassifier`).
+
+    Parameters
+    ----------
+    matrices : sequence of array_like of shape (m_i, K_i), non-negative integers
+
+    Returns
+    -------
+    ndarray of shape (n, max m_i, max K_i), int64
+    """
+    if len(matrices) == 0:
+        raise ValueError("matrices must hold at least one matrix, got none")
+    shapes = [np.shape(q) for q in matrices]
+    bad = [i for i, s in enumerate(shapes) if len(s) != 2]
+    if bad:
+        raise ValueError(f"matrices[{bad[0]}] must be 2-D, got shape {shapes[bad[0]]}")
+    R = max(s[0] for s in shapes)
+    C = max(s[1] for s in shapes)
+    Q = np.zeros((len(matrices), R, C), dtype=np.int64)
+    for i, q in enumerate(matrices):
+        Q[i, :shapes[i][0], :shapes[i][1]] = q
+    return Q

@@ -128,3 +128,43 @@ def c2(matrices: Sequence[np.ndarray], *, n_threads: int | None = None) -> list[
     [array([50]), array([36, 36])]
     """
     return invariants(matrices, n_threads=n_threads).c2
+
+
+#: The columns of :func:`row_invariants`.
+ROW_INVARIANT_NAMES = ("c2.J_r", "d_rrr", "sum_s d_rrs", "sum_st d_rst")
+
+
+def row_invariants(matrices: Sequence[np.ndarray], n_rows: int | None = None, *,
+                   n_threads: int | None = None) -> np.ndarray:
+    """Exact invariants read per row (per ambient factor J_r), as node inputs of a network.
+
+    Row r gets c2 . J_r, d_rrr, sum_s d_rrs and sum_st d_rst (:data:`ROW_INVARIANT_NAMES`):
+    every entry of c2 and every d_rst enters at least one of them, and a row permutation
+    of the matrix permutes the rows of the result the same way.  The Euler number is
+    not among them (it fixes h11 - h21; :func:`invariants` gives it).
+
+    Parameters
+    ----------
+    matrices : sequence of array_like of shape (m_i, K_i)
+    n_rows : int, optional
+        Rows of the output (at least max m_i; default max m_i), to match padded matrices.
+
+    Returns
+    -------
+    ndarray of shape (n, n_rows, 4), float64
+        Zero on the padding rows.
+    """
+    inv = invariants(matrices, n_threads=n_threads)
+    m_max = max((len(c) for c in inv.c2), default=0)
+    R = m_max if n_rows is None else int(n_rows)
+    if R < m_max:
+        raise ValueError(f"n_rows must be at least {m_max} (the most rows of a matrix), "
+                         f"got {n_rows}")
+    out = np.zeros((len(inv.c2), R, 4))
+    for i, (d, c) in enumerate(zip(inv.d, inv.c2)):
+        m = len(c)
+        out[i, :m, 0] = c
+        out[i, :m, 1] = np.einsum("rrr->r", d)
+        out[i, :m, 2] = np.einsum("rrs->r", d)
+        out[i, :m, 3] = d.sum(axis=(1, 2))
+    return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import platform
 import sys
 import time
 from dataclasses import asdict, fields, is_dataclass
@@ -12,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from symfast._version import __version__
+from symfast._io import software_versions  # noqa: F401  (the studies import it from here)
 
 
 class Stages:
@@ -53,17 +52,6 @@ class Stages:
         self._finish()
         self.timings["total"] = time.perf_counter() - self._t0
         return self.timings
-
-
-def software_versions() -> dict[str, str]:
-    """Versions of symfast, Python and the libraries a result depends on."""
-    out = {"symfast": __version__, "python": platform.python_version(),
-           "platform": platform.platform()}
-    for mod in ("numpy", "scipy", "torch", "faiss", "sklearn", "numba"):
-        m = sys.modules.get(mod)
-        if m is not None:
-            out[mod] = str(getattr(m, "__version__", "?"))
-    return out
 
 
 def config_dict(config: Any) -> dict[str, Any]:

@@ -31,8 +31,9 @@ import numpy as np
 
 from symfast._io import write_json, write_npz
 from symfast._validation import check_float, check_int
-from symfast.cicy import (copies_only, distinct_inputs, feature_ids, fraction_above,
-                          manifold_means, neighbor_accuracy)
+from symfast.experiments.cicy_scoring import (copies_only, distinct_inputs, feature_ids,
+                                              fraction_above, manifold_means,
+                                              neighbor_accuracy)
 from symfast.experiments._claims import PAPER_KS, numeric, qualitative
 from symfast.experiments._common import (Stages, check_config_types, config_dict, replace_config,
                                          software_versions)

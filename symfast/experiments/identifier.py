@@ -2,7 +2,7 @@
 
 The paper's Hodge-number network groups the *different* configurations of a manifold
 for only 4-5 % of the manifolds (``symfast cicy``, ``exact_classes``).  Here a
-message-passing encoder of the configuration matrix (``symfast/cicy/_identifier.py``)
+message-passing encoder of the configuration matrix (:class:`symfast.nn.ConfigurationEncoder`)
 is trained contrastively: two configurations of one class of exact invariants
 (:func:`symfast.cicy.equivalence_classes`) are positives, other classes negatives.  The
 classes are split into training and held-out ones; the score is the paper's neighbour
@@ -114,9 +114,9 @@ def run(config: IdentifierConfig, *, progress: bool = True,
         n_threads: int | None = None, device: str | None = None) -> IdentifierResult:
     """Build the data, train the identifier on ``device`` ("cpu" by default), score the
     held-out classes."""
-    from symfast.cicy import (augment, distinct_inputs, equivalence_classes, feature_ids,
-                              fraction_above, graph_features, load)
-    from symfast.cicy._identifier import pad_matrices, train_identifier
+    from symfast.cicy import augment, equivalence_classes, graph_features, load, pad_matrices
+    from symfast.experiments.cicy_scoring import distinct_inputs, feature_ids, fraction_above
+    from symfast.nn import ConfigurationEncoder
 
     config.validate()
     from symfast.nn import check_device
@@ -147,12 +147,13 @@ def run(config: IdentifierConfig, *, progress: bool = True,
                       replace=False)
     train = ~np.isin(labels, held)
     stages.start("training")
-    E, losses = train_identifier(
-        Q, labels, train, steps=config.steps, batch_classes=config.batch_classes,
-        temperature=config.temperature, width=config.width, rounds=config.rounds,
-        learning_rate=config.learning_rate, seed=derive_seed(config.seed, "identifier"),
-        n_threads=n_threads, progress=progress, groups=hodge[owner], device=device,
-        hard_fraction=config.hard_fraction)
+    encoder = ConfigurationEncoder(
+        config.width, config.rounds, steps=config.steps, batch_classes=config.batch_classes,
+        temperature=config.temperature, learning_rate=config.learning_rate,
+        hard_fraction=config.hard_fraction, seed=derive_seed(config.seed, "identifier"),
+        n_threads=n_threads, device=device, progress=progress)
+    encoder.fit(Q[train], labels[train], groups=hodge[owner][train])
+    E, losses = encoder.transform(Q), encoder.losses_
     stages.start("neighbours")
     res = distinct_inputs(fid, E, labels, np.ones(len(labels), dtype=bool), k=config.k,
                           seed=config.seed, n_threads=n_threads)

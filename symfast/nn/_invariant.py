@@ -46,8 +46,6 @@ class _InvariantModel(BaseEstimator):
 
     def _fit(self, Xa: np.ndarray, y: np.ndarray) -> "_InvariantModel":
         """Fit on X already validated by the subclass's ``fit``."""
-        from symfast.symmetry._invariants import invariants
-
         check_int(self.degree, "degree", minimum=1, maximum=6)
         check_int(self.max_iter, "max_iter", minimum=1)
         seed = check_seed(self.random_state, "random_state")
@@ -55,7 +53,10 @@ class _InvariantModel(BaseEstimator):
             if self.symmetry is None:
                 raise ValueError("symmetry is needed (a symfast.Symmetry), or "
                                  "unconstrained=True for the plain perceptron")
-            self.invariants_ = invariants(self.symmetry, self.degree, X=Xa)
+            if not callable(getattr(self.symmetry, "invariants", None)):
+                raise TypeError(f"symmetry must be a symfast.Symmetry, got "
+                                f"{type(self.symmetry).__name__}")
+            self.invariants_ = self.symmetry.invariants(self.degree, X=Xa)
             if self.invariants_.n_invariants == 0:
                 raise ValueError(f"the symmetry {self.symmetry.name!r} has no invariant up "
                                  f"to degree {self.degree}: raise degree")

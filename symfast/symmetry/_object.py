@@ -210,6 +210,14 @@ class Symmetry:
             errs.append(float(np.linalg.norm(moved - base) / den) if den > 0 else 0.0)
         return float(np.mean(errs))
 
+    def invariants(self, degree: int, *, X: np.ndarray | None = None,
+                   n_invariants: int | None = None) -> Any:
+        """The polynomial invariants up to ``degree``: :func:`symfast.invariants` of this
+        symmetry (the learning layer asks the object, not the package, ARCHITECTURE.md)."""
+        from symfast.symmetry._invariants import invariants
+
+        return invariants(self, degree, X=X, n_invariants=n_invariants)
+
     # -- serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (lists and numbers)."""

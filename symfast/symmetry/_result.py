@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from symfast._io import write_json
-from symfast.experiments._common import software_versions
+from symfast._io import software_versions, write_json
 
 NAME = "discover-data"
 TARGETS = ("auto", "regression", "bins", "classes")

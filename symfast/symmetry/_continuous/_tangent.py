@@ -26,7 +26,7 @@ def _largest_gap_count(evr: np.ndarray, gap_ratio: float, k_max: int = 64) -> in
 # -- the tangent method ----------------------------------------------------------------------
 def _local_pca(Y: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Eigenvalues (n, d) ascending, eigenvectors (n, d, d), neighbour ids (n, k)."""
-    from symfast.analysis._neighbors import knn
+    from symfast.analysis import knn
 
     _, I = knn(Y, k, n_threads=threads)
     nb = Y[I] - Y[I].mean(axis=1, keepdims=True)

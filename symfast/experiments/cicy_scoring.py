@@ -1,5 +1,10 @@
 """The paper's neighbour analysis of a CICY embedding: do a manifold's matrices sit together?
 
+It reads a learned embedding with the analysis layer's neighbour search, so it belongs to
+the studies (``symfast cicy``, ``symfast identifier``), not to the domain package
+:mod:`symfast.cicy` (which served these names before; they still work there, with a
+DeprecationWarning, for one release).
+
 For each point, its nearest neighbours in the embedding are cut at the largest jump in
 distance; the point's accuracy is the share of those neighbours on its own manifold.
 """
