@@ -371,11 +371,22 @@ def identifier_padded_forward(net, Q):
 
     rmask = (Q.sum(2) > 0).float()[..., None]
     cmask = (Q.sum(1) > 0).float()[..., None]
-    W = net.edge(Q.clamp(max=MAX_ENTRY))[..., 0] * (Q > 0)
+    emask = (Q > 0).float()[..., None]                        # (n, R, C, 1)
+    E = net.edge(Q.clamp(max=MAX_ENTRY)) * emask              # (n, R, C, 1 or width)
     hr = net.row_type((Q.sum(2) - 1).clamp(0, MAX_TYPE)) * rmask
     hc = net.col_type(Q.sum(1).clamp(0, MAX_TYPE)) * cmask
+
+    def messages(E, M, h_from):
+        """Sum over the other side of what each entry sends: E, M (n, A, B, .), h (n, B, w)."""
+        if net.messages == "scalar":
+            return E[..., 0] @ h_from
+        if net.messages == "vector":
+            return (E * h_from[:, None]).sum(2)
+        return (torch.relu(h_from[:, None] + E) * M).sum(2)
+
     for fr, fc in zip(net.rows, net.cols):
-        mr, mc = W @ hc, W.transpose(1, 2) @ hr
+        mr = messages(E, emask, hc)
+        mc = messages(E.transpose(1, 2), emask.transpose(1, 2), hr)
         hr = (hr + fr(torch.cat([hr, mr], -1))) * rmask
         hc = (hc + fc(torch.cat([hc, mc], -1))) * cmask
     g = torch.cat([hr.sum(1), hc.sum(1), hr.sum(1) / rmask.sum(1), hc.sum(1) / cmask.sum(1)],

@@ -129,9 +129,11 @@ def test_identifier_study_splits_by_class_and_is_seeded(tmp_path):
     assert r["target"] == 0.9 and (out / "loss.png").is_file()
 
 
-def test_identifier_encoder_packed_nodes_equal_the_padded_form():
+@pytest.mark.parametrize("messages", ["scalar", "vector", "gine"])
+def test_identifier_encoder_packed_nodes_equal_the_padded_form(messages):
     """The encoder runs on the real rows and columns only; the padded form (every padded
-    node masked to zero, tests/reference.py) is the same function, with the same gradient."""
+    node masked to zero, tests/reference.py) is the same function, with the same gradient,
+    for each message form."""
     import torch
 
     from reference import identifier_padded_forward
@@ -148,7 +150,7 @@ def test_identifier_encoder_packed_nodes_equal_the_padded_form():
     mats = [m[(m.sum(1) > 0)][:, m[(m.sum(1) > 0)].sum(0) > 0] for m in mats]
     Q = torch.as_tensor(pad_matrices(mats))
     torch.manual_seed(0)
-    net = ContrastiveNetwork(16, 2)
+    net = ContrastiveNetwork(16, 2, messages)
     z = net(Q)
     ref = identifier_padded_forward(net, Q)
     np.testing.assert_allclose(z.detach().numpy(), ref.detach().numpy(), atol=1e-5)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -154,7 +155,7 @@ def test_hodge_study_splits_by_manifold_resumes_and_keeps_its_contract(tmp_path)
     cfg = HodgeConfig.quick(data=str(DATA), fractions=(0.5,), max_epochs=1, mlp_max_epochs=1,
                             width=8, hidden=16, rounds=1)
     ckpt = tmp_path / "partial.json"
-    a = run(cfg, progress=False, checkpoint=ckpt)
+    a = run(cfg, progress=False, checkpoint=ckpt, n_threads=2)      # two worker processes
     d = a.to_dict()
     assert set(d["test_accuracy"]) == set(MODELS) == set(d["inputs"])
     for model in MODELS:
@@ -166,6 +167,11 @@ def test_hodge_study_splits_by_manifold_resumes_and_keeps_its_contract(tmp_path)
     assert b.test_accuracy == a.test_accuracy and b.seconds == a.seconds
     units = json.loads(ckpt.read_text())["units"]
     assert sorted(units) == sorted(f"{m}|0.5|0" for m in MODELS)
+    # in one process, without the checkpoint: the same cells (each seeded by its key)
+    one = run(replace(cfg, models=("encoder", "encoder+invariants")), progress=False,
+              n_threads=1)
+    for model in one.test_accuracy:
+        assert one.test_accuracy[model] == a.test_accuracy[model]
 
 
 @needs_data

@@ -12,12 +12,13 @@ from symfast.cicy._invariants import (ROW_INVARIANT_NAMES, Invariants, c2, inter
                                       invariants, row_invariants)
 from symfast.cicy._load import CICYList, load
 from symfast.cicy._topology import check_configuration, euler
+from symfast.cicy._wl import wl_hash, wl_shared
 
 __all__ = ["CICYList", "EquivalenceClasses", "FEATURE_NAMES", "Invariants", "MAX_NODES",
            "ROW_INVARIANT_NAMES", "augment", "c2", "canonical_form", "check_configuration",
            "class_table", "contract_identity", "equivalence_classes", "euler",
            "expand_identity", "graph_features", "intersection_numbers", "invariants", "load",
-           "pack", "pad_matrices", "row_invariants", "spectra"]
+           "pack", "pad_matrices", "row_invariants", "spectra", "wl_hash", "wl_shared"]
 
 #: The neighbour scoring needs the learning layer, so it belongs to the study
 #: (ARCHITECTURE.md): served from there, with a warning, for one release.

@@ -138,7 +138,7 @@ def row_invariants(matrices: Sequence[np.ndarray], n_rows: int | None = None, *,
                    n_threads: int | None = None) -> np.ndarray:
     """Exact invariants read per row (per ambient factor J_r), as node inputs of a network.
 
-    Row r gets c2 . J_r, d_rrr, sum_s d_rrs and sum_st d_rst (:data:`ROW_INVARIANT_NAMES`):
+    Row r gets c2 . J_r, d_rrr, sum_s d_rrs and sum_st d_rst (``ROW_INVARIANT_NAMES``):
     every entry of c2 and every d_rst enters at least one of them, and a row permutation
     of the matrix permutes the rows of the result the same way.  The Euler number is
     not among them (it fixes h11 - h21; :func:`invariants` gives it).

@@ -72,11 +72,17 @@ class HodgeConfig:
     fractions: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8)
     n_seeds: int = 3
     models: tuple[str, ...] = MODELS
+    # training matrices per training manifold: the list's own and n_augment - 1 equivalent
+    # ones (symfast.cicy.augment: row and column permutations and up to max_extra
+    # hyperplane identities); the test manifolds are scored on the list's matrices only
+    n_augment: int = 1
+    max_extra: int = 1
     # the message-passing models
     max_epochs: int = 100
     width: int = 64
     rounds: int = 3
     hidden: int = 256
+    messages: str = "vector"
     batch_size: int = 128
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4
@@ -102,6 +108,8 @@ class HodgeConfig:
         for f in self.fractions:
             check_float(f, "fractions entry", minimum=0.05, maximum=0.95)
         check_int(self.n_seeds, "n_seeds", minimum=1)
+        check_int(self.n_augment, "n_augment", minimum=1)
+        check_int(self.max_extra, "max_extra", minimum=0, maximum=3)
         bad = [m for m in self.models if m not in MODELS]
         if bad or not self.models:
             raise ValueError(f"models must be some of {', '.join(MODELS)}, got "
@@ -109,6 +117,9 @@ class HodgeConfig:
         for name in ("max_epochs", "width", "rounds", "hidden", "batch_size",
                      "mlp_max_epochs"):
             check_int(getattr(self, name), name, minimum=1)
+        if self.messages not in ("scalar", "vector", "gine"):
+            raise ValueError(f"messages must be 'scalar', 'vector' or 'gine', got "
+                             f"{self.messages!r}")
         check_float(self.learning_rate, "learning_rate", positive=True)
         check_float(self.weight_decay, "weight_decay", minimum=0.0)
 
@@ -182,7 +193,8 @@ def plot_accuracy(d: dict[str, Any], path: Path) -> None:
 def _fit_cell(model: str, config: HodgeConfig, data: dict[str, Any], train: np.ndarray,
               seed: int, n_threads: int | None, device: str | None, progress: bool
               ) -> tuple[np.ndarray, float]:
-    """Train ``model`` on the ``train`` rows; predictions (n, 2) for every row, seconds."""
+    """Train ``model`` on the ``train`` rows (matrices); predictions (n, 2) for every
+    matrix, and the seconds it took."""
     t0 = time.perf_counter()
     y = data["y"]
     if model == "cicy_network":
@@ -204,7 +216,8 @@ def _fit_cell(model: str, config: HodgeConfig, data: dict[str, Any], train: np.n
     if model == "encoder+invariants+euler":
         kw["graph_inputs"] = data["euler"]
     clf = ConfigurationClassifier(
-        config.width, config.rounds, config.hidden, max_epochs=config.max_epochs,
+        config.width, config.rounds, config.hidden, messages=config.messages,
+        max_epochs=config.max_epochs,
         batch_size=config.batch_size, learning_rate=config.learning_rate,
         weight_decay=config.weight_decay, seed=seed, n_threads=n_threads, device=device,
         progress=progress)
@@ -212,72 +225,143 @@ def _fit_cell(model: str, config: HodgeConfig, data: dict[str, Any], train: np.n
     return clf.predict(data["Q"], **kw), time.perf_counter() - t0
 
 
-def run(config: HodgeConfig, *, progress: bool = True, n_threads: int | None = None,
-        checkpoint: str | Path | None = None, device: str | None = None) -> HodgeResult:
-    """Every (model, fraction, seed) cell: split by manifold, train, score the test
-    manifolds.  With ``checkpoint`` (``symfast hodge`` gives ``OUT/partial.json``), each
-    finished cell is saved and a rerun with the same config skips it."""
-    from symfast.cicy import graph_features, invariants, load, pad_matrices, row_invariants
-    from symfast.nn import check_device
+def _inputs(config: HodgeConfig, n_threads: int | None) -> dict[str, Any]:
+    """Every matrix the cells use and its inputs: the list's own first (``n`` of them),
+    then the augmented copies; ``owner`` maps a matrix to its manifold (0..n-1)."""
+    from symfast.cicy import (augment, graph_features, invariants, load, pad_matrices,
+                              row_invariants)
 
-    if not isinstance(config, HodgeConfig):
-        raise TypeError(f"config must be a HodgeConfig, got {type(config).__name__}")
-    config.validate()
-    check_device(device)
-    stages = Stages(["inputs", "training"], enabled=progress, title=NAME)
-    stages.start("inputs")
     L = load(config.data)
     keep = np.flatnonzero(~(L.is_product & (L.h11 == 0) & (L.h21 == 0)))
-    mats = [L.matrices[i] for i in keep]
+    n = keep.size
+    mats, owner = [L.matrices[i] for i in keep], list(range(n))
+    if config.n_augment > 1:
+        for k, i in enumerate(keep):
+            extra = augment(L.matrices[i], config.n_augment,
+                            seed=derive_seed(config.seed, "hodge-augment", int(i)),
+                            max_extra=config.max_extra)[1:]
+            mats += extra
+            owner += [k] * len(extra)
+    owner_a = np.asarray(owner)
     Q = pad_matrices(mats)
-    data: dict[str, Any] = {"Q": Q, "y": np.stack([L.h11[keep], L.h21[keep]], 1)}
+    data: dict[str, Any] = {"n": n, "owner": owner_a, "Q": Q,
+                            "y": np.stack([L.h11[keep], L.h21[keep]], 1)[owner_a]}
     if "cicy_network" in config.models:
         data["X"] = graph_features(mats, n_threads=n_threads)
     if any(m.startswith("encoder+") for m in config.models):
         data["rows"] = row_invariants(mats, Q.shape[1], n_threads=n_threads)
         data["euler"] = invariants(mats, n_threads=n_threads).euler[:, None].astype(float)
-        if not np.array_equal(data["euler"][:, 0], L.euler[keep]):
+        if not np.array_equal(data["euler"][:, 0], L.euler[keep][owner_a]):
             raise ArithmeticError("the computed Euler numbers disagree with the list's")
-    n = len(mats)
+    return data
 
-    stages.start("training")
+
+def _cell(config: HodgeConfig, data: dict[str, Any], frac: float, s: int, model: str,
+          n_threads: int | None, device: str | None) -> dict[str, Any]:
+    """One (fraction, seed, model) cell: its split by manifold, the fit, the scores."""
+    n, owner = data["n"], data["owner"]
+    fkey = f"{frac:g}"
+    # one split per (fraction, seed), shared by the models: paired comparisons
+    perm = np.random.default_rng(derive_seed(config.seed, "hodge-split", fkey, s)
+                                 ).permutation(n)
+    train_manifold = np.zeros(n, dtype=bool)
+    train_manifold[perm[:int(round(frac * n))]] = True
+    is_train = train_manifold[owner]
+    pred, t = _fit_cell(model, config, data, is_train,
+                        derive_seed(config.seed, "hodge-fit", model, fkey, s) % 2**31,
+                        n_threads, device, False)
+    right = pred == data["y"]
+    listed = np.arange(len(owner)) < n          # scored on the list's own matrices
+    return {"test": right[listed & ~is_train].mean(0).tolist(),
+            "train": right[listed & is_train].mean(0).tolist(), "seconds": t}
+
+
+#: A worker process's inputs, built once per process (spawned workers share nothing).
+_WORKER_DATA: dict[str, Any] = {}
+
+
+def _worker_cell(config: HodgeConfig, frac: float, s: int, model: str) -> dict[str, Any]:
+    """:func:`_cell` in a worker process, on one torch thread."""
+    key = repr(config)
+    if key not in _WORKER_DATA:
+        _WORKER_DATA.clear()
+        _WORKER_DATA[key] = _inputs(config, 1)
+    return _cell(config, _WORKER_DATA[key], frac, s, model, 1, None)
+
+
+def run(config: HodgeConfig, *, progress: bool = True, n_threads: int | None = None,
+        checkpoint: str | Path | None = None, device: str | None = None) -> HodgeResult:
+    """Every (model, fraction, seed) cell: split by manifold, train, score the test
+    manifolds.
+
+    With ``checkpoint`` (``symfast hodge`` gives ``OUT/partial.json``), each finished cell
+    is saved and a rerun with the same config skips it.  On the CPU the cells run in
+    parallel processes of one torch thread each, as many as ``n_threads`` (default: the
+    cores); the networks are small, so a process per core beats threads in one process.
+    Each cell is seeded by its own key, so the results do not depend on the split of work.
+    """
+    import os
+
+    from symfast.nn import check_device
+
+    if not isinstance(config, HodgeConfig):
+        raise TypeError(f"config must be a HodgeConfig, got {type(config).__name__}")
+    config.validate()
+    dev = check_device(device)
+    stages = Stages(["inputs", "training"], enabled=progress, title=NAME)
+    stages.start("inputs")
     ckpt = Checkpoint(checkpoint, config)
-    test: dict[str, dict[str, dict[str, list[float]]]] = {}
-    train_acc: dict[str, dict[str, dict[str, list[float]]]] = {}
-    secs: dict[str, dict[str, list[float]]] = {}
     cells = [(f, s, m) for f in config.fractions for s in range(config.n_seeds)
              for m in config.models]
+
+    def key(frac: float, s: int, model: str) -> str:
+        return f"{model}|{frac:g}|{s}"
+
+    pending = [c for c in cells if key(*c) not in ckpt]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    workers = min(cores if n_threads is None else n_threads, len(pending))
+    if dev.type != "cpu":
+        workers = 1                 # one process drives the GPU
+    data = None if workers > 1 else _inputs(config, n_threads)
+    stages.start("training")
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(cells), desc="hodge fits", unit="fit", leave=False)
-    for frac, s, model in cells:
-        fkey = f"{frac:g}"
-        key = f"{model}|{fkey}|{s}"
-        if key not in ckpt:
-            # one split per (fraction, seed), shared by the models: paired comparisons
-            perm = np.random.default_rng(derive_seed(config.seed, "hodge-split", fkey, s)
-                                         ).permutation(n)
-            is_train = np.zeros(n, dtype=bool)
-            is_train[perm[:int(round(frac * n))]] = True
-            pred, t = _fit_cell(model, config, data, is_train,
-                                derive_seed(config.seed, "hodge-fit", model, fkey, s) % 2**31,
-                                n_threads, device, False)
-            right = pred == data["y"]
-            ckpt.record(key, {"test": right[~is_train].mean(0).tolist(),
-                              "train": right[is_train].mean(0).tolist(), "seconds": t})
-        cell = ckpt.units[key]
-        for store, part in ((test, "test"), (train_acc, "train")):
-            slot = store.setdefault(model, {}).setdefault(fkey, {"h11": [], "h21": []})
-            slot["h11"].append(cell[part][0])
-            slot["h21"].append(cell[part][1])
-        secs.setdefault(model, {}).setdefault(fkey, []).append(cell["seconds"])
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix(model=model, fraction=fkey)
+        bar = tqdm(total=len(cells), initial=len(cells) - len(pending), desc="hodge fits",
+                   unit="fit", leave=False)
+    if workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = {pool.submit(_worker_cell, config, *c): c for c in pending}
+            for fut in as_completed(futures):
+                ckpt.record(key(*futures[fut]), fut.result())
+                if bar is not None:
+                    bar.update(1)
+    else:
+        for c in pending:
+            ckpt.record(key(*c), _cell(config, data, *c, n_threads, device))
+            if bar is not None:
+                bar.update(1)
     if bar is not None:
         bar.close()
+    test: dict[str, dict[str, dict[str, list[float]]]] = {}
+    train_acc: dict[str, dict[str, dict[str, list[float]]]] = {}
+    secs: dict[str, dict[str, list[float]]] = {}
+    for frac, s, model in cells:
+        unit, fkey = ckpt.units[key(frac, s, model)], f"{frac:g}"
+        for store, part in ((test, "test"), (train_acc, "train")):
+            slot = store.setdefault(model, {}).setdefault(fkey, {"h11": [], "h21": []})
+            slot["h11"].append(unit[part][0])
+            slot["h21"].append(unit[part][1])
+        secs.setdefault(model, {}).setdefault(fkey, []).append(unit["seconds"])
+    from symfast.cicy import load
+
+    L = load(config.data)
+    n = int((~(L.is_product & (L.h11 == 0) & (L.h21 == 0))).sum())
     return HodgeResult(config=config, n_manifolds=n, test_accuracy=test,
                        train_accuracy=train_acc, seconds=secs, timings=stages.done())
 
@@ -291,6 +375,9 @@ def cli_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-epochs", type=int, default=None,
                    help="epochs of the message-passing models")
     p.add_argument("--n-seeds", type=int, default=None, help="splits per training fraction")
+    p.add_argument("--n-augment", type=int, default=None,
+                   help="training matrices per training manifold (the list's own and "
+                        "equivalent ones; default 1)")
     p.add_argument("--fractions", type=float, nargs="+", default=None, metavar="F",
                    help="training fractions of the manifolds (default 0.3 0.5 0.7 0.8)")
     p.add_argument("--models", nargs="+", default=None, choices=MODELS, metavar="MODEL",
@@ -299,6 +386,7 @@ def cli_options(p: argparse.ArgumentParser) -> None:
 
 def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {"data": args.data, "max_epochs": args.max_epochs, "n_seeds": args.n_seeds,
+            "n_augment": args.n_augment,
             "fractions": None if args.fractions is None else tuple(args.fractions),
             "models": None if args.models is None else tuple(args.models)}
 

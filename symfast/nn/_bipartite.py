@@ -25,6 +25,8 @@ from torch import nn
 MAX_TYPE = 15
 #: Entry values above this share the last edge weight.
 MAX_ENTRY = 7
+#: The message forms of :class:`BipartiteNetwork`.
+MESSAGES = ("scalar", "vector", "gine")
 
 
 def check_matrices(Q, name: str = "Q") -> np.ndarray:
@@ -71,9 +73,15 @@ class BipartiteNetwork(nn.Module):
         Extra real features per row node (for example the exact invariants c2 . J_r and
         d_rst sums, :func:`symfast.cicy.row_invariants`), added to the row type's state
         through a linear map.
+    messages : {"scalar", "vector", "gine"}, default="scalar"
+        What an entry q sends from a neighbour in state h: w(q) h with a learned scalar
+        per entry value (the identifier's first encoder), w(q) * h with a learned vector,
+        or relu(h + e(q)) with a learned vector e (GINE, Hu et al. 2020: a sum of these
+        tells apart multisets of (entry, state) pairs that the linear forms may merge).
     """
 
-    def __init__(self, width: int, rounds: int, n_row_features: int = 0) -> None:
+    def __init__(self, width: int, rounds: int, n_row_features: int = 0,
+                 messages: str = "scalar") -> None:
         super().__init__()
         self.width = width
 
@@ -83,7 +91,8 @@ class BipartiteNetwork(nn.Module):
 
         self.row_type = nn.Embedding(MAX_TYPE + 1, width)
         self.col_type = nn.Embedding(MAX_TYPE + 1, width)
-        self.edge = nn.Embedding(MAX_ENTRY + 1, 1)
+        self.messages = messages
+        self.edge = nn.Embedding(MAX_ENTRY + 1, 1 if messages == "scalar" else width)
         self.rows = nn.ModuleList([block() for _ in range(rounds)])
         self.cols = nn.ModuleList([block() for _ in range(rounds)])
         self.row_in = nn.Linear(n_row_features, width) if n_row_features else None
@@ -101,14 +110,20 @@ class BipartiteNetwork(nn.Module):
         cpos[cg * C + cc] = torch.arange(cg.numel(), device=Q.device)
         eg, er, ec = torch.nonzero(Q > 0, as_tuple=True)       # one edge per entry
         e_row, e_col = rpos[eg * R + er], cpos[eg * C + ec]
-        w = self.edge(Q[eg, er, ec].clamp(max=MAX_ENTRY))        # (edges, 1)
+        w = self.edge(Q[eg, er, ec].clamp(max=MAX_ENTRY))        # (edges, 1 or width)
         hr = self.row_type((rdeg[rg, rr] - 1).clamp(0, MAX_TYPE))
         hc = self.col_type(cdeg[cg, cc].clamp(0, MAX_TYPE))
         if self.row_in is not None and row_features is not None:
             hr = hr + self.row_in(row_features[rg, rr])
+        if self.messages == "gine":
+            def send(h: torch.Tensor) -> torch.Tensor:
+                return torch.relu(h + w)
+        else:
+            def send(h: torch.Tensor) -> torch.Tensor:
+                return w * h
         for fr, fc in zip(self.rows, self.cols):
-            mr = hr.new_zeros(hr.shape).index_add_(0, e_row, w * hc.index_select(0, e_col))
-            mc = hc.new_zeros(hc.shape).index_add_(0, e_col, w * hr.index_select(0, e_row))
+            mr = hr.new_zeros(hr.shape).index_add_(0, e_row, send(hc.index_select(0, e_col)))
+            mc = hc.new_zeros(hc.shape).index_add_(0, e_col, send(hr.index_select(0, e_row)))
             hr = hr + fr(torch.cat([hr, mr], -1))
             hc = hc + fc(torch.cat([hc, mc], -1))
         sr = hr.new_zeros((n, width)).index_add_(0, rg, hr)
@@ -121,8 +136,8 @@ class BipartiteNetwork(nn.Module):
 class ContrastiveNetwork(BipartiteNetwork):
     """The identifier's encoder: pooled states -> (n, width) on the unit sphere."""
 
-    def __init__(self, width: int, rounds: int) -> None:
-        super().__init__(width, rounds)
+    def __init__(self, width: int, rounds: int, messages: str = "scalar") -> None:
+        super().__init__(width, rounds, messages=messages)
         self.out = nn.Sequential(nn.Linear(4 * width, 4 * width), nn.GELU(),
                                  nn.Linear(4 * width, width))
 
@@ -135,8 +150,9 @@ class HeadNetwork(BipartiteNetwork):
     output."""
 
     def __init__(self, width: int, rounds: int, hidden: int, n_classes: list[int],
-                 n_row_features: int = 0, n_graph_inputs: int = 0) -> None:
-        super().__init__(width, rounds, n_row_features)
+                 n_row_features: int = 0, n_graph_inputs: int = 0,
+                 messages: str = "scalar") -> None:
+        super().__init__(width, rounds, n_row_features, messages)
         self.trunk = nn.Sequential(nn.Linear(4 * width + n_graph_inputs, hidden), nn.GELU(),
                                    nn.Linear(hidden, hidden), nn.GELU())
         self.heads = nn.ModuleList([nn.Linear(hidden, k) for k in n_classes])

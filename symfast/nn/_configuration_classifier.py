@@ -18,7 +18,7 @@ import torch
 from sklearn.base import BaseEstimator
 
 from symfast._validation import check_array, check_float, check_int, check_labels, check_seed
-from symfast.nn._bipartite import HeadNetwork, check_matrices
+from symfast.nn._bipartite import MESSAGES, HeadNetwork, check_matrices
 from symfast.nn._utils import NotFittedError, check_device, epoch_bar, seeded, torch_threads
 
 
@@ -33,6 +33,8 @@ class ConfigurationClassifier(BaseEstimator):
         Message-passing rounds.
     hidden : int, default=256
         Width of the two-layer trunk between the pooled states and the heads.
+    messages : {"scalar", "vector", "gine"}, default="vector"
+        What an entry sends along its edge (:class:`symfast.nn._bipartite.BipartiteNetwork`).
     max_epochs : int, default=100
         Passes over the training matrices (the schedule spans all of them).
     batch_size : int, default=128
@@ -58,12 +60,14 @@ class ConfigurationClassifier(BaseEstimator):
     """
 
     def __init__(self, width: int = 64, rounds: int = 3, hidden: int = 256, *,
-                 max_epochs: int = 100, batch_size: int = 128, learning_rate: float = 2e-3,
-                 weight_decay: float = 1e-4, seed: int = 0, n_threads: int | None = None,
-                 device: str | None = None, progress: bool = False):
+                 messages: str = "vector", max_epochs: int = 100, batch_size: int = 128,
+                 learning_rate: float = 2e-3, weight_decay: float = 1e-4, seed: int = 0,
+                 n_threads: int | None = None, device: str | None = None,
+                 progress: bool = False):
         self.width = width
         self.rounds = rounds
         self.hidden = hidden
+        self.messages = messages
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -76,6 +80,9 @@ class ConfigurationClassifier(BaseEstimator):
     def _check_params(self) -> None:
         for name in ("width", "rounds", "hidden", "max_epochs", "batch_size"):
             check_int(getattr(self, name), name, minimum=1)
+        if self.messages not in MESSAGES:
+            raise ValueError(f"messages must be one of {', '.join(MESSAGES)}, got "
+                             f"{self.messages!r}")
         check_float(self.learning_rate, "learning_rate", positive=True)
         check_float(self.weight_decay, "weight_decay", minimum=0.0)
         check_seed(self.seed, "seed")
@@ -159,7 +166,7 @@ class ConfigurationClassifier(BaseEstimator):
             with seeded(self.seed):
                 net = HeadNetwork(self.width, self.rounds, self.hidden,
                                   [len(c) for c in self.classes_], self.n_row_features_,
-                                  self.n_graph_inputs_).to(dev)
+                                  self.n_graph_inputs_, self.messages).to(dev)
             opt = torch.optim.AdamW(net.parameters(), lr=self.learning_rate,
                                     weight_decay=self.weight_decay)
             sched = torch.optim.lr_scheduler.OneCycleLR(

@@ -16,7 +16,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from symfast._validation import check_float, check_int, check_labels, check_seed
-from symfast.nn._bipartite import ContrastiveNetwork, check_matrices
+from symfast.nn._bipartite import MESSAGES, ContrastiveNetwork, check_matrices
 from symfast.nn._utils import NotFittedError, check_device, seeded, torch_threads
 
 
@@ -30,6 +30,8 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
         Node state and embedding size.
     rounds : int, default=3
         Message-passing rounds.
+    messages : {"scalar", "vector", "gine"}, default="scalar"
+        What an entry sends along its edge (:class:`symfast.nn._bipartite.BipartiteNetwork`).
     steps : int, default=6000
         Training steps (one batch of class pairs each).
     batch_classes : int, default=256
@@ -37,7 +39,10 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
     temperature : float, default=0.1
         InfoNCE temperature.
     learning_rate : float, default=1e-3
-        Adam's step size.
+        Adam's step size (its peak with ``schedule="cosine"``).
+    schedule : {"constant", "cosine"}, default="constant"
+        The step size over training: constant, or a 5 % linear warm-up and a cosine decay
+        to zero.
     hard_fraction : float, default=0.0
         Share of each batch's classes drawn a few ``groups`` at a time (up to 16 classes of
         one group together), so that the batch holds classes that look alike: hard
@@ -58,17 +63,21 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
         Mean loss of every 100 steps.
     """
 
-    def __init__(self, width: int = 64, rounds: int = 3, *, steps: int = 6000,
+    def __init__(self, width: int = 64, rounds: int = 3, *, messages: str = "scalar",
+                 steps: int = 6000,
                  batch_classes: int = 256, temperature: float = 0.1,
-                 learning_rate: float = 1e-3, hard_fraction: float = 0.0, seed: int = 0,
+                 learning_rate: float = 1e-3, schedule: str = "constant",
+                 hard_fraction: float = 0.0, seed: int = 0,
                  n_threads: int | None = None, device: str | None = None,
                  progress: bool = False):
         self.width = width
         self.rounds = rounds
+        self.messages = messages
         self.steps = steps
         self.batch_classes = batch_classes
         self.temperature = temperature
         self.learning_rate = learning_rate
+        self.schedule = schedule
         self.hard_fraction = hard_fraction
         self.seed = seed
         self.n_threads = n_threads
@@ -81,6 +90,11 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
         check_float(self.temperature, "temperature", positive=True)
         check_float(self.learning_rate, "learning_rate", positive=True)
         check_float(self.hard_fraction, "hard_fraction", minimum=0.0, maximum=1.0)
+        if self.messages not in MESSAGES:
+            raise ValueError(f"messages must be one of {', '.join(MESSAGES)}, got "
+                             f"{self.messages!r}")
+        if self.schedule not in ("constant", "cosine"):
+            raise ValueError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
         check_seed(self.seed, "seed")
         check_device(self.device)
 
@@ -119,8 +133,13 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
         losses, window = [], []
         with torch_threads(self.n_threads):
             with seeded(self.seed):
-                net = ContrastiveNetwork(self.width, self.rounds).to(dev)
+                net = ContrastiveNetwork(self.width, self.rounds, self.messages).to(dev)
             opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
+            sched = None
+            if self.schedule == "cosine":
+                warm = max(1, self.steps // 20)
+                sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(
+                    (s + 1) / warm, 0.5 * (1 + np.cos(np.pi * min(1.0, s / self.steps)))))
             target = torch.arange(B, device=dev)
             bar = None
             if self.progress:
@@ -138,6 +157,8 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+                if sched is not None:
+                    sched.step()
                 window.append(float(loss.detach()))
                 if len(window) == 100 or step == self.steps - 1:
                     losses.append(float(np.mean(window)))

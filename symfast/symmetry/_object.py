@@ -212,7 +212,7 @@ class Symmetry:
 
     def invariants(self, degree: int, *, X: np.ndarray | None = None,
                    n_invariants: int | None = None) -> Any:
-        """The polynomial invariants up to ``degree``: :func:`symfast.invariants` of this
+        """The polynomial invariants up to ``degree``: ``symfast.invariants`` of this
         symmetry (the learning layer asks the object, not the package, ARCHITECTURE.md)."""
         from symfast.symmetry._invariants import invariants
 
