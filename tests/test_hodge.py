@@ -146,6 +146,10 @@ def test_configuration_encoder_embeds_on_the_sphere_and_is_seeded():
     b = ConfigurationEncoder(8, 1, steps=30, batch_classes=3, seed=3).fit(mats, y)
     assert a.losses_ == b.losses_
     np.testing.assert_array_equal(b.transform(mats), E)
+    # hard negatives mined from the embedding: the pools are each class's nearest classes
+    c = ConfigurationEncoder(8, 1, steps=30, batch_classes=2, hard_fraction=1.0,
+                             hard_negatives="mined", mine_every=10, seed=3).fit(mats, y)
+    assert len(c.losses_) == 1 and np.isfinite(c.losses_[0])
 
 
 @needs_data

@@ -44,9 +44,14 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
         The step size over training: constant, or a 5 % linear warm-up and a cosine decay
         to zero.
     hard_fraction : float, default=0.0
-        Share of each batch's classes drawn a few ``groups`` at a time (up to 16 classes of
-        one group together), so that the batch holds classes that look alike: hard
-        negatives.  The rest are drawn uniformly.  Needs ``groups`` in ``fit``.
+        Share of each batch's classes drawn a few at a time from pools of classes that look
+        alike (up to 16 classes of one pool together): hard negatives.  The rest are drawn
+        uniformly.
+    hard_negatives : {"groups", "mined"}, default="groups"
+        The pools: the ``groups`` given to ``fit`` (say, the Hodge pair), or each class with
+        its 15 nearest classes in the current embedding, mined again every
+        ``mine_every`` steps (one configuration per class; uniform draws before the first).
+    mine_every : int, default=500
     seed : int, default=0
     n_threads : int, optional
         Torch intra-op threads during fit and transform.
@@ -67,7 +72,8 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
                  steps: int = 6000,
                  batch_classes: int = 256, temperature: float = 0.1,
                  learning_rate: float = 1e-3, schedule: str = "constant",
-                 hard_fraction: float = 0.0, seed: int = 0,
+                 hard_fraction: float = 0.0, hard_negatives: str = "groups",
+                 mine_every: int = 500, seed: int = 0,
                  n_threads: int | None = None, device: str | None = None,
                  progress: bool = False):
         self.width = width
@@ -79,6 +85,8 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.schedule = schedule
         self.hard_fraction = hard_fraction
+        self.hard_negatives = hard_negatives
+        self.mine_every = mine_every
         self.seed = seed
         self.n_threads = n_threads
         self.device = device
@@ -90,6 +98,10 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
         check_float(self.temperature, "temperature", positive=True)
         check_float(self.learning_rate, "learning_rate", positive=True)
         check_float(self.hard_fraction, "hard_fraction", minimum=0.0, maximum=1.0)
+        if self.hard_negatives not in ("groups", "mined"):
+            raise ValueError(f"hard_negatives must be 'groups' or 'mined', got "
+                             f"{self.hard_negatives!r}")
+        check_int(self.mine_every, "mine_every", minimum=1)
         if self.messages not in MESSAGES:
             raise ValueError(f"messages must be one of {', '.join(MESSAGES)}, got "
                              f"{self.messages!r}")
@@ -127,7 +139,10 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
             raise ValueError(f"y must hold at least 2 classes, got {classes.size}")
         B = min(self.batch_classes, classes.size)
         rng = np.random.default_rng(self.seed)
-        draw = _class_sampler(by_class, classes, B, self.hard_fraction, groups, rng)
+        mined = self.hard_negatives == "mined" and self.hard_fraction > 0
+        sampler = _ClassSampler(classes, B, 0.0 if mined else self.hard_fraction, rng)
+        if groups is not None and not mined:
+            sampler.pools_from_groups(by_class, groups)
 
         Qt = torch.as_tensor(Qa).to(dev)
         losses, window = [], []
@@ -147,7 +162,10 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
 
                 bar = tqdm(total=self.steps, desc="encoder", unit="step", leave=False)
             for step in range(self.steps):
-                cb = draw()
+                if mined and step and step % self.mine_every == 0:
+                    sampler.pools = _nearest_classes(net, Qt, by_class, classes, rng)
+                    sampler.n_hard = int(round(self.hard_fraction * B))
+                cb = sampler.draw()
                 a = [by_class[c][rng.integers(len(by_class[c]))] for c in cb]
                 b = [by_class[c][rng.integers(len(by_class[c]))] for c in cb]
                 z = net(Qt[np.concatenate([a, b])])
@@ -185,36 +203,57 @@ class ConfigurationEncoder(TransformerMixin, BaseEstimator):
         return np.ascontiguousarray(E, dtype=np.float32)
 
 
-def _class_sampler(by_class: dict[int, list[int]], classes: np.ndarray, B: int,
-                   hard_fraction: float, groups: np.ndarray | None,
-                   rng: np.random.Generator):
-    """A function drawing one step's ``B`` distinct classes: hard ones a group at a time,
-    then uniform ones (all uniform without ``groups``)."""
-    n_hard = int(round(hard_fraction * B)) if groups is not None else 0
-    pools: list[np.ndarray] = []
-    if n_hard:
-        by_group: dict[int, list[int]] = {}
-        for cl in classes:
-            by_group.setdefault(int(groups[by_class[int(cl)][0]]), []).append(int(cl))
-        pools = [np.array(v) for v in by_group.values() if len(v) >= 2]
-    if not n_hard or not pools:
-        return lambda: rng.choice(classes, B, replace=False)
+class _ClassSampler:
+    """Draws one step's ``B`` distinct classes: ``n_hard`` of them a pool at a time (up to
+    16 of one pool together), the rest uniformly."""
 
-    def draw() -> np.ndarray:
+    def __init__(self, classes: np.ndarray, B: int, hard_fraction: float,
+                 rng: np.random.Generator) -> None:
+        self.classes, self.B, self.rng = classes, B, rng
+        self.n_hard = int(round(hard_fraction * B))
+        self.pools: list[np.ndarray] = []
+
+    def pools_from_groups(self, by_class: dict[int, list[int]], groups: np.ndarray) -> None:
+        """One pool per group of at least two classes (a class's group: its first row's)."""
+        by_group: dict[int, list[int]] = {}
+        for cl in self.classes:
+            by_group.setdefault(int(groups[by_class[int(cl)][0]]), []).append(int(cl))
+        self.pools = [np.array(v) for v in by_group.values() if len(v) >= 2]
+
+    def draw(self) -> np.ndarray:
+        rng, B = self.rng, self.B
+        if not self.n_hard or not self.pools:
+            return rng.choice(self.classes, B, replace=False)
         picked: list[int] = []
         seen: set[int] = set()
-        while len(picked) < n_hard:
-            pool = pools[rng.integers(len(pools))]
-            take = rng.choice(pool, min(len(pool), 16, n_hard - len(picked)), replace=False)
+        while len(picked) < self.n_hard:
+            pool = self.pools[rng.integers(len(self.pools))]
+            take = rng.choice(pool, min(len(pool), 16, self.n_hard - len(picked)),
+                              replace=False)
             for cl in take.tolist():
                 if cl not in seen:
                     seen.add(cl)
                     picked.append(cl)
         while len(picked) < B:
-            cl = int(classes[rng.integers(classes.size)])
+            cl = int(self.classes[rng.integers(self.classes.size)])
             if cl not in seen:
                 seen.add(cl)
                 picked.append(cl)
         return np.array(picked)
 
-    return draw
+
+def _nearest_classes(net: Any, Qt: torch.Tensor, by_class: dict[int, list[int]],
+                     classes: np.ndarray, rng: np.random.Generator, k: int = 15
+                     ) -> list[np.ndarray]:
+    """Each class with its ``k`` nearest classes in the current embedding (one random
+    configuration per class; cosine similarity, in blocks of 1024 classes)."""
+    rows = np.array([by_class[int(c)][rng.integers(len(by_class[int(c)]))] for c in classes])
+    with torch.no_grad():
+        Z = torch.cat([net(Qt[rows[s:s + 4096]]) for s in range(0, rows.size, 4096)])
+        k = min(k, classes.size - 1)
+        pools = []
+        for s in range(0, rows.size, 1024):
+            sim = Z[s:s + 1024] @ Z.T
+            idx = sim.topk(k + 1, dim=1).indices.cpu().numpy()      # itself first (or a tie)
+            pools += [classes[i] for i in idx]
+    return pools
