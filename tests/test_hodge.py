@@ -189,6 +189,8 @@ def test_hodge_cli_writes_the_figure_and_refuses_bad_fractions(tmp_path, capsys)
     r = json.loads((out / "result.json").read_text())
     assert list(r["test_accuracy"]) == ["encoder"] and (out / "hodge_accuracy.png").is_file()
     assert r["targets"]["fraction"] == "0.8"
+    rows = (out / "test_accuracy.csv").read_text().splitlines()
+    assert rows[0].startswith("model,fraction,seeds") and rows[1].startswith("encoder,0.5,1,")
     capsys.readouterr()
     assert main(["hodge", "--data", str(DATA), "--fractions", "1.5", "--out",
                  str(tmp_path / "bad")]) == 2

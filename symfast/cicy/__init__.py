@@ -4,7 +4,8 @@ graph features."""
 from typing import Any
 
 from symfast._deprecation import forward
-from symfast.cicy._augment import MAX_NODES, augment, contract_identity, expand_identity
+from symfast.cicy._augment import (MAX_NODES, augment, contract_identities, contract_identity,
+                                   expand_identity)
 from symfast.cicy._classes import (EquivalenceClasses, canonical_form, class_table,
                                    equivalence_classes)
 from symfast.cicy._features import FEATURE_NAMES, graph_features, pack, pad_matrices, spectra
@@ -16,7 +17,7 @@ from symfast.cicy._wl import wl_hash, wl_shared
 
 __all__ = ["CICYList", "EquivalenceClasses", "FEATURE_NAMES", "Invariants", "MAX_NODES",
            "ROW_INVARIANT_NAMES", "augment", "c2", "canonical_form", "check_configuration",
-           "class_table", "contract_identity", "equivalence_classes", "euler",
+           "class_table", "contract_identities", "contract_identity", "equivalence_classes", "euler",
            "expand_identity", "graph_features", "intersection_numbers", "invariants", "load",
            "pack", "pad_matrices", "row_invariants", "spectra", "wl_hash", "wl_shared"]
 

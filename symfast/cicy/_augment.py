@@ -31,6 +31,24 @@ def contract_identity(q: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def contract_identities(matrix: np.ndarray) -> np.ndarray:
+    """The matrix with every hyperplane identity P^n[1] = P^{n-1} undone
+    (:func:`contract_identity` until none is left): configurations that differ only by
+    identities and permutations become one matrix up to row and column order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> q = np.array([[3, 0], [3, 1]])        # P2 x P3 with a hyperplane of the P3
+    >>> contract_identities(q).tolist()
+    [[3], [3]]
+    """
+    q, _ = check_configuration(matrix)
+    while (c := contract_identity(q)) is not None:
+        q = c
+    return q
+
+
 def augment(matrix: np.ndarray, n: int, *, seed: int = 0, max_extra: int = 3,
             max_nodes: int = MAX_NODES) -> list[np.ndarray]:
     """``n`` configuration matrices of the same manifold as ``matrix``.

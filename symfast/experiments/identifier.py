@@ -57,6 +57,10 @@ class IdentifierConfig:
     # where the hard negatives come from: "groups" (the Hodge pairs) or "mined" (each
     # class's nearest classes in the current embedding; ConfigurationEncoder)
     hard_negatives: str = "groups"
+    # undo every hyperplane identity before the encoder sees a configuration
+    # (symfast.cicy.contract_identities): the identity is then built in, as permutations
+    # are, and the training only has to merge the list's redundant entries
+    contract: bool = False
     k: int = 50
     seed: int = 0
 
@@ -129,8 +133,8 @@ def run(config: IdentifierConfig, *, progress: bool = True,
         n_threads: int | None = None, device: str | None = None) -> IdentifierResult:
     """Build the data, train the identifier on ``device`` ("cpu" by default), score the
     held-out classes."""
-    from symfast.cicy import (augment, equivalence_classes, graph_features, load, pad_matrices,
-                              wl_shared)
+    from symfast.cicy import (augment, contract_identities, equivalence_classes, graph_features,
+                              load, pad_matrices, wl_shared)
     from symfast.experiments.cicy_scoring import distinct_inputs, feature_ids, fraction_above
     from symfast.nn import ConfigurationEncoder
 
@@ -156,7 +160,7 @@ def run(config: IdentifierConfig, *, progress: bool = True,
     owner = np.asarray(owner)
     labels = class_of[owner]
     hodge = np.unique(np.stack([L.h11, L.h21], 1), axis=0, return_inverse=True)[1].ravel()
-    Q = pad_matrices(mats)
+    Q = pad_matrices([contract_identities(q) for q in mats] if config.contract else mats)
     fid = feature_ids(graph_features(mats, n_threads=n_threads))
     present = np.unique(labels)
     held = rng.choice(present, size=max(1, int(round(config.test_fraction * present.size))),
@@ -188,16 +192,44 @@ def run(config: IdentifierConfig, *, progress: bool = True,
     trained = score(np.setdiff1d(present, held))
     # classes whose list matrices share a 4-round WL hash with another class: no
     # message-passing encoder can separate them, so they bound the reachable fraction
-    shared = wl_shared([L.matrices[i] for i in usable], class_of[usable], rounds=4)
+    # (on the matrices as the encoder reads them)
+    listed = [L.matrices[i] for i in usable]
+    if config.contract:
+        listed = [contract_identities(q) for q in listed]
+    shared = wl_shared(listed, class_of[usable], rounds=4)
     n_shared = int(np.isin(held, shared).sum())
     wl = {"rounds": 4, "classes_sharing_a_hash": int(shared.size),
           "classes": int(present.size), "held_out_sharing_a_hash": n_shared,
           "held_out_ceiling": 1.0 - n_shared / held.size}
+    # which held-out classes fail, and what they have in common
+    m = means[held]
+    failing = held[np.isfinite(m) & (m <= 0.95)]
+    entries = np.bincount(class_of[usable], minlength=int(class_of.max()) + 1)
+    held_out["failing"] = {
+        "classes": int(failing.size),
+        "sharing_a_wl_hash": int(np.isin(failing, shared).sum()),
+        "with_several_list_entries": int((entries[failing] > 1).sum()),
+        "held_out_with_several_list_entries": int((entries[held] > 1).sum()),
+        "in_a_hodge_pair_of_more_than_100_classes": int(_in_large_pairs(
+            failing, class_of[usable], L.h11[usable], L.h21[usable], 100))}
     timings = stages.done()
     timings["scoring"] = time.perf_counter() - t0
     return IdentifierResult(config=config, held_out=held_out, training_classes=trained,
                             wl_ceiling=wl,
                             n_points=len(labels), losses=losses, timings=timings)
+
+
+def _in_large_pairs(cs: np.ndarray, class_of: np.ndarray, h11: np.ndarray, h21: np.ndarray,
+                    size: int) -> int:
+    """How many of the classes ``cs`` lie in a Hodge pair holding more than ``size``
+    classes."""
+    pair = {}
+    for c, a, b in zip(class_of.tolist(), h11.tolist(), h21.tolist()):
+        pair[c] = (a, b)
+    count: dict[tuple, int] = {}
+    for p in pair.values():
+        count[p] = count.get(p, 0) + 1
+    return sum(count[pair[int(c)]] > size for c in cs)
 
 
 # -- the study as the registry, the command line and the report see it ---------------
@@ -217,12 +249,16 @@ def cli_options(p: argparse.ArgumentParser) -> None:
                    help="share of each batch drawn a few similar classes at a time")
     p.add_argument("--hard-negatives", choices=["groups", "mined"], default=None,
                    help="similar classes: same Hodge pair, or nearest in the embedding")
+    p.add_argument("--contract", action="store_true", default=None,
+                   help="undo the hyperplane identities before encoding (built in, as "
+                        "permutations are)")
 
 
 def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {"data": args.data, "steps": args.steps, "n_manifolds": args.n_manifolds,
             "width": args.width, "schedule": args.schedule, "messages": args.messages,
-            "hard_fraction": args.hard_fraction, "hard_negatives": args.hard_negatives}
+            "hard_fraction": args.hard_fraction, "hard_negatives": args.hard_negatives,
+            "contract": args.contract}
 
 
 def summary(data: dict, out: Path) -> str:
