@@ -34,6 +34,13 @@ NAME = "identifier"
 TARGET = 0.90
 
 
+#: The paper preset's settings beyond the defaults (issue 35; 0.938 of held-out classes
+#: above 95 %, against 0.753 for the defaults at 6000 steps; docs/concepts/cicy_topology).
+PAPER_SETTINGS: dict[str, Any] = {"steps": 12_000, "schedule": "cosine", "temperature": 0.05,
+                                  "rounds": 4, "hard_fraction": 0.5,
+                                  "hard_negatives": "mined", "contract": True}
+
+
 @dataclass(frozen=True)
 class IdentifierConfig:
     """Settings of the identifier study (defaults: every manifold, the full training)."""
@@ -71,8 +78,11 @@ class IdentifierConfig:
 
     @classmethod
     def paper(cls, **overrides: Any) -> "IdentifierConfig":
-        """Every manifold, 12 configurations each, 6000 steps."""
-        return replace_config(cls(), **overrides)
+        """Every manifold, 12 configurations each; the identities undone exactly, 4
+        rounds, 12,000 steps on a cosine schedule at temperature 0.05, half of each batch
+        mined hard negatives (the variants measured against each other are in the CICY
+        concepts page)."""
+        return replace_config(cls(**PAPER_SETTINGS), **overrides)
 
     def validate(self) -> None:
         check_config_types(self)
@@ -249,9 +259,9 @@ def cli_options(p: argparse.ArgumentParser) -> None:
                    help="share of each batch drawn a few similar classes at a time")
     p.add_argument("--hard-negatives", choices=["groups", "mined"], default=None,
                    help="similar classes: same Hodge pair, or nearest in the embedding")
-    p.add_argument("--contract", action="store_true", default=None,
+    p.add_argument("--contract", action=argparse.BooleanOptionalAction, default=None,
                    help="undo the hyperplane identities before encoding (built in, as "
-                        "permutations are)")
+                        "permutations are; on in --paper)")
 
 
 def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -268,14 +278,18 @@ def summary(data: dict, out: Path) -> str:
             f"accuracy (distinct inputs): {h['fraction_above_95']:.3f} of "
             f"{h['classes_scored']} (target {data['target']:.2f}); training classes "
             f"{t['fraction_above_95']:.3f}; Weisfeiler-Lehman ceiling "
-            f"{data['wl_ceiling']['held_out_ceiling']:.3f}\n"
+            f"{data['wl_ceiling']['held_out_ceiling']:.3f}"
+            + (f" ({h['failing']['sharing_a_wl_hash']} of the {h['failing']['classes']} "
+               "failing held-out classes share a hash with another class)"
+               if "failing" in h else "") + "\n"
             f"time {data['timings']['total']:.1f} s; results in {out}/")
 
 
 def claims(d: dict) -> list[dict]:
     h = d["held_out"]
+    built_in = " (identities undone exactly)" if d["config"].get("contract") else ""
     return [qualitative("symfast's own claim (in neither paper): a contrastive identifier "
-                        "groups the configurations of held-out manifold classes",
+                        f"groups the configurations of held-out manifold classes{built_in}",
                         "symfast", f">= {TARGET:.0%} of held-out classes above 95 %",
                         f"{h['fraction_above_95']:.3f} of {h['classes_scored']} classes "
                         "(the Hodge-number network: 0.044 at paper scale)",
@@ -287,6 +301,7 @@ STUDY = StudySpec(
     name="identifier", module=__name__, config=IdentifierConfig, summary=summary, order=35,
     help="CICY, beyond the paper: a contrastive encoder of the configuration matrix that "
          "tells manifolds apart (held-out classes of exact invariants)",
-    paper_help="every manifold, 12 configurations each, 6000 steps",
-    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(60.0, 240.0),
+    paper_help="every manifold, 12 configurations each, identities undone, 12,000 steps with "
+               "mined hard negatives",
+    add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(60.0, 900.0),
     figures=("loss.png",), data="cicy3")
