@@ -242,14 +242,19 @@ def _fit_cell(model: str, config: HodgeConfig, data: dict[str, Any], train: np.n
     return clf.predict(data["Q"], **kw), time.perf_counter() - t0
 
 
-def _inputs(config: HodgeConfig, n_threads: int | None) -> dict[str, Any]:
+def _usable(L: Any) -> np.ndarray:
+    """Indices of the list entries the study uses: all but the 22 placeholder products."""
+    return np.flatnonzero(~(L.is_product & (L.h11 == 0) & (L.h21 == 0)))
+
+
+def _inputs(config: HodgeConfig, n_threads: int | None, L: Any = None) -> dict[str, Any]:
     """Every matrix the cells use and its inputs: the list's own first (``n`` of them),
     then the augmented copies; ``owner`` maps a matrix to its manifold (0..n-1)."""
     from symfast.cicy import (augment, graph_features, invariants, load, pad_matrices,
                               row_invariants)
 
-    L = load(config.data)
-    keep = np.flatnonzero(~(L.is_product & (L.h11 == 0) & (L.h21 == 0)))
+    L = load(config.data) if L is None else L
+    keep = _usable(L)
     n = keep.size
     mats, owner = [L.matrices[i] for i in keep], list(range(n))
     if config.n_augment > 1:
@@ -340,7 +345,11 @@ def run(config: HodgeConfig, *, progress: bool = True, n_threads: int | None = N
     workers = min(cores if n_threads is None else n_threads, len(pending))
     if dev.type != "cpu":
         workers = 1                 # one process drives the GPU
-    data = None if workers > 1 or not pending else _inputs(config, n_threads)
+    # the list is read here once (a bad path fails before any worker starts)
+    from symfast.cicy import load
+
+    L = load(config.data)
+    data = None if workers > 1 or not pending else _inputs(config, n_threads, L)
     stages.start("training")
     bar = None
     if progress:
@@ -375,11 +384,7 @@ def run(config: HodgeConfig, *, progress: bool = True, n_threads: int | None = N
             slot["h11"].append(unit[part][0])
             slot["h21"].append(unit[part][1])
         secs.setdefault(model, {}).setdefault(fkey, []).append(unit["seconds"])
-    from symfast.cicy import load
-
-    L = load(config.data)
-    n = int((~(L.is_product & (L.h11 == 0) & (L.h21 == 0))).sum())
-    return HodgeResult(config=config, n_manifolds=n, test_accuracy=test,
+    return HodgeResult(config=config, n_manifolds=int(_usable(L).size), test_accuracy=test,
                        train_accuracy=train_acc, seconds=secs, timings=stages.done())
 
 
