@@ -258,8 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # every command checks its --out (prepare_out) before it reads input or trains
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, OSError) as exc:
-        # OSError: a file that cannot be read or written (its message names the path)
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        # OSError: a file that cannot be read or written (its message names the path);
+        # ImportError: an optional extra that a command needs (its message names it)
         print(f"symfast {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

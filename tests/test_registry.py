@@ -11,7 +11,7 @@ import pytest
 
 from symfast.experiments import StudySpec, TrainingConfig, get_study, studies
 
-BUILT_IN = ["invariance", "discover", "mnist", "cicy", "identifier", "hodge", "chain", "ising2d",
+BUILT_IN = ["invariance", "discover", "mnist", "cicy", "identifier", "hodge", "jets", "chain", "ising2d",
             "fourier"]
 
 MY_STUDY = '''

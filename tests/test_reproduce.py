@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pytest
@@ -31,9 +32,12 @@ def test_quick_reproduction_fills_every_row(quick_report):
     assert [s["study"] for s in report["sections"]] == [s.name for s in report_studies()]
     d = data_dir(required=False)
     have_cicy = d is not None and (d / "cicy3").is_dir()
+    have_hep = all(importlib.util.find_spec(m) is not None for m in ("pythia8mc", "fastjet"))
     skipped = [s["study"] for s in report["sections"] if s.get("skipped")]
-    # only for want of their data: the CICY studies read SYMFAST_DATA/cicy3
-    assert skipped == ([] if have_cicy else ["cicy", "identifier", "hodge"])
+    # only for want of their data (the CICY studies read SYMFAST_DATA/cicy3) or of the
+    # optional extra symfast[hep] (the jets are generated with Pythia and FastJet)
+    assert skipped == (([] if have_cicy else ["cicy", "identifier", "hodge"])
+                       + ([] if have_hep else ["jets"]))
     rows = [r for s in report["sections"] if not s.get("skipped") for r in s["claims"]]
     assert len(rows) >= 28
     for r in rows:

@@ -61,6 +61,9 @@ class StudySpec:
     data, paper_data : str, optional
         Subdirectory of ``SYMFAST_DATA`` the study cannot run without (at any scale,
         or at the published scale only).
+    requires : tuple of str
+        Modules of an optional extra the study cannot run without (``symfast reproduce``
+        skips it, saying which, where they are missing).
     """
 
     name: str
@@ -79,6 +82,7 @@ class StudySpec:
     figures: tuple[str, ...] = ()
     data: str | None = None
     paper_data: str | None = None
+    requires: tuple[str, ...] = ()
 
     def load(self) -> Any:
         """The study's module (``run``, ``RESUMABLE``, the config)."""

@@ -167,8 +167,14 @@ def reproduce(out_dir: str | Path, *, paper: bool = False, force: bool = False,
 
 
 def _missing_data(study: Study, paper: bool = False) -> str | None:
-    """Why a study cannot run here (its data directory is missing), or None."""
+    """Why a study cannot run here (its data directory or an extra is missing), or None."""
+    import importlib.util
+
     from symfast._config import DATA_ENV, data_dir
+
+    absent = [m for m in study.spec.requires if importlib.util.find_spec(m) is None]
+    if absent:
+        return (f"skipped: needs {', '.join(absent)} (pip install 'symfast[hep]')")
 
     need = study.data or (study.paper_data if paper else None)
     if need is None:

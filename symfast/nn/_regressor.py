@@ -25,6 +25,8 @@ from symfast.nn._utils import (NotFittedError, adam, check_device, epoch_bar, fl
 
 #: Smooth activations offered (name -> module); the gradient of the fit must be smooth.
 ACTIVATIONS = {"silu": nn.SiLU, "tanh": nn.Tanh, "softplus": nn.Softplus, "gelu": nn.GELU}
+#: Training losses: squared error on standardised values, or the logit of two classes.
+LOSSES = ("squared", "logistic")
 
 
 class _RegNet(nn.Module):
@@ -82,12 +84,19 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
     device : str, optional
         Where torch trains: "cpu" (default) or a GPU such as "cuda".  The fitted model
         comes back on the CPU.
+    loss : {"squared", "logistic"}, default="squared"
+        "logistic": y holds 0/1 labels of two classes (one column), the network's
+        output is the logit of class 1, trained with the binary cross-entropy, and
+        :meth:`gradient` gives the logit's input gradient (normal to the level sets of
+        the classifier's probability, as a logit is monotone in it).
 
     Attributes
     ----------
     n_features_in_, n_outputs_ : int
     val_r2_ : ndarray of shape (n_outputs,)
-        Held-out R^2 per output of the restored (best) weights.
+        Held-out R^2 per output of the restored (best) weights (for ``loss="logistic"``,
+        of the predicted probability against the labels: one minus the Brier score over
+        the labels' variance).
     history_ : list of dict
         Per epoch: ``epoch``, ``loss``, ``val_loss`` (standardised units).
     n_epochs_ : int
@@ -100,7 +109,7 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
                  standardize: bool | str = "whiten",
                  seed: int = 0,
                  progress: bool = True, n_threads: int | None = None,
-                 device: str | None = None, **renamed: Any):
+                 device: str | None = None, loss: str = "squared", **renamed: Any):
         self.hidden = hidden
         self.activation = activation
         self.learning_rate = learning_rate
@@ -113,12 +122,16 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
         self.progress = progress
         self.n_threads = n_threads
         self.device = device
+        self.loss = loss
         old = take_renamed("GradientRegressor", renamed, {"whiten": "standardize"})
         if "standardize" in old:            # whiten=True meant ZCA, whiten=False per feature
             self.standardize = "whiten" if old["standardize"] else True
 
     def _check_params(self) -> None:
         check_device(self.device)
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got "
+                             f"{self.loss!r}")
         if isinstance(self.hidden, (int, np.integer)) or len(self.hidden) == 0 or not all(
                 isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
                 for h in self.hidden):
@@ -155,6 +168,9 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
         Y = ya.reshape(Xa.shape[0], -1)
         if np.any(Y.std(axis=0) == 0):
             raise ValueError("y is constant (in at least one column): nothing to learn")
+        logistic = self.loss == "logistic"
+        if logistic and (Y.shape[1] != 1 or not np.all((Y == 0) | (Y == 1))):
+            raise ValueError("loss='logistic' needs one column of 0/1 labels in y")
         t0 = time.perf_counter()
         n, d = Xa.shape
         self.n_features_in_, self.n_outputs_ = d, Y.shape[1]
@@ -162,8 +178,9 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
         perm = np.random.default_rng(seed).permutation(n)
         n_val = max(1, int(round(self.validation_fraction * n)))
         va, tr = perm[:n_val], perm[n_val:]
-        self.y_mean_ = Y[tr].mean(axis=0)
-        self.y_scale_ = Y[tr].std(axis=0)
+        # the logit is not standardised: its scale is the classifier's confidence
+        self.y_mean_ = np.zeros(Y.shape[1]) if logistic else Y[tr].mean(axis=0)
+        self.y_scale_ = np.ones(Y.shape[1]) if logistic else Y[tr].std(axis=0)
         Ys = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
         Xt, yt = float32_tensor(Xa[tr], "X"), torch.from_numpy(Ys[tr])
         Xv, yv = float32_tensor(Xa[va], "X"), torch.from_numpy(Ys[va])
@@ -178,6 +195,8 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
                 return peak * (step + 1) / warm
             return 0.5 * peak * (1.0 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
+        crit = (torch.nn.functional.binary_cross_entropy_with_logits if logistic
+                else torch.nn.functional.mse_loss)
         with seeded(seed) as gen:
             net = _RegNet(d, self.hidden, self.n_outputs_, self.activation)
             net.x_mean.copy_(torch.from_numpy(Xa[tr].mean(axis=0).astype(np.float32)))
@@ -197,7 +216,7 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
                         idx = order[s:s + bs]
                         for g in opt.param_groups:
                             g["lr"] = lr_at(step)
-                        loss = torch.mean((net(Xt[idx]) - yt[idx]) ** 2)
+                        loss = crit(net(Xt[idx]), yt[idx])
                         opt.zero_grad(set_to_none=True)
                         loss.backward()
                         opt.step()
@@ -205,7 +224,7 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
                         step += 1
                     net.eval()
                     with torch.no_grad():
-                        val = float(torch.mean((net(Xv) - yv) ** 2))
+                        val = float(crit(net(Xv), yv))
                     self.history_.append({"epoch": epoch, "loss": run / tr.size,
                                           "val_loss": val})
                     if bar is not None:
@@ -223,7 +242,8 @@ class GradientRegressor(RegressorMixin, BaseEstimator):
             net.load_state_dict(best_state)
             net.eval()
             with torch.no_grad():
-                res = (net(Xv) - yv).cpu().numpy().astype(np.float64)
+                out = torch.sigmoid(net(Xv)) if logistic else net(Xv)
+                res = (out - yv).cpu().numpy().astype(np.float64)
         self.net_ = net.cpu()              # a model trained on a GPU comes back to the CPU
         var = np.maximum(Ys[va].astype(np.float64).var(axis=0), 1e-300)
         self.val_r2_ = 1.0 - (res ** 2).mean(axis=0) / var

@@ -21,8 +21,9 @@ from symfast.symmetry._algebra import (AlgebraDescription, affine_matrices, alge
                                        describe_algebra, identify_algebra, orthonormal_basis,
                                        reference_algebra, structure_constants)
 from symfast.symmetry._continuous import (LevelFunction, PolynomialSurrogate, SymmetryResult,
-                                          find_generators, intrinsic_dimension, level_normals,
-                                          plane_candidates, random_planes)
+                                          find_generators, find_tied_generators,
+                                          intrinsic_dimension, level_normals, plane_candidates,
+                                          random_planes, tied_representation)
 from symfast.symmetry._discover import discover, fit_invariant_model
 from symfast.symmetry._discrete import DiscreteSymmetryResult, find_discrete_symmetries
 from symfast.symmetry._equivariance import EquivarianceResult, discover_equivariance
@@ -34,7 +35,8 @@ __all__ = ["AlgebraDescription", "DiscoveryResult", "DiscreteSymmetryResult",
            "EquivarianceResult", "LevelFunction", "PolynomialInvariants",
            "PolynomialSurrogate", "Symmetry", "SymmetryResult", "affine_matrices",
            "algebra_similarity", "describe_algebra", "discover", "discover_equivariance",
-           "find_discrete_symmetries", "find_generators", "fit_invariant_model",
+           "find_discrete_symmetries", "find_generators", "find_tied_generators",
+           "fit_invariant_model",
            "identify_algebra", "intrinsic_dimension", "invariants", "level_normals",
            "orthonormal_basis", "plane_candidates", "random_planes", "reference_algebra",
-           "structure_constants"]
+           "structure_constants", "tied_representation"]

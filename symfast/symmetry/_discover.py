@@ -121,25 +121,31 @@ def _normal_noise(grads: list[np.ndarray]) -> float:
 
 def _gradient_route(X: np.ndarray, values: np.ndarray, *, sel: np.ndarray, hidden, epochs,
                     n_models: int, tol_ratio: float, seed: int, threads: int,
-                    torch_threads: int | None, progress: bool, chunk: int
-                    ) -> tuple[Any, list, dict]:
-    from symfast.symmetry import find_generators
+                    torch_threads: int | None, progress: bool, chunk: int,
+                    loss: str = "squared", block: int | None = None,
+                    device: str | None = None) -> tuple[Any, list, dict]:
+    from symfast.symmetry import find_generators, find_tied_generators
     from symfast.nn import GradientRegressor
 
     models, grads = [], []
     for i in range(n_models):
         # torch picks its own thread count for small networks unless the user set one
         reg = GradientRegressor(hidden, max_epochs=epochs, seed=derive_seed(seed, "regressor", i),
-                                progress=progress, n_threads=torch_threads).fit(X, values)
+                                progress=progress, n_threads=torch_threads,
+                                loss=loss, device=device).fit(X, values)
         models.append(reg)
         grads.append(reg.gradient(X[sel], chunk=chunk))
     G = np.mean(grads, axis=0)
     noise = _normal_noise(grads) if n_models > 1 else None
     # with one model there is no noise estimate: a fixed tolerance on the residual
     tol = tol_ratio * noise if noise is not None else 0.05
-    sym = find_generators(X[sel], normals=G, normal_tol=max(tol, 1e-6), seed=seed,
-                          n_threads=threads, max_points=sel.size)
-    diag = {"normal_noise": noise, "normal_tol": tol, "n_models": n_models,
+    if block is None:
+        sym = find_generators(X[sel], normals=G, normal_tol=max(tol, 1e-6), seed=seed,
+                              n_threads=threads, max_points=sel.size)
+    else:
+        sym = find_tied_generators(X[sel], G, block, normal_tol=max(tol, 1e-6), seed=seed,
+                                   max_points=sel.size)
+    diag = {"normal_noise": noise, "normal_tol": tol, "n_models": n_models, "loss": loss,
             "epochs": [m.n_epochs_ for m in models],
             "fit_seconds": [round(m.fit_time_, 3) for m in models],
             "val_r2": [m.val_r2_.tolist() for m in models]}
@@ -192,7 +198,7 @@ def _lift_discovery(inner: DiscoveryResult, span: Any, names: list[str],
                            neighbor_purity=inner.neighbor_purity,
                            orbit_groups=inner.orbit_groups, discrete=inner.discrete,
                            discrete_reason=why, diagnostics=diag, timings=timings,
-                           config=config, feature_names=names)
+                           config=config, feature_names=names, models=inner.models)
 
 
 def _say(progress: bool, msg: str) -> None:
@@ -207,7 +213,8 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
              hidden: Sequence[int] = (64, 64, 64), max_epochs: int | None = None,
              n_models: int = 2, max_points: int = 50_000, tol_ratio: float = 4.0,
              discrete: bool = True, feature_names: Sequence[str] | None = None,
-             discrete_metric: str = "invariant", stability: int = 4) -> DiscoveryResult:
+             discrete_metric: str = "invariant", stability: int = 4,
+             block: int | None = None, device: str | None = None) -> DiscoveryResult:
     """Find the continuous (and, where possible, discrete) symmetry of the function y(X).
 
     Parameters
@@ -229,9 +236,11 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         target="bins" without ``levels``: this many quantile bins (default 10).
     method : {"auto", "gradient", "embedding", "both"}, default="auto"
         The route to the generators (module documentation).  "auto": gradient
-        for regression, embedding for class labels, and for bins "both" when
-        the binned points lie in bands (a local PCA sees a tangent space),
-        gradient otherwise.
+        for regression, embedding for class labels (gradient with ``block``), and
+        for bins "both" when the binned points lie in bands (a local PCA sees a
+        tangent space), gradient otherwise.  "gradient" on two classes trains
+        classifiers (the logistic loss) and reads the normals from their logits'
+        input gradients.
     seed : int, default=0
     n_threads : int, optional
     progress : bool, default=True
@@ -268,6 +277,14 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         Re-draws of the finite-group search on half of every level set; the group's
         ``stability`` (the fraction naming the same group) is printed beside its name.
         0 skips them (each costs about half a search).
+    block : int, optional
+        The columns are N objects of ``block`` coordinates each (four-momenta of a
+        jet's constituents: 4), and the symmetry sought acts on every object at once,
+        x -> (I_N ⊗ T) x (:func:`symfast.symmetry.find_tied_generators`): block² unknowns
+        instead of d².  Gradient route only (values, bins, or two classes).
+    device : str, optional
+        Where the gradient route's networks train ("cpu", default, or a GPU such as
+        "cuda"); the embedding route's classifier trains on the CPU.
 
     Returns
     -------
@@ -296,9 +313,24 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     if tgt == "classes" and ya.ndim != 1:
         raise ValueError(f"target='classes' needs one label per point, got y of shape "
                          f"{ya.shape}")
-    if tgt == "classes" and method in ("gradient", "both"):
-        raise ValueError(f"method={method!r} needs values to regress on; class labels have "
-                         "no order (use method='embedding')")
+    n_classes = int(np.unique(ya).size) if tgt == "classes" else 0
+    if block is not None:
+        block = check_int(block, "block", minimum=1)
+        if d % block:
+            raise ValueError(f"block must divide the {d} columns of X, got {block}")
+        if method in ("embedding", "both"):
+            raise ValueError(f"block applies to the gradient route, not method={method!r}")
+        if tgt == "classes" and n_classes != 2:
+            raise ValueError(f"block with class labels needs two classes (a logit to take "
+                             f"gradients of), got {n_classes}")
+        if method == "auto":
+            method = "gradient"
+    if tgt == "classes" and method == "both":
+        raise ValueError("method='both' needs values to regress on; class labels have "
+                         "no order (use method='embedding', or 'gradient' for two classes)")
+    if tgt == "classes" and method == "gradient" and n_classes != 2:
+        raise ValueError(f"method='gradient' on class labels needs two classes (the "
+                         f"classifier's logit gives the normals), got {n_classes}")
     if tgt == "regression" and method in ("embedding", "both"):
         raise ValueError(f"method={method!r} needs classes: give levels or n_bins "
                          "(target='bins') or class labels")
@@ -322,6 +354,10 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     from symfast.symmetry._span import affine_span
 
     span = affine_span(Xa)
+    if span.degenerate and block is not None:
+        raise ValueError(f"X spans {span.dim} of its {d} dimensions (exact relations between "
+                         "columns): block needs the columns as given, so drop the redundant "
+                         "ones first")
     if span.degenerate:
         # exact relations between columns: discover on the span, lift the fields back
         if span.dim < 2:
@@ -333,7 +369,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
                          progress=progress, hidden=hidden, max_epochs=max_epochs,
                          n_models=n_models, max_points=max_points, tol_ratio=tol_ratio,
                          discrete=discrete, discrete_metric=discrete_metric,
-                         stability=stability)
+                         stability=stability, device=device)
         return _lift_discovery(inner, span, names, time.perf_counter() - t0)
     rng = np.random.default_rng(seed)
     sel = np.sort(rng.choice(n, max_points, replace=False)) if n > max_points else np.arange(n)
@@ -344,13 +380,15 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
               "width": width, "n_bins": n_bins, "method": method, "seed": seed,
               "hidden": list(hidden), "max_epochs": max_epochs, "n_models": n_models,
               "max_points": max_points, "tol_ratio": tol_ratio, "discrete": discrete,
-              "discrete_metric": discrete_metric, "stability": stability, "n_samples": n,
+              "discrete_metric": discrete_metric, "stability": stability, "block": block,
+              "n_samples": n,
               "n_features": d}
     timings: dict[str, float] = {}
     routes: dict[str, Any] = {}
     score: dict[str, float] = {}
     diag: dict[str, Any] = {"n_points_used": int(sel.size), "epochs": epochs}
     embedding, classes, classes_used = None, None, None
+    models: list = []
 
     # classes for the classifier and the embedding analysis
     if tgt == "classes":
@@ -363,16 +401,21 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
             raise ValueError("fewer than 2 bands hold points: widen width or move levels")
         diag["points_in_bands"] = int(inside.sum())
 
-    # the gradient route
-    if tgt in ("regression", "bins") and method != "embedding":
+    # the gradient route (on two classes: the logits of classifiers)
+    logit = tgt == "classes" and method == "gradient"
+    if (tgt in ("regression", "bins") and method != "embedding") or logit:
         t = time.perf_counter()
-        _say(progress, f"regressing y on X ({n_models} networks, {epochs} epochs each)")
+        what = "classifying" if logit else "regressing y on X"
+        _say(progress, f"{what} ({n_models} networks, {epochs} epochs each)")
+        target_values = ((ya == np.unique(ya)[1]).astype(np.float64) if logit
+                         else ya.astype(np.float64))
         sym, models, gdiag = _gradient_route(
-            Xa, ya.astype(np.float64), sel=sel, hidden=tuple(hidden), epochs=epochs,
+            Xa, target_values, sel=sel, hidden=tuple(hidden), epochs=epochs,
             n_models=n_models, tol_ratio=tol_ratio, seed=seed, threads=threads,
-            torch_threads=n_threads, progress=progress, chunk=16384)
+            torch_threads=n_threads, progress=progress, chunk=16384,
+            loss="logistic" if logit else "squared", block=block, device=device)
         routes["gradient"] = sym
-        score["r2"] = float(np.min(models[0].val_r2_))
+        score["brier_skill" if logit else "r2"] = float(np.min(models[0].val_r2_))
         diag["gradient"] = gdiag
         timings["gradient"] = time.perf_counter() - t
         if tgt == "regression":
@@ -381,7 +424,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
             classes_used, _ = _bin(ya[sel] if ya.ndim == 1 else ya[sel, 0], None, None, 10)
 
     # the classifier and the embedding route
-    if tgt in ("bins", "classes"):
+    if tgt == "bins" or (tgt == "classes" and not logit):
         t = time.perf_counter()
         from symfast.nn import EmbeddingClassifier
 
@@ -456,7 +499,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     return DiscoveryResult(continuous=sym, routes=routes, target=tgt, method=used, score=score,
                            neighbor_purity=purity, orbit_groups=groups_count, discrete=disc,
                            discrete_reason=why, diagnostics=diag, timings=timings,
-                           config=config, feature_names=names)
+                           config=config, feature_names=names, models=models)
 
 
 def _in_bands(X: np.ndarray, classes: np.ndarray, threads: int) -> bool:

@@ -39,7 +39,9 @@ class DiscoveryResult:
         The route reported: "gradient", "embedding" or "both".
     score : dict
         ``{"r2": ...}`` (held-out R^2 of the regression, minimum over outputs)
-        and/or ``{"accuracy": ...}`` (held-out accuracy of the classifier).
+        and/or ``{"accuracy": ...}`` (held-out accuracy of the classifier), or
+        ``{"brier_skill": ...}`` (the gradient route on two classes: one minus the
+        held-out Brier score over the labels' variance).
     neighbor_purity : float
         Mean fraction of a point's 10 nearest neighbours in the embedding that
         share its class (for regression: its quantile bin of y).
@@ -57,6 +59,10 @@ class DiscoveryResult:
     source : dict
         Where the data came from (the CLI records the file, target and a SHA-256
         of the data); written as ``data`` in ``result.json``.
+    models : list
+        The fitted networks of the gradient route
+        (:class:`~symfast.nn.GradientRegressor`; on two classes their ``predict`` is the
+        logit of the second class), to score or reuse; not saved.
     """
 
     continuous: Any
@@ -75,6 +81,7 @@ class DiscoveryResult:
     versions: dict[str, str] = field(default_factory=software_versions)
     source: dict[str, Any] = field(default_factory=dict)
     invariant_model: dict[str, Any] | None = None
+    models: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def symmetry(self) -> Any:

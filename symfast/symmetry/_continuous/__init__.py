@@ -49,7 +49,8 @@ How many generators (when ``n_generators`` is not forced)
 
 Modules: ``_pairs`` and ``_tangent`` (the two routes), ``_route`` (:func:`find_generators`
 and the route choice), ``_result`` (:class:`SymmetryResult`), ``_surrogate`` and ``_levelfit``
-(the polynomial level functions whose gradients serve as normals).
+(the polynomial level functions whose gradients serve as normals), ``_tied``
+(:func:`find_tied_generators`: one matrix acting on every block of coordinates).
 """
 
 from symfast.symmetry._continuous._levelfit import LevelFunction
@@ -58,7 +59,8 @@ from symfast.symmetry._continuous._result import SymmetryResult
 from symfast.symmetry._continuous._route import METHODS, NORMAL_SOURCES, find_generators
 from symfast.symmetry._continuous._surrogate import PolynomialSurrogate, level_normals
 from symfast.symmetry._continuous._tangent import intrinsic_dimension
+from symfast.symmetry._continuous._tied import find_tied_generators, tied_representation
 
 __all__ = ["LevelFunction", "METHODS", "NORMAL_SOURCES", "PolynomialSurrogate",
-           "SymmetryResult", "find_generators", "intrinsic_dimension", "level_normals",
-           "plane_candidates", "random_planes"]
+           "SymmetryResult", "find_generators", "find_tied_generators", "intrinsic_dimension",
+           "level_normals", "plane_candidates", "random_planes", "tied_representation"]
