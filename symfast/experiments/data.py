@@ -65,7 +65,8 @@ def run_cli(args: argparse.Namespace) -> int:
     kwargs = {"target": "auto", "levels": args.levels, "width": args.width,
               "n_bins": args.n_bins, "method": args.method or "auto",
               "seed": args.seed or 0, "max_epochs": args.max_epochs,
-              "discrete_metric": args.discrete_metric or "invariant"}
+              "discrete_metric": args.discrete_metric or "invariant",
+              "block": getattr(args, "block", None)}
     if args.degree is not None and not args.use:
         raise ValueError("--degree applies to --use")
     if args.degree is not None:
@@ -100,8 +101,8 @@ def _run_equivariance_cli(args: argparse.Namespace, feats: list[str] | None) -> 
     """``symfast discover --data F --target-columns ... --equivariant``."""
     from symfast.symmetry import discover_equivariance
 
-    for opt in ("levels", "width", "n_bins", "discrete_metric", "degree"):
-        if getattr(args, opt) is not None:
+    for opt in ("levels", "width", "n_bins", "discrete_metric", "degree", "block"):
+        if getattr(args, opt, None) is not None:
             raise ValueError(f"--{opt.replace('_', '-')} does not apply to --equivariant")
     if args.use:
         raise ValueError("--use does not apply to --equivariant (the invariant models are "
@@ -129,7 +130,7 @@ def _run_equivariance_cli(args: argparse.Namespace, feats: list[str] | None) -> 
 
 def summary_data(data: dict, out: Path) -> str:
     """The text ``symfast discover --data`` prints."""
-    score = ", ".join(f"held-out {k} {data[k]:.4f}" for k in ("r2", "accuracy") if k in data)
+    score = ", ".join(f"held-out {k} {data[k]:.4f}" for k in ("r2", "accuracy", "brier_skill") if k in data)
     lines = [f"{data['data']['file']} ({data['config']['n_samples']} points, "
              f"{data['config']['n_features']} features), target {data['data']['target']} "
              f"({data['target']}): {score}",

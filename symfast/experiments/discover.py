@@ -295,6 +295,10 @@ def cli_options(p: argparse.ArgumentParser) -> None:
                    help="with --levels: half-width of the bands")
     p.add_argument("--n-bins", type=int, default=None,
                    help="with --data: bin y into this many quantile bins")
+    p.add_argument("--block", type=int, default=None,
+                   help="with --data: the columns are objects of this many coordinates each "
+                        "(4 for four-momenta) and the symmetry acts on all at once (the "
+                        "gradient route; on two classes, the classifiers' logits)")
     p.add_argument("--discrete-metric", choices=list(METRICS), default=None,
                    help="with --data: seek the finite group in any linear frame (invariant, "
                         "the default: features may be in different units) or as maps "
@@ -319,9 +323,9 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
     from symfast.experiments.data import DATA_METHODS
 
     data_only = [f"--{k.replace('_', '-')}" for k in ("target", "features", "levels",
-                                                      "width", "n_bins",
+                                                      "width", "n_bins", "block",
                                                       "discrete_metric")
-                 if getattr(args, k) is not None]
+                 if getattr(args, k, None) is not None]
     if getattr(args, "equivariant", False):
         data_only.append("--equivariant")
     if data_only:

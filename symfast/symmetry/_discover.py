@@ -329,8 +329,9 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         raise ValueError("method='both' needs values to regress on; class labels have "
                          "no order (use method='embedding', or 'gradient' for two classes)")
     if tgt == "classes" and method == "gradient" and n_classes != 2:
-        raise ValueError(f"method='gradient' on class labels needs two classes (the "
-                         f"classifier's logit gives the normals), got {n_classes}")
+        raise ValueError(f"method='gradient' needs values to regress on, or two classes "
+                         f"(a classifier's logit gives the normals); {n_classes} class labels "
+                         "have no order (use method='embedding')")
     if tgt == "regression" and method in ("embedding", "both"):
         raise ValueError(f"method={method!r} needs classes: give levels or n_bins "
                          "(target='bins') or class labels")
