@@ -61,6 +61,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
         print(f"  faiss              {faiss.omp_get_max_threads()} (faiss {faiss.__version__})")
     except ImportError:
         print("  faiss              not installed")
+    from importlib.metadata import PackageNotFoundError, version
+
+    print("extras:")
+    hep = []
+    for name in ("pythia8mc", "fastjet"):
+        try:
+            hep.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            hep.append(f"{name} missing")
+    print(f"  hep                {', '.join(hep)} (symfast jets; pip install 'symfast[hep]')")
     print("data:")
     d = data_dir(required=False)
     if d is None:

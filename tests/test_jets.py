@@ -265,3 +265,18 @@ def test_study_on_the_fixture_says_unresolved_not_a_wrong_name(fixture, tmp_path
     saved = json.loads(res.save(tmp_path).read_text())
     assert saved["algebra"] == "unresolved" and saved["experiment"] == "jets"
     assert (tmp_path / "jets_generators.png").stat().st_size > 10_000
+
+
+def test_gradient_route_with_normals_too_noisy_names_nothing():
+    """Labels that carry no information: the classifiers' normals disagree, the tolerance
+    they would imply accepts any field, and discover says ``unresolved`` (issue 36: the
+    search over gl(16) had named a 17-dimensional algebra on jets)."""
+    import symfast
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 4))
+    y = rng.integers(0, 2, 600)
+    res = symfast.discover(X, y, method="gradient", max_epochs=20, discrete=False,
+                           progress=False)
+    assert res.algebra == "unresolved" and res.n_generators == 0
+    assert "disagree too much" in res.continuous.reason

@@ -2,14 +2,14 @@
 
 ``symfast jets --events N --out DIR`` generates N jets with Pythia 8 and FastJet
 (:func:`symfast.jets.build_dataset`: half hadronic-top jets, half QCD jets, 14 TeV,
-anti-k_T R = 0.8, p_T 550-650 GeV, |η| < 2) and writes ``DIR/jets.npz``; ``--discover``
-then runs :func:`symfast.discover` on the four-momenta of the leading four constituents
+anti-k_T R = 0.8, p_T 550-650 GeV, abs(η) < 2) and writes ``DIR/jets.npz``; ``--discover``
+then runs :func:`symfast.symmetry.discover` on the four-momenta of the leading four constituents
 (R^16) with the top/QCD labels: classifiers' logit gradients are the normals, and the
 generators sought act on every constituent at once (``block=4``).
 
 Which symmetries should survive.  The generation is exactly symmetric under rotations
 about the beam axis (J_z: nothing picks an azimuth) and, up to the parton densities and
-the |η| cut, under boosts along it (K_z: they shift every rapidity by the same amount).
+the abs(η) cut, under boosts along it (K_z: they shift every rapidity by the same amount).
 The other four Lorentz generators move a jet's p_T and η, and the jet window (550-650
 GeV) and the different p_T spectra of top and QCD jets make the classifier depend on
 p_T: they are symmetries of a top tagger only as far as it reads invariant masses

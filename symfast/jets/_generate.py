@@ -10,7 +10,7 @@ the hard process's transverse momentum p̂_T:
 
 Every visible final-state particle (neutrinos left out) is clustered with anti-k_T at
 R = 0.8 by FastJet.  An event gives at most one jet: the leading jet with p_T in the
-window and |η| below the cut; for ``top`` it must also contain the top quark and its
+window and abs(η) below the cut; for ``top`` it must also contain the top quark and its
 three decay quarks within ΔR < R of its axis (the jet holds the whole decay, as in the
 public top-tagging sets).  One jet per event keeps the jets independent: the two leading
 jets of a dijet event are back to back and share its p̂_T.
@@ -63,7 +63,7 @@ class JetCuts:
     pt_min, pt_max : float
         Window on the jet's p_T (GeV).
     eta_max : float
-        Largest |η| of the jet axis.
+        Largest abs(η) of the jet axis.
     radius : float
         Anti-k_T radius R; also the top-matching radius.
     n_constituents : int
@@ -185,7 +185,7 @@ def delta_r(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def invariant_mass(p: np.ndarray) -> np.ndarray:
-    """sqrt(max(E² - |p|², 0)) of four-momenta (..., 4)."""
+    """sqrt(max(E² - p², 0)), p² = px² + py² + pz², of four-momenta (..., 4)."""
     p = np.asarray(p, dtype=np.float64)
     m2 = p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1)
     return np.sqrt(np.maximum(m2, 0.0))
@@ -318,7 +318,7 @@ def generate_shard(process: str, n_jets: int, cuts: JetCuts, seed: int, *,
     Returns
     -------
     dict
-        ``X`` (n_jets, 4 N) constituents, ``features`` (n_jets, 6) (:data:`FEATURES`),
+        ``X`` (n_jets, 4 N) constituents, ``features`` (n_jets, 6) (in the order of ``FEATURES``),
         ``n_events`` tried, ``seconds``, and with ``keep_events`` the lists ``events``
         (each (m, 4), all final particles, neutrinos included) and ``event_ids``.
     """

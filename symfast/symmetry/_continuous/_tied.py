@@ -9,7 +9,7 @@ objects; the tied search has b² unknowns.
 The condition is the gradient route's (:func:`symfast.find_generators` with ``normals``):
 a field v(x) = ((T p_1), ..., (T p_N)) is a symmetry when it is tangent to the level sets,
 g(x) . v(x) = Σ_k g_k^T T p_k = <T, Σ_k g_k p_k^T>_F = 0 at every point, with g the
-normal.  The residual of a field is the RMS of g . v / |g| over the RMS of |v|: the sine
+normal.  The residual of a field is the RMS of g . v / norm(g) over the RMS of norm(v): the sine
 of the angle between the field and the tangent spaces, which a small field cannot make
 small.  It comes out of a generalised eigenproblem of two b² x b² matrices, so
 the data's size enters only through one pass over the points.
