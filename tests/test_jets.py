@@ -280,3 +280,16 @@ def test_gradient_route_with_normals_too_noisy_names_nothing():
                            progress=False)
     assert res.algebra == "unresolved" and res.n_generators == 0
     assert "disagree too much" in res.continuous.reason
+
+
+def test_survival_rule():
+    from symfast.experiments.jets import surviving
+
+    found = {"K_x": 0.082, "K_y": 0.078, "K_z": 0.021, "J_z": 0.027, "J_y": 0.076,
+             "J_x": 0.073}
+    assert surviving(found, typical=0.056) == ["K_z", "J_z"]
+    # a lower group no better than a generic field does not survive
+    assert surviving(dict(found, K_z=0.05, J_z=0.11), typical=0.04) == []
+    # no split: all survive when all are small, none otherwise
+    flat = dict.fromkeys(found, 0.01)
+    assert len(surviving(flat, typical=0.1)) == 6 and surviving(flat, typical=0.01) == []
