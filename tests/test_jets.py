@@ -294,3 +294,20 @@ def test_survival_rule():
     # no split: all survive when all are small, none otherwise
     flat = dict.fromkeys(found, 0.01)
     assert len(surviving(flat, typical=0.1)) == 6 and surviving(flat, typical=0.01) == []
+
+
+def test_cli_discover_data_with_block_reads_the_jets_file(tmp_path, capsys):
+    from symfast.cli import main
+
+    out = tmp_path / "d"
+    args = ["discover", "--data", str(FIXTURE), "--target", "y", "--block", "4",
+            "--max-epochs", "20", "--out", str(out), "--no-progress"]
+    assert main(args) == 0
+    data = json.loads((out / "result.json").read_text())
+    assert data["config"]["block"] == 4 and data["method"] == "gradient"
+    assert data["target"] == "classes" and "brier_skill" in data
+    capsys.readouterr()
+    assert main(args) == 0                          # the same call resumes
+    assert "not rerun" in capsys.readouterr().err
+    assert main(["discover", "--potential", "so3", "--block", "4", "--out",
+                 str(tmp_path / "p"), "--no-progress"]) == 2

@@ -334,6 +334,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         raise ValueError(f"target='classes' needs one label per point, got y of shape "
                          f"{ya.shape}")
     n_classes = int(np.unique(ya).size) if tgt == "classes" else 0
+    method_given = method                   # the config records what the caller asked for
     if block is not None:
         block = check_int(block, "block", minimum=1)
         if d % block:
@@ -398,7 +399,7 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
     epochs = max_epochs or int(np.clip(np.ceil(8000 / steps_per_epoch), 20, 300))
     config = {"target": target,
               "levels": None if levels is None else list(map(float, levels)),
-              "width": width, "n_bins": n_bins, "method": method, "seed": seed,
+              "width": width, "n_bins": n_bins, "method": method_given, "seed": seed,
               "hidden": list(hidden), "max_epochs": max_epochs, "n_models": n_models,
               "max_points": max_points, "tol_ratio": tol_ratio, "discrete": discrete,
               "discrete_metric": discrete_metric, "stability": stability, "block": block,
