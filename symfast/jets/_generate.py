@@ -336,10 +336,16 @@ def generate_shard(process: str, n_jets: int, cuts: JetCuts, seed: int, *,
         raise RuntimeError(f"Pythia failed to initialise the {process!r} process")
     t0 = time.perf_counter()
     X, feats, events, ids = [], [], [], []
-    n_events = 0
+    n_events, failed = 0, 0
     while len(X) < n_jets and n_events < max_events:
         if not pythia.next():
+            # Pythia aborts an event now and then; one that aborts them all must not hang
+            failed += 1
+            if failed > max(100, max_events // 10):
+                raise RuntimeError(f"Pythia failed {failed} events in a row of {process!r} "
+                                   f"(after {n_events} good ones): check the settings")
             continue
+        failed = 0
         n_events += 1
         p, pid = final_particles(pythia.event)
         if len(events) < keep_events:
