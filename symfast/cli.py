@@ -61,16 +61,11 @@ def _cmd_info(args: argparse.Namespace) -> int:
         print(f"  faiss              {faiss.omp_get_max_threads()} (faiss {faiss.__version__})")
     except ImportError:
         print("  faiss              not installed")
-    from importlib.metadata import PackageNotFoundError, version
+    from symfast.jets import hep_versions
 
     print("extras:")
-    hep = []
-    for name in ("pythia8mc", "fastjet"):
-        try:
-            hep.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            hep.append(f"{name} missing")
-    print(f"  hep                {', '.join(hep)} (symfast jets; pip install 'symfast[hep]')")
+    hep = ", ".join(f"{k} {v or 'missing'}" for k, v in hep_versions().items())
+    print(f"  hep                {hep} (symfast jets; pip install 'symfast[hep]')")
     print("data:")
     d = data_dir(required=False)
     if d is None:

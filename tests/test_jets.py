@@ -121,6 +121,13 @@ def test_tied_search_finds_the_lorentz_algebra(noise):
     s = np.asarray(res.diagnostics["singular_values"])
     assert s[6] / s[5] > 5                      # the gap after the sixth
     assert np.asarray(res.diagnostics["block_generators"]).shape == (6, 4, 4)
+    # the residuals of chosen fields: the reference generators sit at the bottom of the
+    # spectrum, a dilation (no symmetry of Minkowski products) far above them
+    from symfast.symmetry import tied_residuals
+
+    r = tied_residuals(X, G, reference_algebra("so(1,3)"), 4)
+    assert r.shape == (6,) and r.max() < 0.5 * s[6]
+    assert tied_residuals(X, G, np.eye(4)[None], 4)[0] > 10 * r.max()
 
 
 def test_tied_search_refuses_bad_input():

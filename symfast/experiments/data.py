@@ -130,7 +130,8 @@ def _run_equivariance_cli(args: argparse.Namespace, feats: list[str] | None) -> 
 
 def summary_data(data: dict, out: Path) -> str:
     """The text ``symfast discover --data`` prints."""
-    score = ", ".join(f"held-out {k} {data[k]:.4f}" for k in ("r2", "accuracy", "brier_skill") if k in data)
+    score = ", ".join(f"held-out {k} {data[k]:.4f}" for k in ("r2", "accuracy", "brier_skill")
+                      if k in data)
     lines = [f"{data['data']['file']} ({data['config']['n_samples']} points, "
              f"{data['config']['n_features']} features), target {data['data']['target']} "
              f"({data['target']}): {score}",

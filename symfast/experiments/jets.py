@@ -37,6 +37,7 @@ from symfast.experiments._claims import qualitative
 from symfast.experiments._common import (Stages, check_config_types, config_dict,
                                          replace_config, software_versions)
 from symfast.experiments._registry import StudySpec
+from symfast.jets import HEP_MODULES
 
 NAME = "jets"
 #: run_or_resume passes a checkpoint path: its directory holds the shards and jets.npz
@@ -159,19 +160,10 @@ def reference_residuals(X: np.ndarray, normals: np.ndarray, block: int = 4) -> d
     """Each so(1,3) generator's residual on the data (the study passes the held-out jets and
     the networks' mean normals there): RMS of its normal component over the RMS of the
     field, the sine that the tied fit minimises."""
-    from symfast.symmetry import reference_algebra
+    from symfast.symmetry import reference_algebra, tied_residuals
 
-    n = X.shape[0]
-    P = X.reshape(n, -1, block)
-    G = normals.reshape(n, -1) / np.maximum(np.linalg.norm(normals.reshape(n, -1), axis=1,
-                                                           keepdims=True), 1e-300)
-    G = G.reshape(n, -1, block)
-    out = {}
-    for name, T in zip(SO13_NAMES, reference_algebra("so(1,3)")):
-        num = np.einsum("nka,ab,nkb->n", G, T, P)
-        size = np.einsum("ab,nkb->nka", T, P)
-        out[name] = float(np.sqrt(np.mean(num ** 2) / np.mean(np.sum(size ** 2, axis=(1, 2)))))
-    return out
+    r = tied_residuals(X, normals, reference_algebra("so(1,3)"), block)
+    return {name: float(v) for name, v in zip(SO13_NAMES, r)}
 
 
 def surviving(resid: dict[str, float], typical: float) -> list[str]:
@@ -506,4 +498,4 @@ STUDY = StudySpec(
          "the Lorentz symmetry of a top tagger (needs symfast[hep])",
     paper_help="20,000 jets, with the discovery",
     add_options=cli_options, overrides=cli_overrides, claims=claims, seconds=(80.0, 330.0),
-    figures=("jets_generators.png",), requires=("pythia8mc", "fastjet"))
+    figures=("jets_generators.png",), requires=HEP_MODULES)

@@ -23,7 +23,8 @@ import numpy as np
 from symfast._io import check_out_dir, write_npz
 from symfast._seeds import derive_seed
 from symfast._validation import check_int, check_seed
-from symfast.jets._generate import FEATURES, MAX_PYTHIA_SEED, JetCuts, generate_shard, require
+from symfast.jets._generate import (FEATURES, MAX_PYTHIA_SEED, JetCuts, generate_shard,
+                                    hep_versions, require)
 
 #: Jets per shard unless told: about 30 s of one core for top jets.
 SHARD_SIZE = 500
@@ -164,7 +165,8 @@ def build_dataset(out_dir: str | os.PathLike, n_jets: int, *, cuts: JetCuts | No
                 "pythia": {p: [line for line in pythia_settings(p, cuts, 1)
                                if not line.startswith("Random:seed =")]
                            for p in ("top", "qcd")},
-                "features": list(FEATURES), "versions": _versions()}
+                "features": list(FEATURES),
+                "versions": {k: v or "absent" for k, v in hep_versions().items()}}
     arrays = {"X": Xa, "y": ya, "settings": np.array(json.dumps(settings))}
     arrays.update({name: Fa[:, i] for i, name in enumerate(FEATURES)})
     path = write_npz(out / "jets.npz", **arrays)
@@ -172,18 +174,6 @@ def build_dataset(out_dir: str | os.PathLike, n_jets: int, *, cuts: JetCuts | No
             "generated": len(pending), "reused": len(plan) - len(pending),
             "seconds": time.perf_counter() - t0,
             "events_per_second": (made["events"] / gen_seconds) if pending else None}
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("pythia8mc", "fastjet"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "absent"
-    return out
 
 
 def load_jets(path: str | os.PathLike) -> dict[str, Any]:

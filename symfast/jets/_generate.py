@@ -37,6 +37,23 @@ MAX_PYTHIA_SEED = 900_000_000
 NEUTRINOS = (12, 14, 16)
 
 
+#: The packages of the optional extra ``symfast[hep]``.
+HEP_MODULES = ("pythia8mc", "fastjet")
+
+
+def hep_versions() -> dict[str, str | None]:
+    """The installed version of each package of the extra (None where it is missing)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for name in HEP_MODULES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def require(module: str) -> Any:
     """Import ``pythia8mc`` or ``fastjet``, or say which extra brings it."""
     import importlib
@@ -204,18 +221,29 @@ def cluster(p: np.ndarray, radius: float = 0.8, *, ptmin: float = 0.0
     """
     fj = require("fastjet")
     p = np.asarray(p, dtype=np.float64)
+    seq = _sequence(fj, p, fj.antikt_algorithm, radius)
+    out = []
+    for jet in fj.sorted_by_pt(seq.inclusive_jets(float(ptmin))):
+        idx = np.array([c.user_index() for c in jet.constituents()], dtype=np.int64)
+        idx = idx[np.argsort(-np.hypot(p[idx, 1], p[idx, 2]), kind="stable")]
+        out.append((_four(jet), idx))
+    return out
+
+
+def _sequence(fj: Any, p: np.ndarray, algorithm: Any, radius: float) -> Any:
+    """FastJet's clustering of the particles ``p`` (n, 4) = (E, px, py, pz); each
+    PseudoJet carries its row of ``p`` as its user index."""
     parts = []
     for i, (e, px, py, pz) in enumerate(p):
         j = fj.PseudoJet(float(px), float(py), float(pz), float(e))
         j.set_user_index(i)
         parts.append(j)
-    seq = fj.ClusterSequence(parts, fj.JetDefinition(fj.antikt_algorithm, float(radius)))
-    out = []
-    for jet in fj.sorted_by_pt(seq.inclusive_jets(float(ptmin))):
-        idx = np.array([c.user_index() for c in jet.constituents()], dtype=np.int64)
-        idx = idx[np.argsort(-np.hypot(p[idx, 1], p[idx, 2]), kind="stable")]
-        out.append((np.array([jet.E(), jet.px(), jet.py(), jet.pz()]), idx))
-    return out
+    return fj.ClusterSequence(parts, fj.JetDefinition(algorithm, float(radius)))
+
+
+def _four(jet: Any) -> np.ndarray:
+    """A PseudoJet's (E, px, py, pz)."""
+    return np.array([jet.E(), jet.px(), jet.py(), jet.pz()])
 
 
 def exclusive_axes(p: np.ndarray, n: int) -> np.ndarray:
@@ -224,13 +252,22 @@ def exclusive_axes(p: np.ndarray, n: int) -> np.ndarray:
     The usual N-subjettiness axes: all of a jet's constituents clustered with k_T until
     ``n`` remain.  With fewer than ``n`` particles, the particles themselves.
     """
+    return _exclusive_axes(p, (n,))[0]
+
+
+def _exclusive_axes(p: np.ndarray, ns: tuple[int, ...]) -> list[np.ndarray]:
+    """:func:`exclusive_axes` for each n of ``ns``, from one k_T clustering."""
     p = np.asarray(p, dtype=np.float64)
-    if p.shape[0] <= n:
-        return p.copy()
-    fj = require("fastjet")
-    parts = [fj.PseudoJet(float(px), float(py), float(pz), float(e)) for e, px, py, pz in p]
-    seq = fj.ClusterSequence(parts, fj.JetDefinition(fj.kt_algorithm, 1.5))
-    return np.array([[j.E(), j.px(), j.py(), j.pz()] for j in seq.exclusive_jets(int(n))])
+    out, seq = [], None
+    for n in ns:
+        if p.shape[0] <= n:                      # too few particles: themselves
+            out.append(p.copy())
+            continue
+        if seq is None:
+            fj = require("fastjet")
+            seq = _sequence(fj, p, fj.kt_algorithm, 1.5)
+        out.append(np.array([_four(j) for j in seq.exclusive_jets(int(n))]))
+    return out
 
 
 def nsubjettiness(p: np.ndarray, axes: np.ndarray, radius: float = 0.8) -> float:
@@ -254,8 +291,9 @@ def nsubjettiness(p: np.ndarray, axes: np.ndarray, radius: float = 0.8) -> float
 
 def tau32(p: np.ndarray, radius: float = 0.8) -> float:
     """τ3 / τ2 of a jet's constituents ``p`` (m, 4) (1 when τ2 is zero)."""
-    t2 = nsubjettiness(p, exclusive_axes(p, 2), radius)
-    t3 = nsubjettiness(p, exclusive_axes(p, 3), radius)
+    # one k_T clustering gives both sets of axes
+    a2, a3 = _exclusive_axes(p, (2, 3))
+    t2, t3 = nsubjettiness(p, a2, radius), nsubjettiness(p, a3, radius)
     return float(t3 / t2) if t2 > 0 else 1.0
 
 

@@ -23,7 +23,8 @@ from symfast.symmetry._algebra import (AlgebraDescription, affine_matrices, alge
 from symfast.symmetry._continuous import (LevelFunction, PolynomialSurrogate, SymmetryResult,
                                           find_generators, find_tied_generators,
                                           intrinsic_dimension, level_normals, plane_candidates,
-                                          random_planes, tied_representation)
+                                          random_planes, tied_representation,
+                                          tied_residuals)
 from symfast.symmetry._discover import discover, fit_invariant_model
 from symfast.symmetry._discrete import DiscreteSymmetryResult, find_discrete_symmetries
 from symfast.symmetry._equivariance import EquivarianceResult, discover_equivariance
@@ -39,4 +40,4 @@ __all__ = ["AlgebraDescription", "DiscoveryResult", "DiscreteSymmetryResult",
            "fit_invariant_model",
            "identify_algebra", "intrinsic_dimension", "invariants", "level_normals",
            "orthonormal_basis", "plane_candidates", "random_planes", "reference_algebra",
-           "structure_constants", "tied_representation"]
+           "structure_constants", "tied_representation", "tied_residuals"]

@@ -59,8 +59,10 @@ from symfast.symmetry._continuous._result import SymmetryResult
 from symfast.symmetry._continuous._route import METHODS, NORMAL_SOURCES, find_generators
 from symfast.symmetry._continuous._surrogate import PolynomialSurrogate, level_normals
 from symfast.symmetry._continuous._tangent import intrinsic_dimension
-from symfast.symmetry._continuous._tied import find_tied_generators, tied_representation
+from symfast.symmetry._continuous._tied import (find_tied_generators, tied_representation,
+                                                tied_residuals)
 
 __all__ = ["LevelFunction", "METHODS", "NORMAL_SOURCES", "PolynomialSurrogate",
            "SymmetryResult", "find_generators", "find_tied_generators", "intrinsic_dimension",
-           "level_normals", "plane_candidates", "random_planes", "tied_representation"]
+           "level_normals", "plane_candidates", "random_planes", "tied_representation",
+           "tied_residuals"]

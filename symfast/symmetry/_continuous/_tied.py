@@ -40,6 +40,63 @@ def tied_representation(T: np.ndarray, n_blocks: int) -> np.ndarray:
     return out[0] if one else out
 
 
+def _tied_forms(P: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two quadratic forms on flattened b x b fields T (row-major): the mean squared
+    normal component, t^T A t, and the mean squared size of the field, t^T B t.
+
+    P (n, N, b) blocks of the points, G (n, N, b) the unit normals' blocks.
+    """
+    n, _, b = P.shape
+    M = np.einsum("nka,nkb->nab", G, P).reshape(n, b * b)   # g . (T p) = <T, M>
+    # sum_x |v|^2 = sum_x sum_k |T p_k|^2 = <T, T C> with C = sum p p^T: I_b ⊗ C
+    C = np.einsum("nka,nkb->ab", P, P) / n
+    return M.T @ M / n, np.kron(np.eye(b), C)
+
+
+def _unit_blocks(X: np.ndarray, normals: np.ndarray, block: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Points and unit normals as blocks (n, N, block); points whose normal is zero are
+    left out (the function does not vary there)."""
+    norm = np.linalg.norm(normals, axis=1)
+    ok = norm > 1e-12 * max(float(norm.max(initial=0.0)), 1e-300)
+    if not np.any(ok):
+        raise ValueError("normals are all zero: the function does not vary on the data")
+    nb = X.shape[1] // block
+    return (X[ok].reshape(-1, nb, block),
+            (normals[ok] / norm[ok, None]).reshape(-1, nb, block))
+
+
+def tied_residuals(X: np.ndarray, normals: np.ndarray, T: np.ndarray, block: int
+                   ) -> np.ndarray:
+    """The residual of each tied field x -> (I_N ⊗ T) x on the points ``X``: the RMS of its
+    component along the unit normals over the RMS of its size (the values of
+    :func:`find_tied_generators`'s spectrum, for fields chosen by the caller).
+
+    Parameters
+    ----------
+    X, normals : array_like of shape (n, N * block)
+    T : array_like of shape (k, block, block)
+    block : int
+
+    Returns
+    -------
+    ndarray of shape (k,)
+    """
+    Xa = check_array(X, "X", ndim=2)
+    block = check_int(block, "block", minimum=1)
+    if Xa.shape[1] % block:
+        raise ValueError(f"block must divide the number of columns of X ({Xa.shape[1]}), "
+                         f"got {block}")
+    Ga = check_array(normals, "normals", ndim=2)
+    if Ga.shape != Xa.shape:
+        raise ValueError(f"normals must have shape {Xa.shape} to match X, got {Ga.shape}")
+    t = np.asarray(T, dtype=np.float64).reshape(-1, block * block)
+    A, B = _tied_forms(*_unit_blocks(Xa, Ga, block))
+    # t A t is a sum of squares; rounding can take an exact zero a hair below it
+    normal = np.clip(np.einsum("ki,ij,kj->k", t, A, t), 0.0, None)
+    return np.sqrt(normal / np.einsum("ki,ij,kj->k", t, B, t))
+
+
 def _tied_spectrum(P: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ascending relative residuals and their (unit-norm) b x b fields.
 
@@ -47,13 +104,8 @@ def _tied_spectrum(P: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """
     from scipy.linalg import eigh
 
-    n, _, b = P.shape
-    M = np.einsum("nka,nkb->nab", G, P).reshape(n, b * b)   # g . (T p) = <T, M>
-    A = M.T @ M / n
-    # sum_x |v|^2 = sum_x sum_k |T p_k|^2 = <T, T C> with C = sum p p^T: I_b ⊗ C
-    C = np.einsum("nka,nkb->ab", P, P) / n
-    B = np.kron(np.eye(b), C)
-    B += 1e-12 * np.trace(B) / B.shape[0] * np.eye(B.shape[0])
+    A, B = _tied_forms(P, G)
+    B = B + 1e-12 * np.trace(B) / B.shape[0] * np.eye(B.shape[0])
     w, V = eigh(A, B)
     V = V / np.linalg.norm(V, axis=0, keepdims=True)
     return np.sqrt(np.clip(w, 0.0, None)), V.T
@@ -134,13 +186,8 @@ def find_tied_generators(X: np.ndarray, normals: np.ndarray, block: int, *,
     if n > max_points:
         sel = np.sort(rng.choice(n, max_points, replace=False))
         Xa, Ga = Xa[sel], Ga[sel]
-    norm = np.linalg.norm(Ga, axis=1)
-    ok = norm > 1e-12 * max(float(norm.max(initial=0.0)), 1e-300)
-    if not np.any(ok):
-        raise ValueError("normals are all zero: the function does not vary on the data")
     nb = d // block
-    P = Xa[ok].reshape(-1, nb, block)
-    G = (Ga[ok] / norm[ok, None]).reshape(-1, nb, block)
+    P, G = _unit_blocks(Xa, Ga, block)
     keep = np.ones(P.shape[0], dtype=bool)
     # trim the points the best fields fit worst (noise at critical points), then refit
     for _ in range(2):
