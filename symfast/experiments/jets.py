@@ -17,7 +17,7 @@ alone.  ``residuals_so13`` gives each reference generator's residual beside the
 threshold, which says which survive here.
 
 Peers: LieGAN (arXiv 2302.00236) and LieSD (arXiv 2410.09841) recover so(1,3) from the
-public top-tagging set (1.2 million jets, 550-650 GeV), which cannot be fetched here.
+public top-tagging set (jets of 550-650 GeV, abs(η) < 2), which cannot be fetched here.
 """
 
 from __future__ import annotations
