@@ -34,6 +34,7 @@ EXTENSIONS: list[tuple[str, list[str], list[str]]] = [
     # Adam update vectorises
     ("symfast._ext._mlp", ["csrc/_mlp.pyx"], ["-fno-math-errno"]),
     ("symfast._ext._neighbors", ["csrc/_neighbors.pyx"], []),
+    ("symfast._ext._planes", ["csrc/_planes.pyx"], []),
 ]
 
 BASE_FLAGS = ["-O3"]

@@ -10,7 +10,7 @@ worked out by hand.  For the first frame of every seed the search also reports i
 Writes ``docs/tables/discrete_frames.csv`` (included by ``docs/performance.rst``) and a
 JSON file with every run; a case already in the JSON is not run again (delete the file,
 or pass ``--fresh``, to start over).  The full protocol (10 frames x 3 seeds, 15 cases)
-takes about an hour on 2 cores::
+takes about 40 minutes on one core of the 2-core machine::
 
     python benchmarks/frames_discrete.py                    # everything
     python benchmarks/frames_discrete.py --cases z4,D6 --frames 3 --seeds 1
@@ -43,10 +43,11 @@ from symfast.potentials import PAPER_LEVELS, get, sample_level_sets  # noqa: E40
 #: issue's targets (400 in R^2, 1000 in R^3 and above).
 BUILTINS = {"z4": 400, "d3": 400, "z3": 400, "higgs": 400, "s3": 1000, "so2xso2": 1000,
             "so3xso2": 1000}
-HAND_PER = {"D6": 400, "Z6": 400, "B3": 1000, "Z2^3": 1000, "S4": 1000, "T": 1000,
-            "Th": 1000, "O": 1000}
-ORDER = ["z4", "d3", "z3", "higgs", "D6", "Z6", "s3", "Z2^3", "S4", "B3", "so2xso2",
-         "so3xso2", "T", "Th", "O"]
+PLANE = [f"{c}{n}" for n in range(2, 13) for c in "DZ"]
+HAND_PER = {**{name: 400 for name in PLANE}, "B3": 1000, "Z2^3": 1000, "S4": 1000,
+            "T": 1000, "Th": 1000, "O": 1000, "I": 1000, "Ih": 1000}
+ORDER = ["z4", "d3", "z3", "higgs", *PLANE, "s3", "Z2^3", "S4", "B3", "so2xso2",
+         "so3xso2", "T", "Th", "O", "I", "Ih"]
 
 
 def _draw(name: str, per: int, seed: int):

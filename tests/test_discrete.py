@@ -11,6 +11,7 @@ from itertools import permutations, product
 
 import numpy as np
 import pytest
+from finite_cases import _generated
 
 from symfast import find_discrete_symmetries
 from symfast.symmetry._discrete._finite_groups import name_group
@@ -21,19 +22,7 @@ def _rot(t):
     return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
 
 
-def _close(gens):
-    els = [np.eye(gens[0].shape[0])]
-    frontier = list(els)
-    while frontier:
-        nxt = []
-        for x in frontier:
-            for g in gens:
-                y = x @ g
-                if not any(np.allclose(y, e) for e in els):
-                    els.append(y)
-                    nxt.append(y)
-        frontier = nxt
-    return els
+_close = _generated          # every product of the generators (tests/finite_cases.py)
 
 
 def _table(els):
@@ -239,7 +228,18 @@ def test_too_few_points_give_unresolved_not_a_wrong_group():
     assert res.continuous_dim == 0
     assert res.name in ("D3", "unresolved")
     if res.name == "unresolved":
-        assert "sample more points" in res.diagnostics["reason"]
+        # the density that resolved every measured group in R^3, and what this cloud has
+        assert "at least 1000 points per level set" in res.diagnostics["reason"]
+        assert "has 410" in res.diagnostics["reason"]
+
+
+def test_density_hint_names_the_measured_density_or_asks_for_more():
+    from symfast.symmetry._discrete._find import density_hint
+
+    assert "at least 400 points" in density_hint(np.array([300, 500]), 2)
+    assert "has 300" in density_hint(np.array([300, 500]), 2)
+    assert "twice as many" in density_hint(np.array([1200, 1500]), 3)
+    assert "twice as many" in density_hint(np.array([5000]), 7)
 
 
 def test_membership_of_the_identity_component():
@@ -368,3 +368,22 @@ def test_stability_is_reported_when_asked():
         find_discrete_symmetries(X, y, stability=-1)
     with pytest.raises(ValueError, match="X has 15 rows"):
         find_discrete_symmetries(X[:15], y[:15], stability=2)
+
+
+@pytest.mark.parametrize("d, codim", [(2, 1), (3, 1), (3, 2), (5, 1), (6, 3)])
+def test_local_planes_kernel_matches_the_numpy_reference(d, codim):
+    """The compiled local planes (cyclic Jacobi) against NumPy's batched eigh: the same
+    means and the same normal spaces (the basis of a space is free: compare projectors)."""
+    from symfast._ext import _planes
+    from symfast.symmetry._discrete._scoring import local_planes_numpy
+
+    rng = np.random.default_rng(d)
+    P = rng.normal(size=(300, d)) * rng.uniform(0.05, 2.0, d)
+    I = rng.integers(0, 300, size=(500, 2 * d + 2)).astype(np.int64)
+    mu, N = np.empty((500, d)), np.empty((500, d, codim))
+    _planes.local_planes(P, I, codim, mu, N)
+    mu_ref, N_ref = local_planes_numpy(P, I, codim)
+    assert np.allclose(mu, mu_ref, atol=1e-12)
+    assert np.allclose(np.einsum("nic,njc->nij", N, N), np.einsum("nic,njc->nij", N_ref, N_ref),
+                       atol=1e-9)
+    assert np.allclose(np.einsum("nic,nid->ncd", N, N), np.eye(codim), atol=1e-12)

@@ -16,22 +16,26 @@ from symfast import find_discrete_symmetries
 from symfast.potentials import PAPER_LEVELS, sample_level_sets
 
 
-def _o2_grid(n: int = 3600) -> list[np.ndarray]:
-    """Rotations and reflections of the plane at 0.1-degree steps."""
-    out = []
-    for t in 2 * np.pi * np.arange(n) / n:
-        R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-        out += [R, R @ np.diag([1.0, -1.0])]
-    return out
+def _o2_grid(n: int = 27720) -> np.ndarray:
+    """Rotations and reflections of the plane on a grid of n angles, (2n, 2, 2).  n =
+    lcm(1, ..., 12) * 1: every rotation by 2 pi k / m with m <= 12 lies on it, and the
+    step is 0.013 degrees."""
+    t = 2 * np.pi * np.arange(n) / n
+    c, s = np.cos(t), np.sin(t)
+    R = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+    return np.concatenate([R, R @ np.diag([1.0, -1.0])])
 
 
-@pytest.mark.parametrize("name", ["D6", "Z6"])
+@pytest.mark.parametrize("name", [f"{c}{n}" for n in (2, 3, 5, 6, 7, 11, 12) for c in "DZ"])
 def test_plane_groups_by_hand_are_all_of_o2_that_keeps_v(name):
     poly, group, _, _ = CASES[name]
     assert keeps(poly, group, 2) < 1e-9
-    X = np.random.default_rng(1).normal(size=(64, 2)) * 0.5
+    assert len(group) == (int(name[1:]) * (2 if name[0] == "D" else 1))
+    X = np.random.default_rng(1).normal(size=(8, 2)) * 0.5
     V = poly(X)
-    kept = [g for g in _o2_grid() if np.abs(poly(X @ g.T) - V).max() < 1e-9]
+    G = _o2_grid()
+    W = poly(np.einsum("gij,nj->gni", G, X).reshape(-1, 2)).reshape(len(G), -1)
+    kept = G[np.abs(W - V).max(axis=1) < 1e-9 * np.abs(V).max()]
     assert len(kept) == len(group)
     assert all(min(np.linalg.norm(g - h) for h in group) < 1e-9 for g in kept)
 
@@ -48,6 +52,31 @@ def test_space_groups_by_hand_keep_v_and_nothing_else_among_signed_permutations(
     assert len(kept) == len(group)
 
 
+@pytest.mark.parametrize("name", ["I", "Ih"])
+def test_icosahedral_groups_by_hand(name):
+    """The closed subgroups of O(3) that contain the icosahedral rotations I are I, I_h =
+    I x {1, -1}, SO(3) and O(3) (I is maximal among the closed subgroups of SO(3)).  So
+    the group of V is I exactly when V keeps I, changes under the inversion and changes
+    under a generic rotation; I_h when it keeps I and -1 and changes under a rotation.
+    Among the 48 signed permutations it keeps those in the group (T for I, T_h for I_h)."""
+    from scipy.stats import special_ortho_group
+
+    from finite_cases import ICOSAHEDRAL, SIGNED_PERMS
+
+    poly, group, _, _ = CASES[name]
+    assert len(ICOSAHEDRAL) == 60 and len(group) == {"I": 60, "Ih": 120}[name]
+    assert all(abs(np.linalg.det(g) - 1) < 1e-12 for g in ICOSAHEDRAL)
+    assert keeps(poly, group, 3) < 1e-9
+    X = np.random.default_rng(1).normal(size=(64, 3)) * 0.5
+    V = poly(X)
+    changes = lambda g: np.abs(poly(X @ g.T) - V).max() > 1e-3 * np.abs(V).max()  # noqa: E731
+    assert changes(-np.eye(3)) == (name == "I")
+    assert all(changes(g) for g in special_ortho_group.rvs(3, size=20, random_state=2))
+    kept = [g for g in SIGNED_PERMS if not changes(g)]
+    assert len(kept) == {"I": 12, "Ih": 24}[name]
+    assert all(min(np.linalg.norm(g - h) for h in group) < 1e-9 for g in kept)
+
+
 def _elements_match(res, truth, tol=0.05):
     used = set()
     for A in res.elements:
@@ -59,8 +88,9 @@ def _elements_match(res, truth, tol=0.05):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, per, frames", [("D6", 400, 2), ("Z6", 400, 2),
-                                               ("Z2^3", 1000, 1), ("O", 1000, 1)])
+@pytest.mark.parametrize("name, per, frames", [("D6", 400, 2), ("Z6", 400, 2), ("Z12", 400, 1),
+                                               ("D11", 400, 1), ("Z2^3", 1000, 1),
+                                               ("O", 1000, 1)])
 def test_hand_worked_groups_in_random_frames(name, per, frames):
     poly, group, levels, radius = CASES[name]
     abstract, point = EXPECTED[name]
@@ -71,6 +101,25 @@ def test_hand_worked_groups_in_random_frames(name, per, frames):
         assert (res.name, res.point_group) == (abstract, point), \
             (f, res, res.diagnostics.get("reason"))
         assert _elements_match(res, [Q @ g @ Q.T for g in group])
+
+
+@pytest.mark.slow
+def test_icosahedral_rotations_in_random_frames_are_never_a_wrong_group():
+    """I (order 60) at 1000 points per level set: named A5 with point group I, or
+    ``unresolved`` with its reason.  In these two frames of this draw the score gap
+    between the elements (0.75-1.1) and the near-symmetries (from 2.6) is bridged by a
+    map or two in between, so every near-symmetry is kept and the closure passes
+    max_order (measured); the protocol's table gives the rate."""
+    poly, group, levels, radius = CASES["I"]
+    X, y = sample_level_sets(poly, levels, per_class=1000, radius=radius, seed=3)
+    for f in (10, 11):
+        Q = ortho_group.rvs(3, random_state=f)
+        res = find_discrete_symmetries(X @ Q.T, y, seed=0)
+        assert (res.name, res.point_group) in (("A5", "I"), ("unresolved", None)), res
+        if res.name == "unresolved":
+            assert "points per level set" in res.diagnostics["reason"]
+        else:
+            assert _elements_match(res, [Q @ g @ Q.T for g in group])
 
 
 def test_a_sample_mean_off_the_fixed_point_does_not_hide_the_rotations():

@@ -15,4 +15,5 @@ KERNELS: dict[str, str] = {
     "_ising": "2D Ising Metropolis sweeps (64 replicas per word)",
     "_chain": "n-spin chain: exhaustive metastability masks and counts",
     "_mlp": "compiled training epochs of the small dense networks",
+    "_planes": "local planes of level-set samples (the finite-group search's scorer)",
 }

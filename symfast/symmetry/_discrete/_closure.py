@@ -15,6 +15,8 @@ def _close(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
            rng: np.random.Generator, accept: float, max_order: int,
            budget: list[int]) -> tuple[list[np.ndarray], bool]:
     """Add products of known elements that pass the test, until nothing changes."""
+    if len(found) > max_order:
+        return _common_center(found), True
     changed = True
     while changed:
         changed = False
@@ -25,6 +27,8 @@ def _close(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
                     continue
                 # a product of symmetries is one: refine it rigidly, keep it if it passes
                 P = scorer.refine(P, iters=0)
+                if _index(P, found, K, rng, budget=budget) is not None:
+                    continue          # refined onto a known element
                 if scorer.score(P, final=True) <= accept:
                     found.append(P)
                     changed = True
@@ -92,6 +96,18 @@ def _table(found: list[np.ndarray], K: np.ndarray, rng: np.random.Generator,
     m = len(found)
     table = np.zeros((m, m), dtype=np.int64)
     consistent = True
+    if K.shape[0] == 0:
+        # no cosets: every product against every element at once (what _index does one
+        # product at a time; 14,400 calls for I_h)
+        d = found[0].shape[0] - 1
+        L = np.array(found)[:, :d, :d]
+        prod = np.einsum("iab,jbc->ijac", L, L).reshape(m * m, d * d)
+        flat = L.reshape(m, d * d)
+        dist2 = (np.einsum("pk,pk->p", prod, prod)[:, None] + np.einsum("qk,qk->q", flat,
+                 flat)[None, :] - 2.0 * prod @ flat.T)
+        k = np.argmin(dist2, axis=1)
+        ok = dist2[np.arange(m * m), k] < MATCH_TOL ** 2
+        return np.where(ok, k, 0).reshape(m, m), bool(ok.all())
     for i in range(m):
         for j in range(m):
             k = _index(found[i] @ found[j], found, K, rng, budget=budget)
@@ -143,12 +159,12 @@ def _refine_center(found: list[np.ndarray], scorer: _Scorer, iters: int = 4
     d = found[0].shape[0] - 1
     A = np.array([M[:d, :d] for M in found])
     c = _fixed_point(found)
-    for _ in range(iters):
+    for it in range(iters):
         rows, res = [], []
         for L in A[1:]:
             for cl, P in scorer.final:
                 Q = (P - c) @ L.T + c
-                mu, N = scorer._planes(cl, Q)
+                mu, N = scorer.planes(cl, Q, exact=it == iters - 1)
                 res.append(np.einsum("nic,ni->nc", N, Q - mu).reshape(-1))
                 rows.append(np.einsum("nic,ij->ncj", N, np.eye(d) - L).reshape(-1, d))
         if not rows:
@@ -194,6 +210,12 @@ def _common_center(found: list[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
+#: Maps whose linear parts lie within this (Frobenius) distance are one element seen
+#: through sampling noise: elements of a small finite group lie far apart (a rotation by
+#: 2 pi / 12 is 0.73 from the identity).
+MATCH_TOL = 0.35
+
+
 class _Budget(Exception):
     """Raised when the coset tests of a continuous case exceed their budget."""
 
@@ -215,23 +237,29 @@ def _index(M: np.ndarray, found: list[np.ndarray], K: np.ndarray,
     # elements of a small finite group lie far apart (a rotation by 2 pi / 12 is 0.73
     # from the identity); maps within 0.35 are one element seen through sampling noise
     if tol is None:
-        tol = 0.5 if loose else 0.35
+        tol = 0.5 if loose else MATCH_TOL
+    if K.shape[0] == 0:
+        # the nearest element, not the first within tol: a near-symmetry 0.3 from an
+        # element, matched first, was replaced by a better-scoring estimate of that
+        # element, which then stood twice in the list (B3 at 1000 points per level set
+        # in one random frame: two maps 0.014 apart, closure past max_order; measured)
+        if not found:
+            return None
+        dist = np.linalg.norm(np.array(found)[:, :d, :d] - M[:d, :d], axis=(1, 2))
+        i = int(np.argmin(dist))
+        return i if dist[i] < tol else None
     for i, F in enumerate(found):
-        if K.shape[0] == 0:
-            if np.linalg.norm(M[:d, :d] - F[:d, :d]) < tol:
-                return i
-        else:
-            if budget is not None:
-                budget[0] += 1
-                if budget[0] > _COSET_TESTS:
-                    raise _Budget
-            # the same noise allowance as between elements: with 0.05, maps of one coset
-            # estimated 0.03-0.05 apart (so2xso2, 3000 points per level) counted as new
-            # cosets and the closure never ended (measured: 17 "elements", unresolved;
-            # with this tolerance Z2xZ2)
-            if _in_identity_component(M[:d, :d] @ np.linalg.inv(F[:d, :d]), K, rng,
-                                      tol=tol):
-                return i
+        if budget is not None:
+            budget[0] += 1
+            if budget[0] > _COSET_TESTS:
+                raise _Budget
+        # the same noise allowance as between elements: with 0.05, maps of one coset
+        # estimated 0.03-0.05 apart (so2xso2, 3000 points per level) counted as new
+        # cosets and the closure never ended (measured: 17 "elements", unresolved;
+        # with this tolerance Z2xZ2)
+        if _in_identity_component(M[:d, :d] @ np.linalg.inv(F[:d, :d]), K, rng,
+                                  tol=tol):
+            return i
     return None
 
 def _with_shift(A: np.ndarray, t: np.ndarray) -> np.ndarray:

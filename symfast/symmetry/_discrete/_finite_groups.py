@@ -132,7 +132,7 @@ def name_group(table: np.ndarray) -> tuple[str, list[str]]:
     if n == 48 and hist == {1: 1, 2: 19, 3: 8, 4: 12, 6: 8}:
         return "B3", ["S4xZ2", "Oh"]
     # the rotations of the icosahedron, and with the inversion (order-60 and -120 groups
-    # exceed the default max_order=48 of find_discrete_symmetries)
+    # are the largest finite subgroups of O(3), hence the default max_order=120)
     if n == 60 and hist == {1: 1, 2: 15, 3: 20, 5: 24}:
         return "A5", ["I"]
     if n == 120 and hist == {1: 1, 2: 31, 3: 20, 5: 24, 6: 20, 10: 24}:
