@@ -248,6 +248,101 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
     # scores of true elements cluster (about the samples' own offsets); maps that only
     # come close to a symmetry on sparse samples sit apart, above a gap in the scores
     cut = _score_gap(np.array(best[1:]), accept)
+    ctx = dict(found=found, best=best, scorer=scorer, K=K, rng=rng, accept=accept,
+               max_order=max_order, Y=Y, lab=lab)
+    g = _group_at_cut(cut, **ctx)
+    fallback = None
+    if g["name"] == "unresolved" and cut >= accept:
+        # no jump of GAP_RATIO in the scores, so every accepted map was kept, and the
+        # near-symmetries among them kept the maps from closing into a group.  One or two
+        # maps between the elements and the near-symmetries bridge the gap (I at 1000
+        # points per level set: elements to 1.11, then 1.68, then 2.49 onwards; measured):
+        # the cut at the largest ratio is tried too, and taken only when its maps close
+        # into a group that passes the exactness and root tests
+        alt = _largest_ratio_cut(np.array(best[1:]))
+        if alt is not None:
+            g_alt = _group_at_cut(alt, **ctx)
+            fallback = {"cut": alt, "name": g_alt["name"]}
+            if g_alt["name"] != "unresolved":
+                g, cut = g_alt, alt
+    found, table, m = g["found"], g["table"], len(g["found"])
+    name, iso, gens = g["name"], g["iso"], g["gens"]
+    residuals, root_scores, continuum = g["residuals"], g["root_scores"], g["continuum"]
+    truncated, consistent, not_latin = g["truncated"], g["consistent"], g["not_latin"]
+    F = np.array(found)
+    # back to x: y = W (x - center), so A = W^-1 O W and the shift W^-1 t
+    lin = np.einsum("ij,kjl,lm->kim", Winv, F[:, :d, :d], W)
+    shift = np.einsum("ij,kj->ki", Winv, F[:, :d, d])
+    elements = lin
+    translations = center[None, :] + shift - np.einsum("kij,j->ki", lin, center)
+    fixed = center + Winv @ _fixed_point(F)
+    reason = ""
+    if continuum == "residual":
+        reason = (f"the {m} accepted maps close into a group only within the matching "
+                  "tolerance: made an exact representation, an element fails the test; at "
+                  "this sampling density a family of near-symmetries cannot be told from a "
+                  "finite group")
+    elif continuum == "roots":
+        reason = (f"the {m} accepted maps form a group, but roots of its rotations that "
+                  "are not elements pass the test too: at this sampling density a family "
+                  "of near-symmetries cannot be told from a finite group")
+    elif not_latin:
+        reason = (f"the {m} accepted maps are closed under products but their table is no "
+                  "group table (a map and a second estimate of it kept apart): at this "
+                  "sampling density near-symmetries pass the test")
+    elif name == "unresolved":
+        reason = (f"the {m} accepted maps do not close into a group (closure past "
+                  f"max_order={max_order} or the search budget): at this sampling density "
+                  "near-symmetries pass the test")
+    if reason:
+        reason += "; " + density_hint(counts, d)
+    diag = {"reason": reason, "candidates": n_candidates, "candidates_tried": tried,
+            "score_cut": cut, "search_scores": sorted(best[1:]), "search_stopped": stopped,
+            "score_cut_fallback": fallback,
+            "spacing": scorer.spacing,
+            "thickness": scorer.thickness, "accept": accept,
+            "closed": consistent and not truncated,
+            "continuous_found": n_continuous, "flow_scores": flow_scores,
+            "root_scores": root_scores,
+            "covariance_condition": float(np.sqrt(w.max() / w.min()))}
+    return DiscreteSymmetryResult(elements, translations, gens, name, iso, table, residuals,
+                                  int(K.shape[0]), fixed, diag)
+
+
+#: Points per level set at which every finite group of the issue-31 protocol came out
+#: right in random frames (docs/tables/discrete_frames.csv): 400 in the plane (D_n, Z_n up
+#: to n = 12), 1000 in three to five dimensions (up to I_h, order 120).
+MEASURED_DENSITY = {2: 400, 3: 1000, 4: 1000, 5: 1000}
+
+
+def density_hint(counts: np.ndarray, d: int) -> str:
+    """What to sample for a cloud that was too thin, from the measured densities."""
+    have = int(np.min(counts))
+    need = MEASURED_DENSITY.get(d)
+    if need is not None and have < need:
+        return (f"sample at least {need} points per level set (every group measured in "
+                f"R^{d} was right there; the thinnest set here has {have})")
+    return (f"sample more points per level set (the thinnest here has {have}; twice as "
+            "many is the next step)")
+
+
+def _largest_ratio_cut(scores: np.ndarray, min_ratio: float = 1.3) -> float | None:
+    """The score below the largest ratio between consecutive sorted scores (measured from
+    1, the samples' own level), or None when no ratio reaches ``min_ratio``."""
+    v = np.sort(scores)
+    v = v[v >= 1.0]
+    if v.size < 2:
+        return None
+    ratios = v[1:] / v[:-1]
+    i = int(np.argmax(ratios))
+    return float(v[i]) if ratios[i] >= min_ratio else None
+
+
+def _group_at_cut(cut: float, *, found: list[np.ndarray], best: list[float],
+                  scorer: _Scorer, K: np.ndarray, rng: np.random.Generator, accept: float,
+                  max_order: int, Y: np.ndarray, lab: np.ndarray) -> dict[str, Any]:
+    """Close the maps scoring at most ``cut`` into a group, test it and name it."""
+    n, d = Y.shape
     keep = [0] + [i for i in range(1, len(found)) if best[i] <= cut]
     found = _common_center([found[i] for i in keep])
     accept_products = min(accept, 1.5 * cut) if len(keep) > 1 else accept
@@ -304,60 +399,9 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
     else:
         name, iso = name_group(table)
         gens = minimal_generators(table)
-    F = np.array(found)
-    # back to x: y = W (x - center), so A = W^-1 O W and the shift W^-1 t
-    lin = np.einsum("ij,kjl,lm->kim", Winv, F[:, :d, :d], W)
-    shift = np.einsum("ij,kj->ki", Winv, F[:, :d, d])
-    elements = lin
-    translations = center[None, :] + shift - np.einsum("kij,j->ki", lin, center)
-    fixed = center + Winv @ _fixed_point(F)
-    reason = ""
-    if continuum == "residual":
-        reason = (f"the {m} accepted maps close into a group only within the matching "
-                  "tolerance: made an exact representation, an element fails the test; at "
-                  "this sampling density a family of near-symmetries cannot be told from a "
-                  "finite group")
-    elif continuum == "roots":
-        reason = (f"the {m} accepted maps form a group, but roots of its rotations that "
-                  "are not elements pass the test too: at this sampling density a family "
-                  "of near-symmetries cannot be told from a finite group")
-    elif not_latin:
-        reason = (f"the {m} accepted maps are closed under products but their table is no "
-                  "group table (a map and a second estimate of it kept apart): at this "
-                  "sampling density near-symmetries pass the test")
-    elif name == "unresolved":
-        reason = (f"the {m} accepted maps do not close into a group (closure past "
-                  f"max_order={max_order} or the search budget): at this sampling density "
-                  "near-symmetries pass the test")
-    if reason:
-        reason += "; " + density_hint(counts, d)
-    diag = {"reason": reason, "candidates": n_candidates, "candidates_tried": tried,
-            "score_cut": cut, "search_scores": sorted(best[1:]), "search_stopped": stopped,
-            "spacing": scorer.spacing,
-            "thickness": scorer.thickness, "accept": accept,
-            "closed": consistent and not truncated,
-            "continuous_found": n_continuous, "flow_scores": flow_scores,
-            "root_scores": root_scores,
-            "covariance_condition": float(np.sqrt(w.max() / w.min()))}
-    return DiscreteSymmetryResult(elements, translations, gens, name, iso, table, residuals,
-                                  int(K.shape[0]), fixed, diag)
-
-
-#: Points per level set at which every finite group of the issue-31 protocol came out
-#: right in random frames (docs/tables/discrete_frames.csv): 400 in the plane (D_n, Z_n up
-#: to n = 12), 1000 in three to five dimensions (up to I_h, order 120).
-MEASURED_DENSITY = {2: 400, 3: 1000, 4: 1000, 5: 1000}
-
-
-def density_hint(counts: np.ndarray, d: int) -> str:
-    """What to sample for a cloud that was too thin, from the measured densities."""
-    have = int(np.min(counts))
-    need = MEASURED_DENSITY.get(d)
-    if need is not None and have < need:
-        return (f"sample at least {need} points per level set (every group measured in "
-                f"R^{d} was right there; the thinnest set here has {have})")
-    return (f"sample more points per level set (the thinnest here has {have}; twice as "
-            "many is the next step)")
+    return {"found": found, "table": table, "name": name, "iso": iso, "gens": gens,
+            "residuals": residuals, "root_scores": root_scores, "continuum": continuum,
+            "truncated": truncated, "consistent": consistent, "not_latin": not_latin}
 
 
 def _grow(found: list[np.ndarray], best: list[float], scorer: _Scorer, K: np.ndarray,
