@@ -25,6 +25,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -60,15 +61,37 @@ def _draw(name: str, per: int, seed: int):
     return X, y, get(name).dim, (get(name).discrete_group, None), len(PAPER_LEVELS)
 
 
-def run_case(name: str, frames: int, seeds: int) -> dict:
+def skew(dim: int, seed: int, max_condition: float = 100.0) -> np.ndarray:
+    """A random linear frame U diag(s) V^T: U, V Haar-orthogonal, the singular values s
+    log-uniform in [1, c] with both ends taken, and c itself log-uniform in
+    [1, max_condition] (so the condition numbers spread over the whole range)."""
+    rng = np.random.default_rng(seed)
+    c = float(np.exp(rng.uniform(0.0, np.log(max_condition))))
+    s = np.exp(rng.uniform(0.0, np.log(c), dim))
+    s[0], s[-1] = 1.0, c
+    U = ortho_group.rvs(dim, random_state=rng)
+    V = ortho_group.rvs(dim, random_state=rng)
+    return U @ np.diag(s) @ V.T
+
+
+def run_case(name: str, frames: int, seeds: int, skewed: bool = False) -> dict:
     per = HAND_PER.get(name, BUILTINS.get(name))
     runs, stability = [], []
     for s in range(seeds):
         X, y, dim, truth, n_levels = _draw(name, per, 100 + s)
         for f in range(frames):
-            Q = ortho_group.rvs(dim, random_state=1000 * s + f)
+            if skewed:
+                Q = skew(dim, 1000 * s + f)
+                kw = {"metric": "invariant"}
+            else:
+                Q = ortho_group.rvs(dim, random_state=1000 * s + f)
+                kw = {}
             t = time.perf_counter()
-            res = find_discrete_symmetries(X @ Q.T, y, seed=f, stability=4 if f == 0 else 0)
+            with warnings.catch_warnings():
+                # metric="invariant" warns above 4 dimensions: this run measures it there
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = find_discrete_symmetries(X @ Q.T, y, seed=f,
+                                               stability=4 if f == 0 else 0, **kw)
             # the point group (O against Td, C6 against D3) is part of the answer
             answer = res.name if truth[1] is None else f"{res.name} ({res.point_group})"
             runs.append({"seed": 100 + s, "frame": f, "name": answer,
@@ -110,7 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default=str(ROOT / "benchmarks/results/frames_discrete.json"))
     p.add_argument("--table", default=str(ROOT / "docs/tables/discrete_frames.csv"))
     p.add_argument("--fresh", action="store_true")
+    p.add_argument("--skewed", action="store_true",
+                   help="random linear frames of condition number up to 100, searched with "
+                        "metric='invariant' (its own JSON and table)")
     args = p.parse_args(argv)
+    if args.skewed:
+        args.json = args.json.replace("frames_discrete.json", "frames_discrete_skewed.json")
+        args.table = args.table.replace("discrete_frames.csv", "discrete_skewed.csv")
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = [c for c in cases if c not in ORDER]
     if unknown:
@@ -126,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{c}: done already ({results[c]['right']}/{results[c]['runs']})")
             continue
         t = time.perf_counter()
-        results[c] = run_case(c, args.frames, args.seeds)
+        results[c] = run_case(c, args.frames, args.seeds, args.skewed)
         r = results[c]
         print(f"{c}: {r['group']} right {r['right']}/{r['runs']} {r['names']} median "
               f"{r['median_seconds']:.2f} s, stability {r['stability']:.2f} "

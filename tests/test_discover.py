@@ -27,6 +27,11 @@ def test_discover_higgs_end_to_end(tmp_path):
         assert (out / name).is_file(), name
     T = np.asarray(data["generators"][0])
     assert np.allclose(T, -T.T, atol=0.05)
+    # the component group, with its half-cloud re-draws as on a user's data
+    disc = data["discrete_group"]
+    assert disc["name"] == "Z2" and disc["details"]["stability"] is not None
+    assert disc["stability"] == disc["details"]["stability"]
+    assert disc["details"]["diagnostics"]["stability"]["draws"] == 4
 
 
 @pytest.mark.slow

@@ -237,3 +237,11 @@ def invariant_model_line(use: dict[str, Any] | None) -> str | None:
     return (f"invariant model ({use['n_invariants']} invariants up to degree {use['degree']}): "
             f"held-out {use['metric']} {use['invariant']:.4f}; the same network on the raw "
             f"inputs {use['unconstrained']:.4f}")
+
+
+def stability_phrase(stability: float | None) -> str:
+    """"; stability 0.75: ..." for a finite group's half-cloud re-draws ("" when not run)."""
+    if stability is None:
+        return ""
+    return (f"; stability {stability:.2f}: the same group on that fraction of half-cloud "
+            "re-draws")

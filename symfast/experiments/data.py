@@ -144,9 +144,9 @@ def summary_data(data: dict, out: Path) -> str:
         lines.append(f"neighbour purity in the embedding {data['neighbor_purity']:.4f}")
     disc = data["discrete_group"]
     if disc["name"]:
-        stab = disc.get("stability")
-        how = ("" if stab is None else f"; stability {stab:.2f}: the same group on that "
-               "fraction of half-cloud re-draws")
+        from symfast.experiments._common import stability_phrase
+
+        how = stability_phrase(disc.get("stability"))
         lines.append(f"discrete group {disc['name']} (order {disc['order']}{how})")
     else:
         lines.append(f"discrete group {disc['reason']}")

@@ -47,6 +47,9 @@ class DiscoverConfig:
     # points per level, 2026-12-02): so2xso2 and so3xso2 give Z2xZ2 (their near-symmetries
     # fail the normaliser test); at the paper preset (2000) so4, so5, so6 give Z2
     discrete_max_dim: int = 6
+    # half-cloud re-draws of the finite-group search (its ``stability``), as discover(X, y)
+    # runs on a user's data; 0 skips them (each costs about half a search)
+    discrete_stability: int = 4
     # --use: fit a classifier of the level classes on the invariants of what was found,
     # beside the same network on the raw inputs (symfast.nn.InvariantClassifier)
     use: bool = False
@@ -102,6 +105,7 @@ class DiscoverConfig:
                              f"{self.normals!r}")
         check_int(self.n_planes, "n_planes", minimum=1)
         check_int(self.discrete_max_dim, "discrete_max_dim", minimum=2)
+        check_int(self.discrete_stability, "discrete_stability", minimum=0)
         check_int(self.degree, "degree", minimum=1, maximum=6)
 
 
@@ -154,7 +158,7 @@ class DiscoverResult:
                     "reason": self.discrete_reason}
         return {"name": g.name, "order": g.order, "generators": g.generators.tolist(),
                 "isomorphic": g.isomorphic, "continuous_dim": g.continuous_dim,
-                "max_residual": float(g.residuals.max()),
+                "max_residual": float(g.residuals.max()), "stability": g.stability,
                 "reason": g.diagnostics.get("reason", ""), "details": g.to_dict()}
 
     def save(self, out_dir: str | Path, *, figures: bool = True) -> Path:
@@ -246,7 +250,8 @@ def run(config: DiscoverConfig, *, progress: bool = True,
                   file=sys.stderr, flush=True)
         # the level sets (not the orbit groups: a symmetry may swap the orbits of a level)
         discrete = find_discrete_symmetries(inv.X, joint, seed=config.invariance.seed,
-                                            continuous=sym, n_threads=n_threads)
+                                            continuous=sym, n_threads=n_threads,
+                                            stability=config.discrete_stability)
     t3 = time.perf_counter()
     use = None
     if config.use:
@@ -371,7 +376,10 @@ def summary(data: dict, out: Path) -> str:
     if disc.get("name"):
         iso = f" (= {', '.join(disc['isomorphic'])})" if disc.get("isomorphic") else ""
         what = "component group" if disc.get("continuous_dim") else "finite group"
-        lines.append(f"{what} {disc['name']}{iso}, order {disc['order']}"
+        from symfast.experiments._common import stability_phrase
+
+        how = stability_phrase(disc.get("stability"))
+        lines.append(f"{what} {disc['name']}{iso}, order {disc['order']}{how}"
                      + (f": {disc['reason']}" if disc.get("reason") else ""))
     elif disc.get("reason"):
         lines.append(f"discrete group {disc['reason']}")

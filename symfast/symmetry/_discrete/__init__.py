@@ -11,8 +11,9 @@ set onto itself is found in five steps:
    independent points (up to the sign of the last direction).  Anchor points a_i
    are drawn from the cloud; their possible images are points q_i of the same
    level set with |q_i| = |a_i| and <q_i, q_j> = <a_i, a_j> within the sampling
-   spacing.  Each consistent tuple gives two orthogonal candidates (det +1 and
-   det -1).
+   spacing (widened by the standard error of c, which a symmetry's fixed point
+   differs from).  Each consistent tuple gives two orthogonal candidates (det +1
+   and det -1).
 3. **Refinement and acceptance.**  Candidates close to the cloud (median distance
    to the nearest sample under 6 spacings) are refined by ICP: rigid Procrustes on
    nearest-sample matches, then rigid point-to-plane Gauss-Newton steps.  A map is
@@ -20,7 +21,14 @@ set onto itself is found in five steps:
    nearest samples of the same level set, in units of the samples' own offsets
    (the same estimator): about 1 for a symmetry, however sparse the samples.  Maps
    scoring under ``accept`` are kept, up to the first jump by 1.6x in the sorted
-   scores (maps that only come close to a symmetry sit above it).
+   scores (maps that only come close to a symmetry sit above it).  Each new element
+   that scores like a symmetry brings its products with the known ones at once
+   (a product of symmetries is one), so the candidates soon repeat known elements
+   and the search stops.  Where no jump is found and the maps do not close into a
+   group, the cut at the largest ratio is tried and kept only if its maps close
+   into a group that passes the tests of step 5.  The local planes are fitted by a
+   compiled kernel (``symfast._ext._planes``); the refinement's first steps use the
+   nearest sample's plane, its last steps planes fitted at the mapped points.
 4. **Continuous part.**  When the level sets also have a continuous symmetry,
    its compact generators (antisymmetric in these coordinates) span the
    identity component G0, and accepted maps are grouped into cosets of G0: the
@@ -53,9 +61,13 @@ finite cloud cannot tell a large finite group from a continuous one
 (the paper's footnote 9): once the rotation angle 2 pi / n of a cyclic factor
 falls below about the angular spacing of the samples on a level set (roughly
 2 pi / (points per level set) in 2D), neighbouring rotations pass the test too, the
-closure grows past ``max_order`` and the result says so.  Maps that are
-symmetries only within the sampling width (a perturbation smaller than the
-spacing) are accepted: the resolution is the sampling spacing.
+closure grows past ``max_order`` (120 by default, the order of I_h) and the result
+says so.  Maps that are symmetries only within the sampling width (a perturbation
+smaller than the spacing) are accepted: the resolution is the sampling spacing.  An
+``unresolved`` reason names the density that resolved every group measured in that
+dimension (400 points per level set in R^2, 1000 in R^3 to R^5;
+``docs/tables/discrete_frames.csv``), or asks for twice the points where the cloud
+already has that many.
 
 Modules: ``_candidates`` (matched frames, flows of the continuous part), ``_scoring`` (how
 well a map keeps the level sets), ``_closure`` (products, table, cosets of the identity
