@@ -31,20 +31,24 @@ def _in_invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator
                                                                       X.shape[1])
         cont = np.einsum("ij,kjl,lm->kim", T, G, Tinv)      # the flows' fields in z
     res = find_discrete_symmetries((X - c) @ T.T, lab, continuous=cont, **kwargs)
+    correction = None
     if res.continuous_dim == 0 and res.order > 1 and res.name != "unresolved":
         # the whole group is known now: its elements, refitted as linear maps on up to
         # 6000 samples, give the invariant form exactly (a partial set of elements, as
         # in the first estimate, does not), and the search runs once more in that frame
+        # unless the frame has settled (FRAME_SETTLED)
         Z = (X - c) @ T.T
         fine = _Scorer(Z, lab, rng, n_probe=8, n_final=min(X.shape[0], 6000))
         Ls = [fine.refine_linear(_with_shift(A, t), iters=4)[:-1, :-1]
               for A, t in zip(res.elements[1:], res.translations[1:])]
         R = _form_root([np.eye(X.shape[1])] + Ls)
-        T = R @ T
-        Tinv = np.linalg.inv(T)
-        if cont is not None:
-            cont = np.einsum("ij,kjl,lm->kim", R, cont, np.linalg.inv(R))
-        res = find_discrete_symmetries((X - c) @ T.T, lab, continuous=cont, **kwargs)
+        correction = float(np.linalg.norm(R - np.eye(X.shape[1]), 2))
+        if correction > FRAME_SETTLED:
+            T = R @ T
+            Tinv = np.linalg.inv(T)
+            if cont is not None:
+                cont = np.einsum("ij,kjl,lm->kim", R, cont, np.linalg.inv(R))
+            res = find_discrete_symmetries((X - c) @ T.T, lab, continuous=cont, **kwargs)
     # z -> A z + t in z is x -> T^-1 A T x + c - T^-1 A T c + T^-1 t in x
     A = np.einsum("ij,kjl,lm->kim", Tinv, res.elements, T)
     res.translations = (c[None, :] - np.einsum("kij,j->ki", A, c)
@@ -52,8 +56,17 @@ def _in_invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator
     res.elements = A
     res.center = c + Tinv @ res.center
     res.diagnostics.update(metric="invariant", frame=T.tolist(), frame_fits=history,
+                           frame_correction=correction,
                            frame_condition=float(np.linalg.cond(T)))
     return res
+
+
+#: The group's own elements correct the learned frame by R = (mean L^T L)^(1/2); when R is
+#: this close to the identity (spectral norm of R - I) the last search would run in the
+#: same frame within the fit's noise, and is skipped.  Measured: 0.0001-0.0006 for z4 and
+#: Z6, 0.0056 for S4 (its noise floor: three polishing rounds before it gave 0.0063,
+#: 0.0056, 0.0056), against 0.01-0.025 for the first correction of the whitened frame.
+FRAME_SETTLED = 0.01
 
 
 def _sym_power(S: np.ndarray, p: float) -> np.ndarray:

@@ -31,6 +31,17 @@ def _cayley(W: np.ndarray) -> np.ndarray:
     return np.linalg.solve(eye - 0.5 * W, eye + 0.5 * W)
 
 
+def _normal_step(J: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """The Gauss-Newton step -J^+ r from the normal equations, with a ridge of 1e-12 of
+    their mean diagonal so that directions the offsets do not see (a rotation along a
+    round level set) get no step, as the minimum-norm least-squares step gives them.
+    The (p, p) solve replaces an SVD of the (n, p) Jacobian: a fifth of the general
+    linear refinement's time (the invariant metric fits hundreds of them; measured)."""
+    A = J.T @ J
+    A[np.diag_indices_from(A)] += 1e-12 * float(np.trace(A)) / A.shape[0] + 1e-300
+    return np.linalg.solve(A, -(J.T @ r))
+
+
 def local_planes_numpy(P: np.ndarray, I: np.ndarray, codim: int
                        ) -> tuple[np.ndarray, np.ndarray]:
     """The NumPy reference of the compiled ``local_planes``: for each row of I (k ids into
@@ -231,7 +242,7 @@ class _Scorer:
                 JL = np.einsum("nkc,nl->nckl", N, P).reshape(P.shape[0], N.shape[2], d * d)
                 rows.append(np.concatenate([JL, N.transpose(0, 2, 1)], axis=2)
                             .reshape(-1, d * d + d))
-            step = np.linalg.lstsq(np.concatenate(rows), -np.concatenate(res), rcond=None)[0]
+            step = _normal_step(np.concatenate(rows), np.concatenate(res))
             M[:d, :d] += step[:d * d].reshape(d, d)
             M[:d, d] += step[d * d:]
         return M
