@@ -35,7 +35,7 @@ from scipy.stats import ortho_group
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from finite_cases import CASES as HAND, EXPECTED  # noqa: E402
+from finite_cases import CASES as HAND, EXPECTED, skew  # noqa: E402
 
 from symfast import find_discrete_symmetries  # noqa: E402
 from symfast.potentials import PAPER_LEVELS, get, sample_level_sets  # noqa: E402
@@ -59,19 +59,6 @@ def _draw(name: str, per: int, seed: int):
         return X, y, poly.dim, EXPECTED[name], len(levels)
     X, y = sample_level_sets(name, PAPER_LEVELS, per_class=per, seed=seed)
     return X, y, get(name).dim, (get(name).discrete_group, None), len(PAPER_LEVELS)
-
-
-def skew(dim: int, seed: int, max_condition: float = 100.0) -> np.ndarray:
-    """A random linear frame U diag(s) V^T: U, V Haar-orthogonal, the singular values s
-    log-uniform in [1, c] with both ends taken, and c itself log-uniform in
-    [1, max_condition] (so the condition numbers spread over the whole range)."""
-    rng = np.random.default_rng(seed)
-    c = float(np.exp(rng.uniform(0.0, np.log(max_condition))))
-    s = np.exp(rng.uniform(0.0, np.log(c), dim))
-    s[0], s[-1] = 1.0, c
-    U = ortho_group.rvs(dim, random_state=rng)
-    V = ortho_group.rvs(dim, random_state=rng)
-    return U @ np.diag(s) @ V.T
 
 
 def run_case(name: str, frames: int, seeds: int, skewed: bool = False) -> dict:

@@ -36,6 +36,7 @@ from itertools import permutations, product
 from math import comb
 
 import numpy as np
+from scipy.stats import ortho_group
 
 from symfast.potentials import Polynomial
 
@@ -245,3 +246,15 @@ for _n in range(2, 13):
     EXPECTED[f"D{_n}"] = ("Z2xZ2" if _n == 2 else f"D{_n}", f"D{_n}")
     EXPECTED[f"Z{_n}"] = (f"Z{_n}", f"C{_n}")
 
+
+def skew(dim: int, seed: int, max_condition: float = 100.0) -> np.ndarray:
+    """A random linear frame U diag(s) V^T: U, V Haar-orthogonal, the singular values s
+    log-uniform in [1, c] with both ends taken, and c itself log-uniform in
+    [1, max_condition] (so the condition numbers spread over the whole range)."""
+    rng = np.random.default_rng(seed)
+    c = float(np.exp(rng.uniform(0.0, np.log(max_condition))))
+    s = np.exp(rng.uniform(0.0, np.log(c), dim))
+    s[0], s[-1] = 1.0, c
+    U = ortho_group.rvs(dim, random_state=rng)
+    V = ortho_group.rvs(dim, random_state=rng)
+    return U @ np.diag(s) @ V.T

@@ -295,6 +295,27 @@ def test_a_sheared_frame_with_the_invariant_metric(name, group):
         assert find_discrete_symmetries(Xs, y, seed=1).name != "D4"
 
 
+def test_a_frame_the_invariant_metric_cannot_pin_down_is_unresolved_not_trivial():
+    """z3 (400 points per level) in a random linear frame of condition 77: the frame was
+    learned from one of the group's two rotations, no orthogonal map passed in it, and
+    the answer was "trivial" (measured).  A non-identity map that passed as a general
+    linear map contradicts "trivial": the answer is Z3 or unresolved, with the reason."""
+    import warnings
+
+    from finite_cases import skew
+
+    X, y = sample_level_sets("z3", PAPER_LEVELS, per_class=400, seed=100)
+    A = skew(2, 4)
+    assert 70 < np.linalg.cond(A) < 80
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = find_discrete_symmetries(X @ A.T, y, seed=4, metric="invariant")
+    assert res.name in ("Z3", "unresolved"), res
+    if res.name == "unresolved":
+        assert "invariant frame is not pinned down" in res.diagnostics["reason"]
+        assert res.diagnostics["frame_fits"][0] >= 1
+
+
 def test_the_invariant_metric_warns_beyond_its_measured_dimensions(monkeypatch):
     import symfast.symmetry._discrete._find as discrete
 

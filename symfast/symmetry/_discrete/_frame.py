@@ -49,6 +49,15 @@ def _in_invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator
             if cont is not None:
                 cont = np.einsum("ij,kjl,lm->kim", R, cont, np.linalg.inv(R))
             res = find_discrete_symmetries((X - c) @ T.T, lab, continuous=cont, **kwargs)
+    if res.name == "trivial" and history[0] > 0:
+        # maps other than the identity passed the test as general linear maps, yet no
+        # orthogonal one does in the learned frame: the frame, not the data, is in doubt
+        res.name = "unresolved"
+        res.diagnostics["reason"] = (
+            f"{history[0]} map(s) other than the identity keep the level sets as general "
+            "linear maps, but in the frame learned from them no orthogonal map does: the "
+            "invariant frame is not pinned down at this density; sample more points per "
+            "level set, or try metric='euclidean' if the features share units")
     # z -> A z + t in z is x -> T^-1 A T x + c - T^-1 A T c + T^-1 t in x
     A = np.einsum("ij,kjl,lm->kim", Tinv, res.elements, T)
     res.translations = (c[None, :] - np.einsum("kij,j->ki", A, c)
@@ -96,7 +105,7 @@ def _invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
     on up to 6000 samples in the corrected frame, ``polish`` times (at most
     ``max_polished`` of them, so that a continuous family stays cheap).
 
-    Returns T, c and the number of maps kept.
+    Returns T, c and the number of maps kept (the identity not counted).
     """
     d, n = X.shape[1], X.shape[0]
     c = X.mean(axis=0)
@@ -107,7 +116,11 @@ def _invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
     kept: list[np.ndarray] = []
 
     def known(M: np.ndarray) -> bool:
-        return any(np.linalg.norm(M[:d, :d] - K[:d, :d]) < 0.3 for K in kept)
+        # the identity is known from the start: counted twice in the mean of L^T L, it
+        # would weigh the group's elements unevenly, and the mean is invariant only
+        # under uniform weights
+        return (np.linalg.norm(M[:d, :d] - np.eye(d)) < 0.3
+                or any(np.linalg.norm(M[:d, :d] - K[:d, :d]) < 0.3 for K in kept))
 
     for i in rng.permutation(len(cands))[:n_tries]:
         M = _affine(cands[i])
@@ -116,6 +129,21 @@ def _invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
         M = scorer.refine_linear(M)           # refined, it may now match a kept map
         if scorer.score(M, final=True) <= 3.0 and not known(M):
             kept.append(M)
+    # products of kept maps that pass are kept too: the form is invariant only as the mean
+    # over the whole group (z3 in a frame of condition 77 kept one of its two rotations,
+    # the frame from {1, R} was off, and the search found no map: "trivial"; measured)
+    grown = True
+    while grown and len(kept) < max_polished:
+        grown = False
+        for A in list(kept):
+            for B in list(kept):
+                P = A @ B
+                if known(P):
+                    continue
+                P = scorer.refine_linear(P)
+                if scorer.score(P, final=True) <= 3.0 and not known(P):
+                    kept.append(P)
+                    grown = True
     if len(kept) > max_polished:
         kept = [kept[i] for i in rng.choice(len(kept), max_polished, replace=False)]
     for step in range(polish + 1):
