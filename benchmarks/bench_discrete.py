@@ -45,14 +45,14 @@ def test_find_discrete_symmetries(benchmark, name, per, metric):
 
 
 # -- issue 31: the 10-frame protocol, timed ----------------------------------------------------
-#: One draw of a plane group (d3, 400 points per level set: target 1 s a search) and one of
-#: a space group (S4 = T_d, 1000 per level: target 5 s), each seen in 10 random orthogonal
-#: frames (``frames_discrete.py``'s protocol, without its re-draws).  SYMFAST_BENCH_TINY=1
-#: runs 2 frames.
+#: One draw of a plane group (d3, 400 points per level set: target 1 s a search) and of
+#: space groups (S4 = T_d, B3 = O_h of order 48 and I_h of order 120, 1000 per level:
+#: target 5 s), each seen in 10 random orthogonal frames (``frames_discrete.py``'s
+#: protocol, without its re-draws).  SYMFAST_BENCH_TINY=1 runs 2 frames.
 FRAMES = 2 if __import__("os").environ.get("SYMFAST_BENCH_TINY") else 10
 
 
-@pytest.mark.parametrize("name", ["d3", "S4"])
+@pytest.mark.parametrize("name", ["d3", "S4", "B3", "Ih"])
 def test_ten_random_frames(benchmark, name):
     from scipy.stats import ortho_group
 
