@@ -121,6 +121,19 @@ def test_icosahedral_rotations_when_maps_bridge_the_score_gap():
         assert _elements_match(res, [Q @ g @ Q.T for g in group])
 
 
+@pytest.mark.slow
+def test_a_search_that_found_nothing_is_not_cut_short_into_trivial():
+    """O at 1000 points per level set (draw 102, one random frame): 60 candidates in a row
+    failed before any was accepted, and the answer was "trivial" (measured); a search
+    with nothing found gets four times the patience, and finds S4 (O)."""
+    poly, group, levels, radius = CASES["O"]
+    X, y = sample_level_sets(poly, levels, per_class=1000, radius=radius, seed=102)
+    Q = ortho_group.rvs(3, random_state=2007)
+    res = find_discrete_symmetries(X @ Q.T, y, seed=7)
+    assert (res.name, res.point_group) == ("S4", "O"), res.diagnostics["reason"]
+    assert res.diagnostics["candidates_tried"] > 60
+
+
 def test_a_sample_mean_off_the_fixed_point_does_not_hide_the_rotations():
     """d3 in one frame where the sample mean lies 0.04 (scaled) off the fixed point: every
     rotation's candidates sat 6-8 spacings off before the coarse test fitted the shift,

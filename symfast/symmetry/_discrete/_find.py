@@ -197,8 +197,16 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
     idle = 0
     tried = 0
     stopped = "candidates"
+    limit = patience
     for i in rng.permutation(len(cands)):
-        if idle >= patience:
+        if idle >= limit:
+            if len(found) == 1 and limit == patience:
+                # nothing accepted yet: "trivial" would rest on the candidates' failures,
+                # not on repeats of known elements (O at 1000 points per level set in one
+                # random frame: 60 candidates in a row failed and the answer was
+                # "trivial"; with 240, S4 (O); measured), so four times the patience
+                limit = 4 * patience
+                continue
             stopped = "patience"
             break                     # the recent candidates only repeat known elements
         tried += 1
