@@ -9,11 +9,14 @@ worked out by hand.  For the first frame of every seed the search also reports i
 
 Writes ``docs/tables/discrete_frames.csv`` (included by ``docs/performance.rst``) and a
 JSON file with every run; a case already in the JSON is not run again (delete the file,
-or pass ``--fresh``, to start over).  The full protocol (10 frames x 3 seeds, 15 cases)
-takes about 40 minutes on one core of the 2-core machine::
+or pass ``--fresh``, to start over).  ``--skewed`` draws random linear frames of
+condition number up to 100 instead and searches with ``metric="invariant"`` (its own JSON
+and ``docs/tables/discrete_skewed.csv``).  The full orthogonal protocol (10 frames x 3
+seeds, 37 cases) takes about 40 minutes on one core of the 2-core machine::
 
     python benchmarks/frames_discrete.py                    # everything
     python benchmarks/frames_discrete.py --cases z4,D6 --frames 3 --seeds 1
+    python benchmarks/frames_discrete.py --skewed --frames 5 --seeds 2 --cases z4,S4
 """
 
 from __future__ import annotations
