@@ -64,8 +64,8 @@ falls below about the angular spacing of the samples on a level set (roughly
 closure grows past ``max_order`` (120 by default, the order of I_h) and the result
 says so.  Maps that are symmetries only within the sampling width (a perturbation
 smaller than the spacing) are accepted: the resolution is the sampling spacing.  An
-``unresolved`` reason names the density that resolved every group measured in that
-dimension (400 points per level set in R^2, 1000 in R^3 to R^5;
+``unresolved`` reason names the density at which the groups measured in that dimension
+came out right (400 points per level set in R^2, 1000 in R^3 to R^5;
 ``docs/tables/discrete_frames.csv``), or asks for twice the points where the cloud
 already has that many.
 
