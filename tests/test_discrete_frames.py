@@ -88,8 +88,10 @@ def _elements_match(res, truth, tol=0.05):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, per, frames", [("D6", 400, 2), ("Z6", 400, 2), ("Z12", 400, 1),
-                                               ("D11", 400, 1), ("Z2^3", 1000, 1),
+# D11 and Z12 are right in 30 of 30 in the protocol; here Z7 and D5, whose degree-16 and
+# -12 polynomials sample in 0.2 s where Z12's degree 26 takes 25 s (measured)
+@pytest.mark.parametrize("name, per, frames", [("D6", 400, 2), ("Z6", 400, 2), ("Z7", 400, 1),
+                                               ("D5", 400, 1), ("Z2^3", 1000, 1),
                                                ("O", 1000, 1)])
 def test_hand_worked_groups_in_random_frames(name, per, frames):
     poly, group, levels, radius = CASES[name]
