@@ -75,7 +75,9 @@ class _Scorer:
         d = Y.shape[1]
         self.ids = np.unique(lab)
         self.trees = {c: cKDTree(Y[lab == c]) for c in self.ids}
-        self.clouds = {c: Y[lab == c] for c in self.ids}
+        # C-contiguous float64: the compiled local planes read them as such
+        self.clouds = {c: np.ascontiguousarray(Y[lab == c], dtype=np.float64)
+                       for c in self.ids}
         self.codim = {}
         sp = []
         for c in self.ids:
