@@ -26,16 +26,25 @@ def _close(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
                 if _index(P, found, K, rng, budget=budget) is not None:
                     continue
                 # a product of symmetries is one: refine it rigidly, keep it if it passes
-                P = scorer.refine(P, iters=0)
-                if _index(P, found, K, rng, budget=budget) is not None:
-                    continue          # refined onto a known element
-                if scorer.score(P, final=True) <= accept:
-                    found.append(P)
+                out = _refined_product(P, found, scorer, K, rng, budget)
+                if out is not None and out[1] <= accept:
+                    found.append(out[0])
                     changed = True
                     if len(found) > max_order:
                         return _common_center(found), True
         found = _common_center(found)
     return found, False
+
+
+def _refined_product(P: np.ndarray, found: list[np.ndarray], scorer: _Scorer,
+                     K: np.ndarray, rng: np.random.Generator,
+                     budget: list[int] | None = None) -> tuple[np.ndarray, float] | None:
+    """A product of found maps, refined rigidly, and its score; None when the refinement
+    lands on a known element (the closure and the search's product growth share it)."""
+    P = scorer.refine(P, iters=0)
+    if _index(P, found, K, rng, budget=budget) is not None:
+        return None
+    return P, scorer.score(P, final=True)
 
 
 #: How far (0 to 1) a symmetry may move a compact generator out of span K.  A symmetry g

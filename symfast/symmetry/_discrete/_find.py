@@ -15,8 +15,9 @@ from symfast.symmetry._discrete._candidates import (_candidates, _compact_genera
                                                     _verified_flows)
 from symfast.symmetry._discrete._closure import (NORMALISER_TOL, _Budget, _affine, _close,
                                                  _common_center, _fixed_point, _index,
-                                                 _normaliser_gap, _refine_center, _root_test,
-                                                 _symmetrise, _table, is_latin_square)
+                                                 _normaliser_gap, _refine_center,
+                                                 _refined_product, _root_test, _symmetrise,
+                                                 _table, is_latin_square)
 from symfast.symmetry._discrete._frame import _in_invariant_frame
 from symfast.symmetry._discrete._result import DiscreteSymmetryResult
 from symfast.symmetry._discrete._stability import redraw_stability
@@ -447,13 +448,10 @@ def _grow(found: list[np.ndarray], best: list[float], scorer: _Scorer, K: np.nda
                 if scorer.coarse(P) > 6.0:
                     continue
                 budget[0] -= 1
-                P = scorer.refine(P, iters=0)
-                if _index(P, found, K, rng) is not None:
-                    continue
-                sc = scorer.score(P, final=True)
-                if sc <= bound:
-                    found.append(P)
-                    best.append(sc)
+                out = _refined_product(P, found, scorer, K, rng)
+                if out is not None and out[1] <= bound:
+                    found.append(out[0])
+                    best.append(out[1])
                     queue.append(len(found) - 1)
 
 

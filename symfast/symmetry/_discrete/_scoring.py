@@ -74,10 +74,12 @@ class _Scorer:
 
         d = Y.shape[1]
         self.ids = np.unique(lab)
-        self.trees = {c: cKDTree(Y[lab == c]) for c in self.ids}
         # C-contiguous float64: the compiled local planes read them as such
         self.clouds = {c: np.ascontiguousarray(Y[lab == c], dtype=np.float64)
                        for c in self.ids}
+        self.trees = {c: cKDTree(P) for c, P in self.clouds.items()}
+        # each set's planes at its own samples, filled on first use (_sample_planes)
+        self._plane_cache: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
         self.codim = {}
         sp = []
         for c in self.ids:
@@ -125,10 +127,9 @@ class _Scorer:
     def _sample_planes(self, c: Any) -> tuple[np.ndarray, np.ndarray]:
         """The local plane at every sample of set c (its k nearest samples, itself
         included), computed once: (n_c, d) means and (n_c, d, codim) normal frames."""
-        cache = self.__dict__.setdefault("_plane_cache", {})
-        if c not in cache:
-            cache[c] = self._planes(c, self.clouds[c])
-        return cache[c]
+        if c not in self._plane_cache:
+            self._plane_cache[c] = self._planes(c, self.clouds[c])
+        return self._plane_cache[c]
 
     def _planes_near(self, c: Any, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The precomputed plane of the sample nearest to each Q (point-to-plane ICP's
