@@ -229,6 +229,14 @@ class _Budget(Exception):
     """Raised when the coset tests of a continuous case exceed their budget."""
 
 
+#: Maps within this distance of one coset of G0 are one coset.  Looser than MATCH_TOL: a map
+#: may tilt along directions the samples barely constrain (the rotations mixing the two
+#: blocks of so3xso2 at 1000 points per level set: two estimates of one coset, scoring
+#: 0.92 and 1.02, lay 0.351 off one coset; measured), and distinct cosets of a compact G0
+#: lie far apart (2.0 and more on so3xso2; 0.73 for a rotation by 2 pi / 12 in a plane
+#: that G0 leaves alone).
+COSET_TOL = 0.5
+
 #: Coset tests (a matrix logarithm each, a search at worst) allowed per call: a closure
 #: that keeps growing on an under-sampled cloud would otherwise take hours.
 _COSET_TESTS = 3_000
@@ -246,7 +254,7 @@ def _index(M: np.ndarray, found: list[np.ndarray], K: np.ndarray,
     # elements of a small finite group lie far apart (a rotation by 2 pi / 12 is 0.73
     # from the identity); maps within 0.35 are one element seen through sampling noise
     if tol is None:
-        tol = 0.5 if loose else MATCH_TOL
+        tol = 0.5 if loose else (MATCH_TOL if K.shape[0] == 0 else COSET_TOL)
     if K.shape[0] == 0:
         # the nearest element, not the first within tol: a near-symmetry 0.3 from an
         # element, matched first, was replaced by a better-scoring estimate of that

@@ -195,67 +195,74 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
     budget = [0]
     # refinements the products may cost in all: a group of order m needs at most m
     grow_budget = [2 * max_order]
-    idle = 0
+    # the stop rule weighs evidence, not effort.  A candidate that passes the strict test
+    # and lands on a known element is evidence that the known elements are all there is:
+    # were they a proper subgroup H of the true group G, a true candidate would land in H
+    # with probability |H|/|G| <= 1/2.  A candidate that fails is no evidence either way
+    # (at 1000 points per level set in R^3 about 9 in 10 fail).  Counting failures as
+    # evidence stopped T and I at Z3 in one random frame each (1 repeat and 70 failures
+    # after the third element; measured), so the search stops once ``patience``
+    # candidates since the last new element include MIN_REPEATS repeats, and in any case
+    # after 4 x ``patience``: a cloud whose candidates nearly all fail (no symmetry, or
+    # too thin a cloud) ends there.
+    since_new = repeats = failures = 0
     tried = 0
     stopped = "candidates"
-    limit = patience
     for i in rng.permutation(len(cands)):
-        if idle >= limit:
-            if len(found) == 1 and limit == patience:
-                # nothing accepted yet: "trivial" would rest on the candidates' failures,
-                # not on repeats of known elements (O at 1000 points per level set in one
-                # random frame: 60 candidates in a row failed and the answer was
-                # "trivial"; with 240, S4 (O); measured), so four times the patience
-                limit = 4 * patience
-                continue
+        if since_new >= patience and repeats >= MIN_REPEATS:
             stopped = "patience"
-            break                     # the recent candidates only repeat known elements
+            break                     # the recent candidates repeat known elements
+        if since_new >= 4 * patience:
+            stopped = "failures"
+            break
         tried += 1
         M = _affine(cands[i])
         if scorer.coarse(M) > 6.0:
             continue
-        idle += 1
+        since_new += 1
         try:
             if _index(M, found, K, rng, loose=True, budget=budget) is not None:
+                repeats += 1
                 continue
         except _Budget:
             stopped = "budget"
             break
         M = scorer.refine(M)
         sc = scorer.score(M, final=True)
-        if sc > accept:
+        if sc > accept or (K.shape[0] and _normaliser_gap(M[:d, :d], K) > NORMALISER_TOL):
+            failures += 1             # no symmetry (or it does not normalise G0)
             continue
-        if K.shape[0] and _normaliser_gap(M[:d, :d], K) > NORMALISER_TOL:
-            continue                  # not a symmetry: it does not normalise G0
         try:
             j = _index(M, found, K, rng, budget=budget)
         except _Budget:
             stopped = "budget"
             break
-        if j is None:
-            found.append(M)
-            best.append(sc)
-            if len(found) > 4 * max_order:
-                # far more distinct maps pass than a group of max_order has elements
-                # (the score cut below removes a few near-symmetries, not hundreds):
-                # the search and the closure would only confirm it, and a table of
-                # hundreds of maps took minutes (300 points of one level set in R^3)
-                stopped = "max_order"
-                break
-            # only a map that scores like a symmetry renews the patience: on sparse
-            # samples near-symmetries (far above the gap, cut below) keep turning up
-            bound = GAP_RATIO * max(1.0, min(best[1:]))
-            if sc <= bound:
-                idle = 0
-                if K.shape[0] == 0:
-                    # never past accept: while only near-symmetries are known (the first
-                    # map accepted at 2.6), their products at up to 1.6 x 2.6 grew to
-                    # 500 maps (I in one random frame, 18 s; measured)
-                    _grow(found, best, scorer, K, rng, min(bound, accept), 4 * max_order,
-                          grow_budget)
-        elif j > 0 and sc < best[j]:
-            # the same element, pinned down better: keep the better representative
-            found[j], best[j] = M, sc
+        if j is not None:
+            repeats += 1
+            if j > 0 and sc < best[j]:
+                # the same element, pinned down better: keep the better representative
+                found[j], best[j] = M, sc
+            continue
+        found.append(M)
+        best.append(sc)
+        if len(found) > 4 * max_order:
+            # far more distinct maps pass than a group of max_order has elements
+            # (the score cut below removes a few near-symmetries, not hundreds):
+            # the search and the closure would only confirm it, and a table of
+            # hundreds of maps took minutes (300 points of one level set in R^3)
+            stopped = "max_order"
+            break
+        # only a map that scores like a symmetry renews the patience: on sparse
+        # samples near-symmetries (far above the gap, cut below) keep turning up
+        bound = GAP_RATIO * max(1.0, min(best[1:]))
+        if sc <= bound:
+            since_new = repeats = 0
+            if K.shape[0] == 0:
+                # never past accept: while only near-symmetries are known (the first
+                # map accepted at 2.6), their products at up to 1.6 x 2.6 grew to
+                # 500 maps (I in one random frame, 18 s; measured)
+                _grow(found, best, scorer, K, rng, min(bound, accept), 4 * max_order,
+                      grow_budget)
     n_candidates = len(cands)
     # scores of true elements cluster (about the samples' own offsets); maps that only
     # come close to a symmetry on sparse samples sit apart, above a gap in the scores
@@ -263,20 +270,22 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
     ctx = dict(found=found, best=best, scorer=scorer, K=K, rng=rng, accept=accept,
                max_order=max_order, Y=Y, lab=lab)
     g = _group_at_cut(cut, **ctx)
-    fallback = None
+    fallback = []
     if g["name"] == "unresolved" and cut >= accept:
         # no jump of GAP_RATIO in the scores, so every accepted map was kept, and the
-        # near-symmetries among them kept the maps from closing into a group.  One or two
-        # maps between the elements and the near-symmetries bridge the gap (I at 1000
-        # points per level set: elements to 1.11, then 1.68, then 2.49 onwards; measured):
-        # the cut at the largest ratio is tried too, and taken only when its maps close
-        # into a group that passes the exactness and root tests
-        alt = _largest_ratio_cut(np.array(best[1:]))
-        if alt is not None:
+        # near-symmetries among them kept the maps from closing into a group.  A few maps
+        # between the elements and the near-symmetries bridge the gap (I at 1000 points
+        # per level set: elements to 1.11, then 1.68, then 2.49 onwards; in another frame
+        # elements to 1.21, then 1.40, 1.47, 1.55, 1.93; measured): the cuts at the
+        # largest ratios are tried too, the highest score first (the most inclusive, so a
+        # subgroup is never preferred to its group), and one is taken only when its maps
+        # close into a group that passes the exactness and root tests
+        for alt in _ratio_cuts(np.array(best[1:])):
             g_alt = _group_at_cut(alt, **ctx)
-            fallback = {"cut": alt, "name": g_alt["name"]}
+            fallback.append({"cut": alt, "name": g_alt["name"]})
             if g_alt["name"] != "unresolved":
                 g, cut = g_alt, alt
+                break
     found, table, m = g["found"], g["table"], len(g["found"])
     name, iso, gens = g["name"], g["iso"], g["gens"]
     residuals, root_scores, continuum = g["residuals"], g["root_scores"], g["continuum"]
@@ -310,7 +319,8 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
         reason += "; " + density_hint(counts, d)
     diag = {"reason": reason, "candidates": n_candidates, "candidates_tried": tried,
             "score_cut": cut, "search_scores": sorted(best[1:]), "search_stopped": stopped,
-            "score_cut_fallback": fallback,
+            "score_cut_fallback": fallback, "search_repeats": repeats,
+            "search_failures": failures,
             "spacing": scorer.spacing,
             "thickness": scorer.thickness, "accept": accept,
             "closed": consistent and not truncated,
@@ -320,6 +330,10 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
     return DiscreteSymmetryResult(elements, translations, gens, name, iso, table, residuals,
                                   int(K.shape[0]), fixed, diag)
 
+
+#: Repeats of known elements, among the last ``patience`` candidates, that end the search:
+#: were the known elements a proper subgroup, each repeat had a chance of at most 1/2.
+MIN_REPEATS = 8
 
 #: Points per level set at which the finite groups of the issue-31 protocol came out right
 #: in random frames (docs/tables/discrete_frames.csv): 400 in the plane (D_n, Z_n up to
@@ -339,16 +353,16 @@ def density_hint(counts: np.ndarray, d: int) -> str:
             "many is the next step)")
 
 
-def _largest_ratio_cut(scores: np.ndarray, min_ratio: float = 1.3) -> float | None:
-    """The score below the largest ratio between consecutive sorted scores (measured from
-    1, the samples' own level), or None when no ratio reaches ``min_ratio``."""
+def _ratio_cuts(scores: np.ndarray, min_ratio: float = 1.15, k: int = 3) -> list[float]:
+    """The scores below the ``k`` largest ratios (at least ``min_ratio``) between
+    consecutive sorted scores, measured from 1 (the samples' own level), highest first."""
     v = np.sort(scores)
     v = v[v >= 1.0]
     if v.size < 2:
-        return None
+        return []
     ratios = v[1:] / v[:-1]
-    i = int(np.argmax(ratios))
-    return float(v[i]) if ratios[i] >= min_ratio else None
+    top = [i for i in np.argsort(-ratios, kind="stable")[:k] if ratios[i] >= min_ratio]
+    return sorted((float(v[i]) for i in top), reverse=True)
 
 
 def _group_at_cut(cut: float, *, found: list[np.ndarray], best: list[float],
