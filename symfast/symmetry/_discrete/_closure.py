@@ -21,10 +21,25 @@ def _close(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
     while changed:
         changed = False
         for A in list(found):
-            for B in list(found):
+            # the inverse first, scored as it is: an element's inverse is one, and its
+            # refinement can drift to where the least-squares fit, not the median offset,
+            # is best (z3 at 400 points per level set in one frame: R refined to 1.24, R R
+            # refined to 2.24 > 1.5 x the cut, unresolved; R^-1 unrefined scores 1.25)
+            Ai = np.linalg.inv(A)
+            if _index(Ai, found, K, rng, budget=budget) is None and \
+                    scorer.score(Ai, final=True) <= accept:
+                found.append(Ai)
+                changed = True
+                if len(found) > max_order:
+                    return _common_center(found), True
+            known = _index_many(np.einsum("ab,kbc->kac", A, np.array(found)), found, K, rng,
+                                budget)
+            for B, k in zip(list(found), known):
+                if k is not None:
+                    continue
                 P = A @ B
                 if _index(P, found, K, rng, budget=budget) is not None:
-                    continue
+                    continue          # matches an element added since
                 # a product of symmetries is one: refine it rigidly, keep it if it passes
                 out = _refined_product(P, found, scorer, K, rng, budget)
                 if out is not None and out[1] <= accept:
@@ -161,16 +176,21 @@ def _symmetrise(found: list[np.ndarray], table: np.ndarray, rounds: int = 3
     return _common_center(out)
 
 
-def _refine_center(found: list[np.ndarray], scorer: _Scorer, iters: int = 4
-                   ) -> list[np.ndarray]:
+def _refine_center(found: list[np.ndarray], scorer: _Scorer, iters: int = 4,
+                   max_elements: int = 24) -> list[np.ndarray]:
     """Pin down the common fixed point c with the linear parts held: Gauss-Newton on the
-    point-to-plane offsets of every element at once (x -> A (x - c) + c)."""
+    point-to-plane offsets of up to ``max_elements`` elements at once (x -> A (x - c) + c).
+
+    A dozen elements pin down one point in R^d as well as a hundred (I_h: 1.8 s with all
+    119, the same centre to 1e-4 with 24; measured)."""
     d = found[0].shape[0] - 1
     A = np.array([M[:d, :d] for M in found])
     c = _fixed_point(found)
+    use = A[1:][np.unique(np.linspace(0, len(A) - 2, max_elements).round().astype(int))] \
+        if len(A) > 1 else A[1:]
     for it in range(iters):
         rows, res = [], []
-        for L in A[1:]:
+        for L in use:
             for cl, P in scorer.final:
                 Q = (P - c) @ L.T + c
                 mu, N = scorer.planes(cl, Q, exact=it == iters - 1)
@@ -278,6 +298,24 @@ def _index(M: np.ndarray, found: list[np.ndarray], K: np.ndarray,
                                   tol=tol):
             return i
     return None
+
+def _index_many(Ps: np.ndarray, found: list[np.ndarray], K: np.ndarray,
+                rng: np.random.Generator, budget: list[int] | None = None
+                ) -> list[int | None]:
+    """_index of each of the maps Ps (k, d+1, d+1); without a continuous part, in one
+    vectorised pass (the product growth and the closure of I_h made 40,000 single
+    calls, 2.2 of 5.9 s; measured)."""
+    if K.shape[0] or not found or not len(Ps):
+        return [_index(P, found, K, rng, budget=budget) for P in Ps]
+    d = Ps.shape[1] - 1
+    L = np.array(found)[:, :d, :d].reshape(len(found), -1)
+    Q = Ps[:, :d, :d].reshape(len(Ps), -1)
+    dist2 = (np.einsum("pk,pk->p", Q, Q)[:, None] + np.einsum("qk,qk->q", L, L)[None, :]
+             - 2.0 * Q @ L.T)
+    k = np.argmin(dist2, axis=1)
+    ok = dist2[np.arange(len(Ps)), k] < MATCH_TOL ** 2
+    return [int(i) if good else None for i, good in zip(k, ok)]
+
 
 def _with_shift(A: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The (d+1) x (d+1) affine matrix of x -> A x + t."""
