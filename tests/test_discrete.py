@@ -408,3 +408,27 @@ def test_local_planes_kernel_matches_the_numpy_reference(d, codim):
     assert np.allclose(np.einsum("nic,njc->nij", N, N), np.einsum("nic,njc->nij", N_ref, N_ref),
                        atol=1e-9)
     assert np.allclose(np.einsum("nic,nid->ncd", N, N), np.eye(codim), atol=1e-12)
+
+
+@pytest.mark.slow
+def test_a_test_without_power_says_unresolved_not_trivial():
+    """Z2^6 (x_i -> -x_i, V = r^2 + sum_i i x_i^4) in R^6 at 1000 points per level set is
+    far too thin: the continuous search reads two spurious generators there, every
+    candidate scores like a symmetry (1.0-1.1) and fails only the normaliser test, and
+    the answer was "trivial", a wrong name (measured).  It is ``unresolved`` with the
+    reason.  ``patience=15`` keeps the run short; the default gives the same answer."""
+    from finite_cases import _add, _power_sum
+    from scipy.stats import ortho_group
+
+    from symfast.potentials import Polynomial
+
+    d = 6
+    poly = Polynomial.from_terms(_add(_power_sum(d, 2),
+                                      _power_sum(d, 4, np.arange(1.0, d + 1))), d)
+    X, y = sample_level_sets(poly, [0.5, 1.0, 1.5], per_class=1000, radius=1.5, seed=100)
+    Q = ortho_group.rvs(d, random_state=0)
+    res = find_discrete_symmetries(X @ Q.T, y, seed=0, patience=15)
+    assert res.name == "unresolved"
+    assert res.continuous_dim > 0
+    assert "none normalises" in res.diagnostics["reason"]
+    assert "twice as many" in res.diagnostics["reason"] or "at least" in res.diagnostics["reason"]
