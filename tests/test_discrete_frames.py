@@ -52,6 +52,69 @@ def test_space_groups_by_hand_keep_v_and_nothing_else_among_signed_permutations(
     assert len(kept) == len(group)
 
 
+def _axis_grid(axis: int, n: int = 27720) -> np.ndarray:
+    """Every map of O(2) x O(1) about a coordinate axis on the angle grid of _o2_grid:
+    the O(2) grid acting on the plane orthogonal to ``axis``, times +-1 along it,
+    (4n, 3, 3)."""
+    rest = [i for i in range(3) if i != axis]
+    G2 = _o2_grid(n)
+    out = np.zeros((2, len(G2), 3, 3))
+    for k, sign in enumerate((1.0, -1.0)):
+        out[k][:, rest[0], rest[0]] = G2[:, 0, 0]
+        out[k][:, rest[0], rest[1]] = G2[:, 0, 1]
+        out[k][:, rest[1], rest[0]] = G2[:, 1, 0]
+        out[k][:, rest[1], rest[1]] = G2[:, 1, 1]
+        out[k][:, axis, axis] = sign
+    return out.reshape(-1, 3, 3)
+
+
+@pytest.mark.parametrize("name", ["B3", "Z2^3", "S4", "T", "Th", "O"])
+def test_space_groups_by_hand_are_all_of_o3_that_keeps_v(name):
+    """No fine grid of O(3) holds these groups' elements exactly, and the defect of a
+    rotation is no clean test off a grid (near-symmetries: a generic rotation far from
+    every element changed these V by as little as 0.02 % of |V|; measured), so the
+    check is by the closed subgroups of O(3) that contain the group:
+
+    * over T (B3, S4, T, T_h, O): T, T_d, T_h, O, O_h, the two I and two I_h that contain
+      the standard T (conjugate by a 90 degree turn, which normalises T), SO(3), O(3).
+      The signed permutations (previous test) tell the first five apart; a 5-fold
+      rotation of each icosahedral group and 20 random rotations must change V;
+    * over D2h = Z2^3: the groups whose rotations are D_2k or O(2) about a coordinate
+      axis, T, O, I, SO(3) and their improper companions; the maps about each axis on a
+      grid of 27,720 angles (every rotation by 2 pi k / m, m <= 12), the signed
+      permutations and 20 random rotations tell them apart.
+
+    The maps about the three coordinate axes that keep V are exactly those of the group
+    on every case."""
+    from scipy.stats import special_ortho_group
+
+    from finite_cases import ICOSAHEDRAL, SIGNED_PERMS
+
+    poly, group, _, _ = CASES[name]
+    # six generic points: a map that is no symmetry keeps V at all six only by accident
+    X = np.random.default_rng(1).normal(size=(6, 3)) * 0.5
+    V = poly(X)
+    scale = np.abs(V).max()
+
+    def kept(G: np.ndarray) -> np.ndarray:
+        W = poly(np.einsum("gij,nj->gni", G, X).reshape(-1, 3)).reshape(len(G), -1)
+        return G[np.abs(W - V).max(axis=1) < 1e-9 * scale]
+
+    H = np.array(group)
+    for axis in range(3):
+        G = _axis_grid(axis)
+        k = kept(G)
+        # every kept map is an element, and every element about this axis is kept
+        assert all(np.linalg.norm(H - g, axis=(1, 2)).min() < 1e-9 for g in k)
+        on_axis = sum(np.linalg.norm(G - h, axis=(1, 2)).min() < 1e-9 for h in H)
+        assert len(k) == on_axis
+    assert len(kept(special_ortho_group.rvs(3, size=20, random_state=2))) == 0
+    assert len(kept(np.array(SIGNED_PERMS))) == len(group)
+    turn = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    five = [g for g in ICOSAHEDRAL if abs(np.trace(g) - (1 + 2 * np.cos(2 * np.pi / 5))) < 1e-9]
+    assert len(kept(np.array([five[0], turn @ five[0] @ turn.T]))) == 0
+
+
 @pytest.mark.parametrize("name", ["I", "Ih"])
 def test_icosahedral_groups_by_hand(name):
     """The closed subgroups of O(3) that contain the icosahedral rotations I are I, I_h =
