@@ -295,3 +295,32 @@ def test_an_inverse_is_scored_as_it_is_when_its_refinement_drifts():
     assert (res.name, res.point_group) == ("Z3", "C3"), res.diagnostics["reason"]
     assert np.allclose(sorted(np.degrees(np.angle(np.linalg.eigvals(A)).max())
                               for A in res.elements), [0, 120, 120], atol=1.0)
+
+
+def test_the_frame_is_corrected_by_the_continuous_generators():
+    """so(3)+u(1) in R^5 seen in a skewed frame S (condition up to 100) and a learned
+    frame 4 % off: the nearest form the fields preserve makes them antisymmetric again.
+    In the protocol, the symmetric parts had lost the u(1), and so3xso2 was unresolved
+    in 5 of 30 skewed frames (measured)."""
+    from finite_cases import skew
+    from symfast.symmetry._discrete._frame import _continuous_form_root
+
+    def rot(d, a, b):
+        m = np.zeros((d, d))
+        m[a, b], m[b, a] = -1.0, 1.0
+        return m
+
+    G = np.array([rot(5, 0, 1), rot(5, 0, 2), rot(5, 1, 2), rot(5, 3, 4)])
+    S = skew(5, 3)
+    off = np.eye(5) + 0.04 * np.random.default_rng(0).normal(size=(5, 5))
+    T = off @ np.linalg.inv(S)                  # a learned frame, 4 % off the true one
+    Gz = np.einsum("ij,kjl,lm->kim", T @ S, G, np.linalg.inv(T @ S))
+    assert max(np.linalg.norm(g + g.T) / np.linalg.norm(g) for g in Gz) > 0.05
+    R = _continuous_form_root(Gz)
+    Gc = np.einsum("ij,kjl,lm->kim", R, Gz, np.linalg.inv(R))
+    assert max(np.linalg.norm(g + g.T) / np.linalg.norm(g) for g in Gc) < 1e-8
+    # fields that preserve no positive-definite form (a boost) give no correction
+    boost = np.zeros((2, 2, 2))
+    boost[0] = [[0.0, 1.0], [1.0, 0.0]]
+    boost[1] = [[1.0, 0.0], [0.0, -1.0]]
+    assert _continuous_form_root(boost) is None
