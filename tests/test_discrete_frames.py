@@ -324,3 +324,20 @@ def test_the_frame_is_corrected_by_the_continuous_generators():
     boost[0] = [[0.0, 1.0], [1.0, 0.0]]
     boost[1] = [[1.0, 0.0], [0.0, -1.0]]
     assert _continuous_form_root(boost) is None
+
+
+@pytest.mark.slow
+def test_near_symmetries_of_a_learned_frame_are_not_named():
+    """Z2^3 (x -> +-x per axis; V = r^2 + x^4 + 2 y^4 + 3 z^4) in a skewed frame: the
+    learned frame makes its level sets round to about two band widths, and the scaled
+    permutations closed into B3, a wrong name, in 30 of 30 runs (elements scoring 0.89 to
+    2.25; measured).  A group whose exact elements score that unevenly is unresolved."""
+    from finite_cases import skew
+    from symfast.symmetry._discrete._frame import RESIDUAL_SPREAD_MAX
+
+    poly, _, levels, radius = CASES["Z2^3"]
+    X, y = sample_level_sets(poly, levels, per_class=1000, radius=radius, seed=100)
+    res = find_discrete_symmetries(X @ skew(3, 1).T, y, seed=1, metric="invariant")
+    assert res.name == "unresolved"
+    assert "(B3)" in res.diagnostics["reason"]
+    assert res.residuals[1:].max() > RESIDUAL_SPREAD_MAX * res.residuals[1:].min()
