@@ -129,7 +129,7 @@ def _form_root(Ls: list[np.ndarray]) -> np.ndarray:
 
 
 #: In the learned frame, a group whose exact elements' scores spread by more than this
-#: factor (largest over smallest, the identity left out) is unresolved: measured 1.02-1.33
+#: factor (largest over smallest, the identity left out) is unresolved: measured 1.04-1.33
 #: over z3, z4, d3, Z6, s3, S4, B3, O, T, I and I_h (skewed and orthogonal frames), 2.5-2.6
 #: for Z2^3 read as B3.
 RESIDUAL_SPREAD_MAX = 1.8
