@@ -299,6 +299,7 @@ def _index(M: np.ndarray, found: list[np.ndarray], K: np.ndarray,
             return i
     return None
 
+
 def _index_many(Ps: np.ndarray, found: list[np.ndarray], K: np.ndarray,
                 rng: np.random.Generator, budget: list[int] | None = None
                 ) -> list[int | None]:
