@@ -116,30 +116,16 @@ def _root_test(found: list[np.ndarray], scorer: _Scorer, K: np.ndarray,
 
 def _table(found: list[np.ndarray], K: np.ndarray, rng: np.random.Generator,
            budget: list[int]) -> tuple[np.ndarray, bool]:
-    """Cayley table of the found elements (cosets); False when a product is missing."""
+    """Cayley table of the found elements (cosets); False when a product is missing.
+
+    Without cosets the m^2 products are looked up in one vectorised pass
+    (``_index_many``; 14,400 single lookups for I_h)."""
+    F = np.array(found)
     m = len(found)
-    table = np.zeros((m, m), dtype=np.int64)
-    consistent = True
-    if K.shape[0] == 0:
-        # no cosets: every product against every element at once (what _index does one
-        # product at a time; 14,400 calls for I_h)
-        d = found[0].shape[0] - 1
-        L = np.array(found)[:, :d, :d]
-        prod = np.einsum("iab,jbc->ijac", L, L).reshape(m * m, d * d)
-        flat = L.reshape(m, d * d)
-        dist2 = (np.einsum("pk,pk->p", prod, prod)[:, None] + np.einsum("qk,qk->q", flat,
-                 flat)[None, :] - 2.0 * prod @ flat.T)
-        k = np.argmin(dist2, axis=1)
-        ok = dist2[np.arange(m * m), k] < MATCH_TOL ** 2
-        return np.where(ok, k, 0).reshape(m, m), bool(ok.all())
-    for i in range(m):
-        for j in range(m):
-            k = _index(found[i] @ found[j], found, K, rng, budget=budget)
-            if k is None:
-                consistent = False
-                k = 0
-            table[i, j] = k
-    return table, consistent
+    prods = np.einsum("iab,jbc->ijac", F, F).reshape(m * m, *F.shape[1:])
+    idx = _index_many(prods, found, K, rng, budget)
+    table = np.array([0 if k is None else k for k in idx], dtype=np.int64).reshape(m, m)
+    return table, all(k is not None for k in idx)
 
 
 def is_latin_square(table: np.ndarray) -> bool:

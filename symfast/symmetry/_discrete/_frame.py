@@ -19,10 +19,9 @@ def _in_invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator
                        kwargs: dict[str, Any]) -> DiscreteSymmetryResult:
     """find_discrete_symmetries in a learned frame z = T (x - c), mapped back to x."""
     from symfast.symmetry._continuous._result import SymmetryResult
+    from symfast.symmetry._continuous._route import find_generators
     # the finder calls this frame and this frame calls the finder: imported at run time
     from symfast.symmetry._discrete._find import find_discrete_symmetries
-
-    from symfast.symmetry._continuous._route import find_generators
 
     T, c, history = _invariant_frame(X, lab, rng)
     cont = kwargs.pop("continuous")
