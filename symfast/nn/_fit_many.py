@@ -121,6 +121,7 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
 def _fit_alone(estimators: list[Any], datasets: list[Sequence[Any]], *,
                n_threads: int | None, progress: bool, desc: str) -> list[Any]:
     """Each estimator's own ``fit``, over a pool of threads, under one progress bar."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from symfast._threads import blas_limits
@@ -134,14 +135,25 @@ def _fit_alone(estimators: list[Any], datasets: list[Sequence[Any]], *,
         bar = tqdm(total=len(estimators), desc=desc, unit="net", leave=False)
     best = -math.inf
 
+    # set by a member's error (or Ctrl-C): the members not started yet then return at once.
+    # Cancelling the queued futures alone raced: with one worker, the worker that raised
+    # went on to the next members before the main thread saw the error and cancelled them
+    # (tests/test_fit_many.py, under load in CI; observed)
+    stop = threading.Event()
+
     def fit(i: int) -> Any:
         est = estimators[i]
+        if stop.is_set():
+            return est                    # dropped, not run
         # a member's own epoch bar would fight the pool's bar: off for its fit
         had_bar = getattr(est, "progress", None)
         if had_bar:
             est.progress = False
         try:
             return est.fit(*datasets[i])
+        except BaseException:
+            stop.set()
+            raise
         finally:
             if had_bar:
                 est.progress = had_bar
@@ -160,6 +172,7 @@ def _fit_alone(estimators: list[Any], datasets: list[Sequence[Any]], *,
                         bar.set_postfix(best=f"{best:.4f}")
         except BaseException:
             # Ctrl-C or a member's error: the members not started yet are dropped, not run
+            stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         finally:
