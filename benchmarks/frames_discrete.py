@@ -46,12 +46,13 @@ from symfast.potentials import PAPER_LEVELS, get, sample_level_sets  # noqa: E40
 #: Built-ins with a finite group, and the points per level set each is run at: the
 #: issue's targets (400 in R^2, 1000 in R^3 and above).
 BUILTINS = {"z4": 400, "d3": 400, "z3": 400, "higgs": 400, "s3": 1000, "so2xso2": 1000,
-            "so3xso2": 1000}
+            "so3xso2": 1000, "so6": 1000}
 PLANE = [f"{c}{n}" for n in range(2, 13) for c in "DZ"]
 HAND_PER = {**{name: 400 for name in PLANE}, "B3": 1000, "Z2^3": 1000, "S4": 1000,
             "T": 1000, "Th": 1000, "O": 1000, "I": 1000, "Ih": 1000}
+# so6 (O(6): the component group Z2) is the one case in six dimensions
 ORDER = ["z4", "d3", "z3", "higgs", *PLANE, "s3", "Z2^3", "S4", "B3", "so2xso2",
-         "so3xso2", "T", "Th", "O", "I", "Ih"]
+         "so3xso2", "so6", "T", "Th", "O", "I", "Ih"]
 
 
 def _draw(name: str, per: int, seed: int):
@@ -78,16 +79,23 @@ def run_case(name: str, frames: int, seeds: int, skewed: bool = False) -> dict:
                 kw = {}
             t = time.perf_counter()
             with warnings.catch_warnings():
-                # metric="invariant" warns above 4 dimensions: this run measures it there
+                # metric="invariant" warns above 5 dimensions: this run measures it there
                 warnings.simplefilter("ignore", RuntimeWarning)
                 res = find_discrete_symmetries(X @ Q.T, y, seed=f,
                                                stability=4 if f == 0 else 0, **kw)
             # the point group (O against Td, C6 against D3) is part of the answer
             answer = res.name if truth[1] is None else f"{res.name} ({res.point_group})"
             runs.append({"seed": 100 + s, "frame": f, "name": answer,
-                         "seconds": time.perf_counter() - t, "with_redraws": f == 0,
-                         "reason": res.diagnostics.get("reason", "")})
-            if f == 0:
+                         "seconds": time.perf_counter() - t,
+                         "with_redraws": res.stability is not None,
+                         "reason": res.diagnostics.get("reason", ""),
+                         # metric="invariant": the largest general-linear refit score
+                         # over the identity's (the subgroup split's evidence)
+                         "linear_fit_ratio": res.diagnostics.get("linear_fit_ratio"),
+                         "linear_split": res.diagnostics.get("linear_split")})
+            if f == 0 and res.stability is not None:
+                # an unresolved search has no stability (no group to compare the
+                # re-draws with): the mean is over the seeds that named a group
                 stability.append(res.stability)
     truth = truth[0] if truth[1] is None else f"{truth[0]} ({truth[1]})"
     names = Counter(r["name"] for r in runs)
@@ -96,7 +104,8 @@ def run_case(name: str, frames: int, seeds: int, skewed: bool = False) -> dict:
     return {"case": name, "group": truth, "dim": dim, "levels": n_levels, "per_level": per,
             "right": names[truth], "runs": len(runs), "names": dict(names.most_common()),
             "median_seconds": float(np.median(times)), "max_seconds": float(np.max(times)),
-            "stability": float(np.mean(stability)), "detail": runs}
+            "stability": float(np.mean(stability)) if stability else None,
+            "detail": runs}
 
 
 def write_table(results: dict, path: Path) -> None:
@@ -111,7 +120,7 @@ def write_table(results: dict, path: Path) -> None:
             w.writerow([r["case"], r["group"], r["dim"], f"{r['levels']} x {r['per_level']}",
                         f"{r['right']}/{r['runs']}", other or "-",
                         f"{r['median_seconds']:.2f}", f"{r['max_seconds']:.2f}",
-                        f"{r['stability']:.2f}"])
+                        "-" if r["stability"] is None else f"{r['stability']:.2f}"])
     os.replace(tmp, path)
 
 
@@ -148,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         results[c] = run_case(c, args.frames, args.seeds, args.skewed)
         r = results[c]
         print(f"{c}: {r['group']} right {r['right']}/{r['runs']} {r['names']} median "
-              f"{r['median_seconds']:.2f} s, stability {r['stability']:.2f} "
+              f"{r['median_seconds']:.2f} s, stability {r['stability']} "
               f"({time.perf_counter() - t:.0f} s)", flush=True)
         out = {"machine": platform.processor() or platform.machine(),
                "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),

@@ -115,6 +115,44 @@ def _compact_generators(G: np.ndarray, W: np.ndarray, Winv: np.ndarray) -> np.nd
     return Vt2[sv > 1e-8 * sv.max()].reshape(-1, d, d)
 
 
+def _block_reflections(K: np.ndarray, rng: np.random.Generator, rel: float = 0.1
+                       ) -> list[np.ndarray]:
+    """One reflection I - 2 v v^T per invariant block of the identity component.
+
+    The blocks are the eigenspaces of a random symmetric map that commutes with every
+    generator in K (k, d, d; antisymmetric): for SO(2) x SO(2) on R^4 the two planes, for
+    SO(3) x SO(2) on R^5 the 3-space and the plane.  A reflection of one block is in the
+    coset of every other reflection of that block (the block's rotations join them), so
+    one random v per block proposes the coset.  The matched tuples need not: on
+    so2xso2 in one skewed frame (seed 102, frame 5 of the protocol) 62 candidates held
+    one plane's reflection and never the other's, and the group came out Z2 (measured).
+    The commutant is the null space of X -> [K_k, X] on symmetric X, singular values
+    below ``rel`` times the largest (K is estimated); eigenvalues of the random element
+    closer than a tenth of their range are one block.
+    """
+    k, d, _ = K.shape
+    iu = np.triu_indices(d)
+    B = np.zeros((len(iu[0]), d, d))
+    for n, (a, b) in enumerate(zip(*iu)):
+        B[n, a, b] = B[n, b, a] = 1.0
+    A = (np.einsum("kij,njl->nkil", K, B) - np.einsum("nij,kjl->nkil", B, K))
+    A = A.reshape(len(B), -1).T
+    _, sv, Vt = np.linalg.svd(A, full_matrices=True)
+    sv = np.concatenate([sv, np.zeros(Vt.shape[0] - sv.size)])
+    null = Vt[sv <= rel * sv.max()]
+    if null.shape[0] < 2:
+        return []                      # the commutant's symmetric part is the identity
+    S = np.einsum("n,nij->ij", rng.normal(size=null.shape[0]) @ null, B)
+    w, V = np.linalg.eigh(S)
+    cuts = np.flatnonzero(np.diff(w) > 0.1 * (w[-1] - w[0])) + 1
+    out = []
+    for idx in np.split(np.arange(d), cuts):
+        v = V[:, idx] @ rng.normal(size=idx.size)
+        v /= np.linalg.norm(v)
+        out.append(np.eye(d) - 2.0 * np.outer(v, v))
+    return out
+
+
 #: Rotation angles (radians) at which a continuous generator's flow is tested: away
 #: from 2 pi / n for small n, where a flow along a spurious axis can meet a true
 #: discrete element (the 3-cycles of S3 are rotations by 2 pi / 3 about (1, 1, 1)).

@@ -11,8 +11,8 @@ import numpy as np
 from symfast._validation import (check_array, check_float, check_int, check_labels,
                                  check_n_threads, check_seed)
 from symfast.symmetry._discrete._finite_groups import minimal_generators, name_group
-from symfast.symmetry._discrete._candidates import (_candidates, _compact_generators,
-                                                    _verified_flows)
+from symfast.symmetry._discrete._candidates import (_block_reflections, _candidates,
+                                                    _compact_generators, _verified_flows)
 from symfast.symmetry._discrete._closure import (NORMALISER_TOL, _Budget, _affine, _close,
                                                  _common_center, _fixed_point, _index,
                                                  _index_many,
@@ -86,8 +86,9 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
     stability : int, default=0
         Re-draws to run: each keeps a random half of every level set and searches again
         with its own seed (``symfast.symmetry._discrete._stability``).  The result's
-        ``stability`` is the fraction that name the same group (``None`` when 0).  Each
-        re-draw costs about half a search.
+        ``stability`` is the fraction that name the same group (``None`` when 0, and when
+        the search is ``unresolved``: there is no group to compare, and no re-draw is
+        run).  Each re-draw costs about half a search.
 
     Returns
     -------
@@ -114,7 +115,13 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
         lab = (np.zeros(Xa.shape[0], dtype=np.int64) if labels is None
                else check_labels(labels, "labels", Xa.shape[0]))
     res = _search(X, labels, seed=seed, **kwargs)
-    if n_draws:
+    if n_draws and res.name == "unresolved":
+        # no group to compare the re-draws with: the fraction of halves that are also
+        # unresolved read as a confidence of 1.00 (Z2^3 in skewed frames), so none is
+        # given, and the re-draws are not run
+        res.diagnostics["stability"] = {"fraction": None, "draws": 0, "names": [],
+                                        "counts": {}, "skipped": "the search is unresolved"}
+    elif n_draws:
         stab = redraw_stability(_search, Xa, lab, res.name, n_draws, check_seed(seed), kwargs)
         res.stability = stab["fraction"]
         res.diagnostics["stability"] = stab
@@ -215,7 +222,14 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
     since_new = repeats = failures = unnormal = 0
     tried = 0
     stopped = "candidates"
-    for i in rng.permutation(len(cands)):
+    order = list(rng.permutation(len(cands)))
+    if K.shape[0]:
+        # a reflection of each invariant block of G0 is tried first: the matched tuples
+        # can miss a coset (see _block_reflections)
+        blocks = _block_reflections(K, rng)
+        order = list(range(len(cands), len(cands) + len(blocks))) + order
+        cands = list(cands) + blocks
+    for i in order:
         if since_new >= patience and repeats >= MIN_REPEATS:
             stopped = "patience"
             break                     # the recent candidates repeat known elements
