@@ -435,3 +435,27 @@ def test_a_test_without_power_says_unresolved_not_trivial():
     assert res.continuous_dim > 0
     assert "none normalises" in res.diagnostics["reason"]
     assert "twice as many" in res.diagnostics["reason"] or "at least" in res.diagnostics["reason"]
+
+
+def test_an_unresolved_search_has_no_stability(monkeypatch):
+    """No group, nothing to compare the re-draws with: the fraction of halves that were
+    also unresolved read as a confidence of 1.00 (Z2^3 in skewed frames).  ``stability``
+    is None, and the re-draws are not run."""
+    import symfast.symmetry._discrete._find as find_mod
+    from symfast.symmetry._discrete._result import DiscreteSymmetryResult
+
+    def unresolved(X, labels=None, **kw):
+        return DiscreteSymmetryResult(np.eye(2)[None], np.zeros((1, 2)), [], "unresolved",
+                                      [], np.zeros((1, 1), dtype=np.int64), np.zeros(1), 0,
+                                      np.zeros(2), {"reason": "too thin"})
+
+    def no_redraws(*a, **k):
+        raise AssertionError("re-draws were run for an unresolved search")
+
+    monkeypatch.setattr(find_mod, "_search", unresolved)
+    monkeypatch.setattr(find_mod, "redraw_stability", no_redraws)
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    res = find_discrete_symmetries(X, seed=0, stability=4)
+    assert res.name == "unresolved" and res.stability is None
+    assert res.diagnostics["stability"]["draws"] == 0
+    assert res.to_dict()["stability"] is None and "stability=" not in repr(res)
