@@ -77,11 +77,13 @@ def find_discrete_symmetries(X: np.ndarray, labels: np.ndarray | None = None, *,
         is found its own elements give the form again for a last search; a continuous
         symmetry's generators correct the frame first (the nearest form they preserve).
         About 2-8x the time.  The elements are returned in the input's coordinates,
-        where they are then not orthogonal.  Measured in random frames of condition up
-        to 100 (docs/performance.rst): 29-30 of 30 for the built-ins up to so3xso2 in
-        5 dimensions and for D6, Z6, Z12, S4, B3 and O; so2xso2 28 of 30 (one Z2); Z2^3
-        ``unresolved`` in 30 of 30, its level sets being round to two band widths after
-        a diagonal rescaling (a group whose elements score unevenly is not named).
+        where they are then not orthogonal.  A group whose elements score unevenly (a
+        rescaling can make a larger group nearly exact in the learned frame) keeps the
+        subgroup whose elements refit alike as general linear maps, or is
+        ``unresolved``.  Measured in random frames of condition up to 100
+        (docs/performance.rst): 30 of 30 for every built-in up to so3xso2 in 5
+        dimensions but z3 (29, one ``unresolved``), for so6 in 6, and for D6, Z6, Z12,
+        Z2^3, S4, B3 and O.
         Beyond 5 dimensions it warns.
     stability : int, default=0
         Re-draws to run: each keeps a random half of every level set and searches again
@@ -170,11 +172,12 @@ def _search(X: np.ndarray, labels: np.ndarray | None = None, *, seed: int = 0,
             metric=metric))
     if metric == "invariant":
         if d > 5:
-            warnings.warn(f"metric='invariant' in {d} dimensions: measured only up to 5 "
+            warnings.warn(f"metric='invariant' in {d} dimensions: measured up to 5 "
                           "(so3xso2, 30 of 30 in skewed frames at 1000 points per level "
-                          "set; in 6 even the Euclidean search resolved nothing there); "
-                          "prefer metric='euclidean' where the frame is known",
-                          RuntimeWarning, stacklevel=2)
+                          "set) and in 6 only on so6, a Z2 beside a continuous O(6) (a "
+                          "finite group alone, Z2^6, was unresolved there even by the "
+                          "Euclidean search); prefer metric='euclidean' where the frame "
+                          "is known", RuntimeWarning, stacklevel=2)
         return _in_invariant_frame(Xa, lab, rng, dict(
             seed=seed, n_threads=n_threads, continuous=continuous, accept=accept,
             max_order=max_order, max_tuples=max_tuples, n_anchor_sets=n_anchor_sets,
