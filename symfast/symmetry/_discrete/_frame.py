@@ -172,8 +172,9 @@ LINEAR_FIT_GAP = 1.25
 
 
 def _split_by_linear_fit(res: DiscreteSymmetryResult, scores: np.ndarray) -> None:
-    """Keep the subgroup of the elements whose general-linear refit scores like the
-    identity's (at most ``LINEAR_FIT_MAX`` times it); in place.
+    """Keep the subgroup of the elements whose general-linear refit scores like the best
+    element's (at most ``LINEAR_FIT_MAX`` times it, and ``LINEAR_FIT_GAP`` apart from the
+    rest); in place.
 
     Orthogonality in the learned frame is not evidence: any frame that the true group
     keeps orthogonal will do, and one of them can make near-symmetries of a larger group
@@ -181,9 +182,9 @@ def _split_by_linear_fit(res: DiscreteSymmetryResult, scores: np.ndarray) -> Non
     about two band widths, and the scaled permutations closed with the sign flips into
     B3 in 30 of 30 runs; measured).  Refitted as a general linear map, each element
     scores as well as any frame allows, and those scores are frame-independent: the
-    sign flips refit to 0.50-0.56, the permutations to 0.81 and above (measured).  The
-    kept elements (the identity, element 0, among them) must form a subgroup; otherwise
-    the result is ``unresolved``.
+    sign flips refit to 0.50-0.56, the permutations to 0.81 and above (two frames;
+    measured).  The kept elements (the identity, element 0, among them) must form a
+    subgroup set apart from the rest; otherwise the result is ``unresolved``.
     """
     # the reference is the best-fitting element, not the identity: refitted from the
     # identity, every sample is scored against planes through itself, and the identity
@@ -324,11 +325,11 @@ def _invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
     # over the whole group (z3 in a frame of condition 77 kept one of its two rotations,
     # the frame from {1, R} was off, and the search found no map: "trivial"; measured)
     # Bounded twice: a round appended without limit, and on a thin cloud the products of
-    # near-symmetries are new near-symmetries (s3 on half of its 1000 points per level
-    # set in a skewed frame: one search ran for over 15 minutes, nearly all of it in
-    # these refits; measured).  A group needs at most one refit per element (B3, the
-    # largest searched in skewed frames, has 47 besides the identity), so neither bound
-    # binds for a group of that size.
+    # near-symmetries are new near-symmetries, so one round could refit k^2 products
+    # (a re-draw of s3 on half its cloud in a skewed frame that ran for minutes was
+    # caught here, and in the closure's like loop; measured).  A group needs at most one
+    # refit per element (B3, the largest searched in skewed frames, has 47 besides the
+    # identity), so neither bound binds for a group of that size.
     grown, refits = True, 8 * max_polished
     while grown and max_polished > len(kept) and refits > 0:
         grown = False
