@@ -12,7 +12,7 @@ JSON file with every run; a case already in the JSON is not run again (delete th
 or pass ``--fresh``, to start over).  ``--skewed`` draws random linear frames of
 condition number up to 100 instead and searches with ``metric="invariant"`` (its own JSON
 and ``docs/tables/discrete_skewed.csv``).  The full orthogonal protocol (10 frames x 3
-seeds, 37 cases) takes about 40 minutes on one core of the 2-core machine::
+seeds, 38 cases) takes about 40 minutes on one core of the 2-core machine::
 
     python benchmarks/frames_discrete.py                    # everything
     python benchmarks/frames_discrete.py --cases z4,D6 --frames 3 --seeds 1
@@ -90,7 +90,7 @@ def run_case(name: str, frames: int, seeds: int, skewed: bool = False) -> dict:
                          "with_redraws": res.stability is not None,
                          "reason": res.diagnostics.get("reason", ""),
                          # metric="invariant": the largest general-linear refit score
-                         # over the identity's (the subgroup split's evidence)
+                         # over the best element's (the subgroup split's evidence)
                          "linear_fit_ratio": res.diagnostics.get("linear_fit_ratio"),
                          "linear_split": res.diagnostics.get("linear_split")})
             if f == 0 and res.stability is not None:
