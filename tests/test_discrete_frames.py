@@ -459,3 +459,17 @@ def test_a_coset_the_matched_tuples_miss_is_found():
     X, y = sample_level_sets("so2xso2", PAPER_LEVELS, per_class=1000, seed=102)
     res = find_discrete_symmetries(X @ skew(4, 2005).T, y, seed=5, metric="invariant")
     assert res.name == "Z2xZ2", res.diagnostics["reason"]
+
+
+def test_no_block_reflections_where_their_linear_system_would_not_fit():
+    """Above BLOCKS_MAX_DIM the commutant's system is not built (3.8 GB at d = 72 with 35
+    generators): no candidates, at once."""
+    from symfast.symmetry._discrete._candidates import BLOCKS_MAX_DIM, _block_reflections
+
+    d = BLOCKS_MAX_DIM + 1
+    K = np.zeros((2, d, d))
+    K[0, 0, 1], K[0, 1, 0] = -1.0, 1.0
+    K[1, 2, 3], K[1, 3, 2] = -1.0, 1.0
+    assert _block_reflections(K, np.random.default_rng(0)) == []
+    assert len(_block_reflections(K[:, :BLOCKS_MAX_DIM, :BLOCKS_MAX_DIM],
+                                  np.random.default_rng(0))) >= 2
