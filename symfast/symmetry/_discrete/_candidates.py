@@ -115,6 +115,25 @@ def _compact_generators(G: np.ndarray, W: np.ndarray, Winv: np.ndarray) -> np.nd
     return Vt2[sv > 1e-8 * sv.max()].reshape(-1, d, d)
 
 
+def _symmetric_basis(d: int, off: float) -> np.ndarray:
+    """A basis of the symmetric d x d matrices, (d (d + 1) / 2, d, d): E_aa, and
+    ``off`` (E_ab + E_ba) for a < b (2^-1/2 makes it orthonormal)."""
+    iu = np.triu_indices(d)
+    B = np.zeros((len(iu[0]), d, d))
+    for n, (a, b) in enumerate(zip(*iu)):
+        B[n, a, b] = B[n, b, a] = 1.0 if a == b else off
+    return B
+
+
+def _null_rows(A: np.ndarray, rel: float) -> np.ndarray:
+    """Orthonormal rows spanning the near-null space of A (m, n): the right singular
+    vectors whose singular values are at most ``rel`` times the largest (those beyond
+    min(m, n) count as zero)."""
+    _, sv, Vt = np.linalg.svd(A, full_matrices=True)
+    sv = np.concatenate([sv, np.zeros(Vt.shape[0] - sv.size)])
+    return Vt[sv <= rel * sv.max()]
+
+
 #: Above this many dimensions no block reflections are proposed: the commutant's linear
 #: system holds d (d + 1) / 2 x k x d^2 numbers (0.74 million, 6 MB, at d = 12 with so(12)'s 66
 #: generators; 477 million, 3.8 GB, at d = 72 with su(6)'s 35), and the finite-group search is
@@ -140,15 +159,9 @@ def _block_reflections(K: np.ndarray, rng: np.random.Generator, rel: float = 0.1
     k, d, _ = K.shape
     if d > BLOCKS_MAX_DIM:
         return []
-    iu = np.triu_indices(d)
-    B = np.zeros((len(iu[0]), d, d))
-    for n, (a, b) in enumerate(zip(*iu)):
-        B[n, a, b] = B[n, b, a] = 1.0
+    B = _symmetric_basis(d, off=1.0)
     A = (np.einsum("kij,njl->nkil", K, B) - np.einsum("nij,kjl->nkil", B, K))
-    A = A.reshape(len(B), -1).T
-    _, sv, Vt = np.linalg.svd(A, full_matrices=True)
-    sv = np.concatenate([sv, np.zeros(Vt.shape[0] - sv.size)])
-    null = Vt[sv <= rel * sv.max()]
+    null = _null_rows(A.reshape(len(B), -1).T, rel)
     if null.shape[0] < 2:
         return []                      # the commutant's symmetric part is the identity
     S = np.einsum("n,nij->ij", rng.normal(size=null.shape[0]) @ null, B)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from symfast._validation import check_array
-from symfast.symmetry._discrete._candidates import _candidates
+from symfast.symmetry._discrete._candidates import _candidates, _null_rows, _symmetric_basis
 from symfast.symmetry._discrete._closure import _affine, _with_shift
 from symfast.symmetry._discrete._finite_groups import minimal_generators, name_group
 from symfast.symmetry._discrete._result import DiscreteSymmetryResult
@@ -70,25 +70,27 @@ def _in_invariant_frame(X: np.ndarray, lab: np.ndarray, rng: np.random.Generator
             cont = np.einsum("ij,kjl,lm->kim", R, cont, np.linalg.inv(R))
             res = find_discrete_symmetries((X - c) @ T.T, lab, continuous=cont, **kwargs)
             fit_scores = None
+    # a group whose elements score unevenly is unresolved as it stands
+    # (_unresolve_if_uneven); the subgroup whose elements refit alike may still be
+    # the answer.  Only then: at half the density (z4, 200 points per level set) the
+    # elements of the true group refit within 1.41 of each other, and a split on
+    # every group cost re-draws that named D4 before (measured).  Not in the plane:
+    # there a true group's elements refit up to 1.65 apart (Z12 in the skewed
+    # protocol; 1.04-1.12 in three dimensions, where Z2^3's permutations refit 1.57
+    # above its sign flips and more; measured), so the refits cannot vouch for a
+    # subgroup.  With a continuous part the elements are coset representatives, and
+    # a coset of symmetries refits as well as the best one (so2xso2: D4 in two
+    # skewed frames, its plane swaps refitting 2.24 times the best and more).
+    split = _uneven(res) and X.shape[1] >= 3
+    if split and fit_scores is None:
+        fit_scores = _linear_fits((X - c) @ T.T, lab, rng, res)[1]
     if fit_scores is not None and res.order > 2:
-        # recorded for every group found (the split's evidence, in the protocol's JSON)
+        # recorded for every group whose refits are at hand (the split's evidence, in
+        # the protocol's JSON)
         res.diagnostics.update(linear_fit_scores=fit_scores.tolist(),
                                linear_fit_ratio=float(fit_scores[1:].max()
                                                       / fit_scores[1:].min()))
-    if _uneven(res) and X.shape[1] >= 3:
-        # a group whose elements score unevenly is unresolved as it stands
-        # (_unresolve_if_uneven); the subgroup whose elements refit alike may still be
-        # the answer.  Only then: at half the density (z4, 200 points per level set) the
-        # elements of the true group refit within 1.41 of each other, and a split on
-        # every group cost re-draws that named D4 before (measured).  Not in the plane:
-        # there a true group's elements refit up to 1.65 apart (Z12 in the skewed
-        # protocol; 1.04-1.12 in three dimensions, where Z2^3's permutations refit 1.57
-        # above its sign flips and more; measured), so the refits cannot vouch for a
-        # subgroup.  With a continuous part the elements are coset representatives, and
-        # a coset of symmetries refits as well as the best one (so2xso2: D4 in two
-        # skewed frames, its plane swaps refitting 2.24 times the best and more).
-        if fit_scores is None:
-            fit_scores = _linear_fits((X - c) @ T.T, lab, rng, res)[1]
+    if split:
         _split_by_linear_fit(res, fit_scores)
     if res.name == "trivial" and history[0] > 0:
         # maps other than the identity passed the test as general linear maps, yet no
@@ -190,14 +192,14 @@ def _split_by_linear_fit(res: DiscreteSymmetryResult, scores: np.ndarray) -> Non
     # identity, every sample is scored against planes through itself, and the identity
     # scores 0.35-0.39 where the elements of true groups score 0.46-0.53 (measured)
     ratio = scores[1:] / max(float(scores[1:].min()), 1e-300)
-    res.diagnostics.update(linear_fit_scores=scores.tolist(),
-                           linear_fit_ratio=float(ratio.max()))
-    keep = np.flatnonzero(np.concatenate([[True], ratio <= LINEAR_FIT_MAX]))
-    if keep.size == res.order:
+    kept = ratio <= LINEAR_FIT_MAX
+    if kept.all():
         return
+    keep = np.flatnonzero(np.concatenate([[True], kept]))
     named, m = res.name, res.order
     sub = res.cayley_table[np.ix_(keep, keep)]
-    gap = float(np.delete(ratio, keep[1:] - 1).min() / ratio[keep[1:] - 1].max())
+    kept_max, dropped_min = float(ratio[kept].max()), float(ratio[~kept].min())
+    gap = dropped_min / kept_max
     if gap >= LINEAR_FIT_GAP and np.isin(sub, keep).all():
         table = np.searchsorted(keep, sub)
         res.name, res.isomorphic = name_group(table)
@@ -207,8 +209,7 @@ def _split_by_linear_fit(res: DiscreteSymmetryResult, scores: np.ndarray) -> Non
         res.residuals = np.asarray(res.residuals)[keep]
         res.diagnostics["linear_split"] = {
             "from": named, "order_from": m, "order": int(keep.size),
-            "kept_ratio_max": float(ratio[keep[1:] - 1].max()),
-            "dropped_ratio_min": float(np.delete(ratio, keep[1:] - 1).min())}
+            "kept_ratio_max": kept_max, "dropped_ratio_min": dropped_min}
         return
     res.name, res.isomorphic = "unresolved", []
     why = ("do not form a subgroup" if gap >= LINEAR_FIT_GAP else
@@ -264,15 +265,9 @@ def _continuous_form_root(G: np.ndarray, rel: float = 0.1) -> np.ndarray | None:
     1e-16, the next at 1.06; measured).  None when no positive-definite form is there."""
     d = G.shape[1]
     Gn = G / np.maximum(np.linalg.norm(G, axis=(1, 2)), 1e-300)[:, None, None]
-    iu = np.triu_indices(d)
-    B = np.zeros((len(iu[0]), d, d))
-    for n, (a, b) in enumerate(zip(*iu)):
-        B[n, a, b] = B[n, b, a] = 1.0 if a == b else 2 ** -0.5
+    B = _symmetric_basis(d, off=2 ** -0.5)
     A = (np.einsum("kji,njl->knil", Gn, B) + np.einsum("nij,kjl->knil", B, Gn))
-    A = A.transpose(1, 0, 2, 3).reshape(len(B), -1).T
-    _, sv, Vt = np.linalg.svd(A, full_matrices=True)
-    sv = np.concatenate([sv, np.zeros(Vt.shape[0] - sv.size)])
-    null = Vt[sv <= rel * sv.max()]
+    null = _null_rows(A.transpose(1, 0, 2, 3).reshape(len(B), -1).T, rel)
     if null.shape[0] == 0:
         return None
     coef = null @ np.einsum("nij,ij->n", B, np.eye(d))        # project I onto the forms
