@@ -199,8 +199,11 @@ def test_level_function_sees_a_joint_level_set():
     X = np.c_[rad * np.cos(th), rad * np.sin(th), h[lab]]
     lf = LevelFunction().fit(X, lab, codim=2)
     assert lf.codim_ == 2 and lf.degree_ == 2 and lf.distance_ < 1e-9
-    # the plane z = h alone is exact at degree 1: without codim the fit stops there
-    assert LevelFunction().fit(X, lab).degree_ == 1
+    # the plane z = h alone is exact at degree 1; without codim one degree more is
+    # tried, and kept because its exact solutions add |x|^2's normal
+    free = LevelFunction().fit(X, lab)
+    assert (free.degree_, free.codim_, free.rank_by_degree_) == (2, 2, {1: 1, 2: 2})
+    assert (LevelFunction(max_degree=1).fit(X, lab).codim_) == 1
     res = symfast.find_generators(X, lab, codim=2)
     assert res.n_generators == 1 and res.algebra == "u(1)"
     rotation_about_z = np.array([[[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])

@@ -45,9 +45,16 @@ from symfast.symmetry._continuous._surrogate import _features, derivative_maps
 POINTS_PER_TERM = 2.0
 
 
-#: A held-out distance this small is an exact fit (rounding only); higher degrees are
-#: then not tried (a quartic in R^10 has 1000 monomials, a quadric 65).
+#: A held-out distance this small is an exact fit (rounding only); of the higher degrees
+#: only the next is then tried, and kept only where it adds an independent normal (a
+#: quartic in R^10 has 1000 monomials, a quadric 65).
 EXACT_DISTANCE = 1e-9
+
+#: Among the gradients of exact solutions, a singular value below this fraction of the
+#: point's largest is rounding: the cubic fit of su(3)'s joint level sets (R^18) gives
+#: 46 exact solutions whose gradients span 10 directions, the tenth at 0.1 of the first
+#: and the eleventh at 3e-14.  Approximate fits keep the coarser ``_rank`` default.
+EXACT_RANK_REL = 1e-6
 
 
 def n_terms(d: int, degree: int) -> int:
@@ -179,6 +186,23 @@ def _taubin(design: _Design, types: tuple[int, ...], n_solutions: int
     return np.clip(lam, 0.0, None), P @ U
 
 
+def _all_near(design: _Design, types: tuple[int, ...], m: int, tol: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest generalised eigenpairs, at least ``m`` and then as many as lie within ``tol``.
+
+    An exact fit of one degree more than the lowest exact one has many exact solutions
+    (for su(3)'s joint level sets in R^18, x_i times every quadric that is the same on
+    all clouds: 46 in all); any m of them span a random part of their gradients, so the
+    request grows until a solution above ``tol`` closes the list.
+    """
+    size = design.whitener.shape[1]
+    while True:
+        lam, C = _taubin(design, types, m)
+        if lam[-1] > tol or m >= size:
+            return lam, C
+        m = min(4 * m, size)
+
+
 @dataclass
 class LevelFunction:
     """An implicit polynomial constant on each labelled cloud, and its normals.
@@ -211,6 +235,16 @@ class LevelFunction:
         cloud (None for a single cloud, which has no spread of levels).
     distance_by_degree_ : dict
         Held-out distance for each degree tried.
+    rank_by_degree_ : dict
+        When the lowest degree that fits is exact and the points allow one degree
+        more: the number of independent normals that each of the two degrees'
+        held-out-exact solutions give (the higher degree is kept when it gives
+        more; empty otherwise).
+    next_degree_ : str
+        "checked" when that comparison was made; otherwise, for an exact fit, why
+        not (the monomial budget ``max_degree`` or the points it needs: an exact
+        fit at one degree does not rule out a further normal at the next, so a
+        count read from it may be too large); "" for an approximate fit.
     normal_noise_ : float
         RMS sine of the angle between the normal spaces that two fits on
         disjoint halves of the clouds give at every point.
@@ -228,6 +262,8 @@ class LevelFunction:
     distance_: float = field(init=False, default=float("nan"))
     r2_: float | None = field(init=False, default=None)
     distance_by_degree_: dict = field(init=False, default_factory=dict)
+    rank_by_degree_: dict = field(init=False, default_factory=dict)
+    next_degree_: str = field(init=False, default="")
     normal_noise_: float = field(init=False, default=float("nan"))
     codim_: int = field(init=False, default=1)
 
@@ -282,7 +318,9 @@ class LevelFunction:
         n_train = sum(g.size for g in train)
         m_fit = 1 if codim is None else check_int(codim, "codim", minimum=1, maximum=d - 1)
         self.distance_by_degree_ = {}
+        self.rank_by_degree_ = {}
         fits = {}
+        exact_at = None
         for deg in range(1, self.max_degree + 1):
             if n_terms(d, deg) * POINTS_PER_TERM > n_train:
                 break
@@ -298,6 +336,7 @@ class LevelFunction:
             fits[deg] = (design, held[0][1])
             self.distance_by_degree_[deg] = dist
             if dist <= EXACT_DISTANCE:
+                exact_at = deg
                 break                   # exact to rounding: no higher degree fits better
         if not fits:
             raise ValueError(f"too few points ({n_used} in clouds of 4 or more) to fit even "
@@ -306,19 +345,40 @@ class LevelFunction:
         self.degree_ = min(g for g, v in self.distance_by_degree_.items()
                            if v <= self.degree_tol * best + 1e-12)
         design, self.r2_ = fits[self.degree_]
+        self.next_degree_ = ""
+        if exact_at is not None and codim is None:
+            self.next_degree_ = self._next_degree_check(d, exact_at, n_train, len(clouds))
+        if self.next_degree_ == "checked":
+            # An exact fit at one degree says nothing of the next: su(3)'s joint level
+            # sets are cut out by the Gram matrix's quadrics and Re det, a cubic; the
+            # quadrics alone read u(3).  One degree more is kept where its exact
+            # solutions add an independent normal.
+            higher = _Design(_Basis(d, exact_at + 1), Z)
+            higher.set_pieces(clouds, [v.size for v in val])
+            low_rank, _ = self._exact_rank(design, train, val, d)
+            high_rank, high_dist = self._exact_rank(higher, train, val, d)
+            self.rank_by_degree_ = {exact_at: low_rank, exact_at + 1: high_rank}
+            if high_rank > low_rank:
+                self.degree_ = exact_at + 1
+                self.distance_by_degree_[self.degree_] = high_dist
+                lam, C = _taubin(higher, TRAIN, 1)
+                design, self.r2_ = higher, self._held_out(higher, C[:, 0], train, val)[1]
         self.distance_ = float(self.distance_by_degree_[self.degree_])
+        exact = self.distance_ <= EXACT_DISTANCE
         # the final fit on every point; near-exact solutions (within a factor 4 of the
         # best) all carry normals
-        lam, C = _taubin(design, ALL, d)
-        near = lam <= 4.0 * lam[m_fit - 1] + 1e-14
-        self.basis_, self.coef_, self.eigenvalues_ = design.basis, C[:, near], lam
+        self.eigenvalues_, C = self._near(design, ALL, max(d, m_fit), m_fit)
+        self.basis_, self.coef_ = design.basis, C
         used = np.concatenate(clouds)
         self.codim_ = (int(codim) if codim is not None
-                       else self._rank(design.gradients(self.coef_, used)))
+                       else self._rank(design.gradients(self.coef_, used),
+                                       EXACT_RANK_REL if exact else 0.1))
         # the normals' noise: two fits on disjoint halves, compared at every point
         frames = []
         for half in HALVES:
-            _, Ch = _taubin(design, half, self.codim_)
+            # an exact fit's normal space is spanned by all its exact solutions together
+            Ch = (self._near(design, half, self.codim_, self.codim_)[1] if exact
+                  else _taubin(design, half, self.codim_)[1])
             frames.append(self._frames(design.gradients(Ch)))
         cos = np.linalg.svd(np.einsum("nmj,nkj->nmk", frames[0], frames[1]),
                             compute_uv=False).min(axis=1)
@@ -339,6 +399,56 @@ class LevelFunction:
             pv = np.concatenate([p[v] for v in val])
             r2 = float(1.0 - np.sum(res ** 2) / max(np.sum((pv - pv.mean()) ** 2), 1e-300))
         return dist, r2
+
+    def _next_degree_check(self, d: int, degree: int, n_train: int, n_clouds: int) -> str:
+        """Can one degree more than the exact one be fitted?  "checked" or why not."""
+        if degree + 1 > self.max_degree:
+            return (f"not checked: degree {degree + 1} ({n_terms(d, degree + 1)} monomials in "
+                    f"{d} dimensions) is above max_degree={self.max_degree}")
+        need = n_terms(d, degree + 1) * POINTS_PER_TERM
+        if need > n_train:
+            per = int(np.ceil(need / (1.0 - self.holdout) / n_clouds))
+            return (f"not checked: degree {degree + 1} needs about {per} points per cloud "
+                    f"({n_terms(d, degree + 1)} monomials)")
+        return "checked"
+
+    @staticmethod
+    def _near(design: _Design, types: tuple[int, ...], m: int, m_fit: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Eigenvalues solved, and coefficients (F, s) of the solutions within a factor 4
+        of the m_fit-th best (at least m eigenpairs are solved; more while all of them
+        are that near)."""
+        lam, C = _taubin(design, types, m)
+        tol = 4.0 * lam[m_fit - 1] + 1e-14
+        if lam[-1] <= tol:
+            lam, C = _all_near(design, types, 4 * m, tol)
+        return lam, C[:, lam <= tol]
+
+    def _exact_rank(self, design: _Design, train: list[np.ndarray], val: list[np.ndarray],
+                    m: int) -> tuple[int, float]:
+        """Independent normals of the solutions exact on held-out points, and the best
+        solution's held-out distance.
+
+        Candidates are the training fit's solutions with a mean squared distance up to
+        1e-12; each is kept when its held-out RMS distance is at most ``EXACT_DISTANCE``
+        (a fit of many monomials to few points also has solutions that are exact on
+        the training part only).
+        """
+        lam, C = _all_near(design, TRAIN, m, 1e-12)
+        C = C[:, lam <= 1e-12]
+        if C.shape[1] == 0:
+            return 0, float("inf")
+        rows = np.concatenate(val)
+        p = design.Phi @ C
+        t = np.stack([p[g].mean(axis=0) for g in train])           # (clouds, s)
+        res = np.concatenate([p[v] - t[k] for k, v in enumerate(val)])
+        J = design.gradients(C, rows)                                # (n_val, s, d)
+        dist = np.sqrt(np.sum(res ** 2, axis=0) / np.maximum(np.sum(J ** 2, axis=(0, 2)),
+                                                                 1e-300))
+        keep = dist <= EXACT_DISTANCE
+        if not keep.any():
+            return 0, float(dist.min())
+        return self._rank(J[:, keep], EXACT_RANK_REL), float(dist.min())
 
     @staticmethod
     def _rank(G: np.ndarray, rel: float = 0.1) -> int:
@@ -377,4 +487,6 @@ class LevelFunction:
                 "held_out_r2": self.r2_, "normal_noise": self.normal_noise_,
                 "codim": self.codim_, "n_exact": int(self.coef_.shape[1]),
                 "distance_by_degree": {str(k): float(v)
-                                       for k, v in self.distance_by_degree_.items()}}
+                                       for k, v in self.distance_by_degree_.items()},
+                "rank_by_degree": {str(k): int(v) for k, v in self.rank_by_degree_.items()},
+                "next_degree": self.next_degree_}

@@ -13,7 +13,7 @@ from symfast._validation import (check_array, check_float, check_int, check_labe
 from symfast.symmetry._span import affine_span
 from symfast.symmetry._continuous._pairs import _pairs_method
 from symfast.symmetry._continuous._result import SymmetryResult
-from symfast.symmetry._continuous._tangent import _tangent_method, intrinsic_dimension
+from symfast.symmetry._continuous._tangent import _tangent_method, tangent_probe
 
 
 METHODS = ("auto", "pairs", "tangent")
@@ -249,19 +249,20 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
 
     used = method
     tangent_ok = True
+    probe_record = None
     if method == "auto":
         kk = k if k is not None else max(2 * dz, 12)
         usable = all(c.shape[0] >= 3 * kk for c in clouds)
         if usable:
-            # most of the (up to five) largest clouds must show a tangent space; one
-            # degenerate level (a window around a critical value) does not decide
-            votes = []
-            for i in np.argsort([-c.shape[0] for c in clouds])[:5]:
-                probe = clouds[int(i)]
-                if probe.shape[0] > 5000:
-                    probe = probe[rng.choice(probe.shape[0], 5000, replace=False)]
-                votes.append(intrinsic_dimension(probe - probe.mean(0), kk, threads) < dz)
+            # most of the (up to five) largest clouds must show a tangent space at some
+            # neighbourhood size; one degenerate level (a window around a critical
+            # value) does not decide
+            probes = [tangent_probe(clouds[int(i)], kk, rng, threads)
+                      for i in np.argsort([-c.shape[0] for c in clouds])[:5]]
+            votes = [min(p.values()) < dz for p in probes]
             usable = 2 * sum(votes) > len(votes)
+            probe_record = {"dimensions": [{str(a): b for a, b in p.items()} for p in probes],
+                            "tangent_space_seen": bool(usable)}
         tangent_ok = usable
         used = "tangent"
     tangent_kw = dict(k=k, rng=rng, threads=threads, max_points=max_points,
@@ -271,6 +272,7 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
     if method == "auto" and normals_from == "auto" and Nrm is None:
         # both normal sources where they can be had; the clearer count wins
         out, route = _choose_route(clouds, tangent_ok, codim, seed, tangent_kw)
+        route["probe"] = probe_record
         if out is None:
             used = "pairs"
         elif route["chosen"] == "surrogate":
@@ -398,7 +400,7 @@ def _choose_route(clouds: list[np.ndarray], pca_ok: bool, codim: int | None, see
                                   f"distance {dist:.2g} > {DENSE_SURROGATE_MAX_DISTANCE:g})")
         route["surrogate_fit"] = {k_: v for k_, v in info.items()
                                   if k_ in ("degree", "held_out_distance", "held_out_r2",
-                                            "normal_noise", "codim")}
+                                            "normal_noise", "codim", "next_degree")}
         if normals is not None:
             outs["surrogate"] = _tangent_method(clouds, normals=normals, **kw)
             route["surrogate"] = info

@@ -41,6 +41,47 @@ def intrinsic_dimension(Y: np.ndarray, k: int, threads: int | None = None) -> in
     return _dimension_from_eigs(w)
 
 
+#: Neighbourhood sizes of the tangent-space probe, as multiples of the method's k.
+PROBE_SCALES = (1, 2, 4)
+
+#: Query points of the probe per cloud (their neighbours come from every point).
+PROBE_QUERIES = 2000
+
+
+def tangent_probe(Y: np.ndarray, k: int, rng: np.random.Generator,
+                  threads: int | None = None) -> dict[int, int]:
+    """Local PCA dimension of a cloud at several neighbourhood sizes.
+
+    Up to ``PROBE_QUERIES`` random points are queried, each against *every* point of
+    the cloud, at ``k`` times each of ``PROBE_SCALES`` neighbours (while the cloud has
+    three times that many points).  A subsample of the cloud would thin its density,
+    and one size would see a thick band as filling space where a larger neighbourhood
+    sees its tangent plane (or a curved set as filling space where a smaller one sees
+    it).
+
+    Returns
+    -------
+    dict
+        Neighbourhood size -> median dimension over the queries (the ambient
+        dimension: no tangent space seen at that size).
+    """
+    from symfast.analysis import knn
+
+    n = Y.shape[0]
+    sizes = [k * m for m in PROBE_SCALES if 3 * k * m <= n] or [k]
+    Q = Y[rng.choice(n, PROBE_QUERIES, replace=False)] if n > PROBE_QUERIES else Y
+    # a query's own point is one of its neighbours (distance 0): it is a point of the
+    # neighbourhood like any other, so the nearest k_max are taken as they come
+    _, I = knn(Y, min(max(sizes), n), queries=Q, n_threads=check_n_threads(threads))
+    dims = {}
+    for kk in sizes:
+        nb = Y[I[:, :kk]]
+        nb = nb - nb.mean(axis=1, keepdims=True)
+        w = np.linalg.eigvalsh(np.einsum("nki,nkj->nij", nb, nb) / kk)
+        dims[kk] = _dimension_from_eigs(w)
+    return dims
+
+
 def _dimension_from_eigs(w: np.ndarray) -> int:
     d = w.shape[1]
     lw = np.log(np.maximum(w, 1e-300 + 1e-14 * w[:, -1:]))
