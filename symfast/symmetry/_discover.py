@@ -5,8 +5,9 @@ Two routes to the tangent conditions T x + b ⊥ normal(x) of the level sets:
 gradient (continuous values)
     Networks are regressed on (X, y); the input gradient of what they learned is
     the normal of the level set through every data point, so no band of equal
-    values is needed.  Two networks with different seeds (and splits) give two
-    normals per point; their disagreement measures the noise of the normals, and
+    values is needed.  Two networks with different seeds, fitted to disjoint halves
+    of the points, give two independent normals per point; their disagreement
+    measures the noise of the normals (``_gradient_route``), and
     a field is accepted as a symmetry when its residual (the RMS sine of the angle
     between the field and the tangent spaces) stays below ``tol_ratio`` times that
     noise.  This is the route of gradient-based peers (LieSD, arXiv 2410.09841).
@@ -26,17 +27,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from symfast._seeds import derive_seed
 from symfast._validation import check_array, check_float, check_int, check_n_threads, check_seed
+from symfast.symmetry._gradient_route import _gradient_route
 from symfast.symmetry._result import (MAX_AUTO_CLASSES, METHODS, MIN_POINTS, TARGETS,
                                       DiscoveryResult)
-
-
-#: The largest tolerance on a field's residual (the RMS sine of its angle to the level
-#: sets) that still tells a symmetry from a non-symmetry: 0.5 is 30 degrees.  Noise of the
-#: normals of 0.24 (classifiers' logits on 20,000 top-quark jets) gives 0.98 at
-#: tol_ratio=4, and the search over all of gl(16) then named a 17-dimensional algebra.
-MAX_NORMAL_TOL = 0.5
 
 
 # -- input checks --------------------------------------------------------------------------
@@ -104,75 +98,6 @@ def _bin(y: np.ndarray, levels: Any, width: Any, n_bins: Any
 
 
 # -- the routes ----------------------------------------------------------------------------
-def _normal_noise(grads: list[np.ndarray]) -> float:
-    """Noise of the mean normal: trimmed RMS sine between the models' normal spaces, / 2.
-
-    For two independent estimates with errors of size s, their difference has size
-    sqrt(2) s and their mean s / sqrt(2): half the disagreement.  The worst 10 % of
-    points are trimmed (near a critical point the gradient vanishes and its
-    direction is noise, which the generator fit trims as well).
-    """
-    def frames(G: np.ndarray) -> np.ndarray:
-        return np.linalg.qr(G.transpose(0, 2, 1))[0]
-
-    sines = []
-    for i in range(len(grads)):
-        for j in range(i + 1, len(grads)):
-            cos = np.linalg.svd(np.einsum("nij,nik->njk", frames(grads[i]), frames(grads[j])),
-                                compute_uv=False).min(axis=1)
-            sines.append(np.sqrt(np.clip(1.0 - cos ** 2, 0.0, 1.0)))
-    s = np.sort(np.concatenate(sines))
-    s = s[:max(1, int(0.9 * s.size))]
-    return float(np.sqrt(np.mean(s ** 2)) / 2.0)
-
-
-def _gradient_route(X: np.ndarray, values: np.ndarray, *, sel: np.ndarray, hidden, epochs,
-                    n_models: int, tol_ratio: float, seed: int, threads: int,
-                    torch_threads: int | None, progress: bool, chunk: int,
-                    loss: str = "squared", block: int | None = None,
-                    device: str | None = None) -> tuple[Any, list, dict]:
-    from symfast.symmetry import find_generators, find_tied_generators
-    from symfast.nn import GradientRegressor
-
-    models, grads = [], []
-    for i in range(n_models):
-        # torch picks its own thread count for small networks unless the user set one
-        reg = GradientRegressor(hidden, max_epochs=epochs, seed=derive_seed(seed, "regressor", i),
-                                progress=progress, n_threads=torch_threads,
-                                loss=loss, device=device).fit(X, values)
-        models.append(reg)
-        grads.append(reg.gradient(X[sel], chunk=chunk))
-    G = np.mean(grads, axis=0)
-    noise = _normal_noise(grads) if n_models > 1 else None
-    # with one model there is no noise estimate: a fixed tolerance on the residual
-    tol = tol_ratio * noise if noise is not None else 0.05
-    if block is None and tol > MAX_NORMAL_TOL:
-        # a residual is the sine of an angle: a tolerance this large accepts fields at
-        # any angle to the level sets, and the count would be noise
-        from symfast.symmetry import SymmetryResult
-
-        d = X.shape[1]
-        sym = SymmetryResult(np.zeros((0, d, d)), "tangent", np.zeros(0), np.zeros(0),
-                             X[sel].mean(axis=0), unresolved=True,
-                             reason=(f"the networks' normals disagree too much (noise "
-                                     f"{noise:.3g} as an RMS sine): tol_ratio x noise = "
-                                     f"{tol:.3g} exceeds {MAX_NORMAL_TOL}, and no field "
-                                     "could be told from a non-symmetry; more data, or "
-                                     "block= where the columns are objects of one kind"))
-    elif block is None:
-        sym = find_generators(X[sel], normals=G, normal_tol=max(tol, 1e-6), seed=seed,
-                              n_threads=threads, max_points=sel.size)
-    else:
-        sym = find_tied_generators(X[sel], G, block, normal_tol=max(tol, 1e-6), seed=seed,
-                                   max_points=sel.size)
-    diag = {"normal_noise": noise, "normal_tol": tol, "n_models": n_models, "loss": loss,
-            "epochs": [m.n_epochs_ for m in models],
-            "fit_seconds": [round(m.fit_time_, 3) for m in models],
-            "val_r2": [m.val_r2_.tolist() for m in models]}
-    sym.diagnostics.update(diag)
-    return sym, models, diag
-
-
 def _intersection(a: Any, b: Any, min_cos: float = 0.99) -> Any:
     """The fields both results accept: the span of directions common to both, as a result."""
     from symfast.symmetry import SymmetryResult
@@ -395,7 +320,9 @@ def discover(X: np.ndarray, y: np.ndarray, *, target: str = "auto",
         return _lift_discovery(inner, span, names, time.perf_counter() - t0)
     rng = np.random.default_rng(seed)
     sel = np.sort(rng.choice(n, max_points, replace=False)) if n > max_points else np.arange(n)
-    steps_per_epoch = max(1, int(np.ceil(0.8 * n / 256)))
+    # each of several regression networks sees half the points (_gradient_route)
+    n_fit = n // 2 if n_models > 1 else n
+    steps_per_epoch = max(1, int(np.ceil(0.8 * n_fit / 256)))
     epochs = max_epochs or int(np.clip(np.ceil(8000 / steps_per_epoch), 20, 300))
     config = {"target": target,
               "levels": None if levels is None else list(map(float, levels)),
