@@ -259,10 +259,16 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
             # value) does not decide
             probes = [tangent_probe(clouds[int(i)], kk, rng, threads)
                       for i in np.argsort([-c.shape[0] for c in clouds])[:5]]
-            votes = [min(p.values()) < dz for p in probes]
-            usable = 2 * sum(votes) > len(votes)
+            # the smallest neighbourhood at which most probed clouds show a tangent space
+            # is the one local PCA then uses (a band thicker than the default
+            # neighbourhood is seen as a tangent plane only by a larger one)
+            seen = [size for size in sorted(probes[0])
+                    if 2 * sum(p.get(size, dz) < dz for p in probes) > len(probes)]
+            usable = bool(seen)
             probe_record = {"dimensions": [{str(a): b for a, b in p.items()} for p in probes],
-                            "tangent_space_seen": bool(usable)}
+                            "tangent_space_seen": usable}
+            if seen and k is None and seen[0] != kk:
+                k = probe_record["k"] = seen[0]
         tangent_ok = usable
         used = "tangent"
     tangent_kw = dict(k=k, rng=rng, threads=threads, max_points=max_points,
@@ -417,14 +423,22 @@ def _choose_route(clouds: list[np.ndarray], pca_ok: bool, codim: int | None, see
     if len(outs) == 2:
         counts = {name: int(o["generators"].shape[0]) for name, o in outs.items()}
         route["agree"] = counts["local_pca"] == counts["surrogate"]
-    if kw.get("forced") is None and gaps[chosen] < MIN_COUNT_GAP and \
-            outs[chosen]["generators"].shape[0] > 0:
+    if kw.get("forced") is None and gaps[chosen] < MIN_COUNT_GAP:
+        # a zero is no clearer than any other count: no usable tangent space at all, or
+        # a best field just above the threshold, is no evidence of no symmetry
         route["unresolved"] = True
-        route["reason"] = (f"no normal estimate gives a clear count: the best route "
-                           f"({chosen.replace('_', ' ')}) puts its first rejected field only "
-                           f"{gaps[chosen]:.2g} times above its last accepted one (at least "
-                           f"{MIN_COUNT_GAP:g} needed); denser, less skewed clouds, or "
-                           f"the level sets' normals (normals=) would resolve it")
+        name = chosen.replace('_', ' ')
+        if outs[chosen]["generators"].shape[0] > 0:
+            what = (f"puts its first rejected field only {gaps[chosen]:.2g} times above its "
+                    f"last accepted one")
+        elif outs[chosen]["diag"].get("rows", 1) == 0:
+            what = "had no usable tangent space in any cloud"
+        else:
+            what = (f"accepts no field, but its best lies only {gaps[chosen]:.2g} times "
+                    f"above the acceptance threshold")
+        route["reason"] = (f"no normal estimate gives a clear count: the best route ({name}) "
+                           f"{what} (at least {MIN_COUNT_GAP:g} needed); denser, less skewed "
+                           f"clouds, or the level sets' normals (normals=) would resolve it")
     return outs[chosen], route
 
 
