@@ -346,8 +346,15 @@ class LevelFunction:
                            if v <= self.degree_tol * best + 1e-12)
         design, self.r2_ = fits[self.degree_]
         self.next_degree_ = ""
-        if exact_at is not None and codim is None:
-            self.next_degree_ = self._next_degree_check(d, exact_at, n_train, len(clouds))
+        if exact_at is not None:
+            low_rank, _, low_r2 = self._exact_rank(design, train, val, d)
+            if low_r2 is not None:
+                # the best-separating exact solution: among several exact ones the first
+                # eigenvector is arbitrary, and may be one that is the same on every
+                # cloud (x_i times such a quadric is, at the next degree)
+                self.r2_ = low_r2
+            if codim is None:
+                self.next_degree_ = self._next_degree_check(d, exact_at, n_train, len(clouds))
         if self.next_degree_ == "checked":
             # An exact fit at one degree says nothing of the next: su(3)'s joint level
             # sets are cut out by the Gram matrix's quadrics and Re det, a cubic; the
@@ -355,14 +362,12 @@ class LevelFunction:
             # solutions add an independent normal.
             higher = _Design(_Basis(d, exact_at + 1), Z)
             higher.set_pieces(clouds, [v.size for v in val])
-            low_rank, _ = self._exact_rank(design, train, val, d)
-            high_rank, high_dist = self._exact_rank(higher, train, val, d)
+            high_rank, high_dist, _ = self._exact_rank(higher, train, val, d)
             self.rank_by_degree_ = {exact_at: low_rank, exact_at + 1: high_rank}
             if high_rank > low_rank:
                 self.degree_ = exact_at + 1
                 self.distance_by_degree_[self.degree_] = high_dist
-                lam, C = _taubin(higher, TRAIN, 1)
-                design, self.r2_ = higher, self._held_out(higher, C[:, 0], train, val)[1]
+                design = higher
         self.distance_ = float(self.distance_by_degree_[self.degree_])
         exact = self.distance_ <= EXACT_DISTANCE
         # the final fit on every point; near-exact solutions (within a factor 4 of the
@@ -425,9 +430,10 @@ class LevelFunction:
         return lam, C[:, lam <= tol]
 
     def _exact_rank(self, design: _Design, train: list[np.ndarray], val: list[np.ndarray],
-                    m: int) -> tuple[int, float]:
-        """Independent normals of the solutions exact on held-out points, and the best
-        solution's held-out distance.
+                    m: int) -> tuple[int, float, float | None]:
+        """Independent normals of the solutions exact on held-out points, the best
+        solution's held-out distance, and the largest held-out R^2 of the exact ones
+        against their levels (None with one cloud or none exact).
 
         Candidates are the training fit's solutions with a mean squared distance up to
         1e-12; each is kept when its held-out RMS distance is at most ``EXACT_DISTANCE``
@@ -437,7 +443,7 @@ class LevelFunction:
         lam, C = _all_near(design, TRAIN, m, 1e-12)
         C = C[:, lam <= 1e-12]
         if C.shape[1] == 0:
-            return 0, float("inf")
+            return 0, float("inf"), None
         rows = np.concatenate(val)
         p = design.Phi @ C
         t = np.stack([p[g].mean(axis=0) for g in train])           # (clouds, s)
@@ -447,8 +453,17 @@ class LevelFunction:
                                                                  1e-300))
         keep = dist <= EXACT_DISTANCE
         if not keep.any():
-            return 0, float(dist.min())
-        return self._rank(J[:, keep], EXACT_RANK_REL), float(dist.min())
+            return 0, float(dist.min()), None
+        r2 = None
+        if len(val) > 1:
+            pv = np.concatenate([p[v] for v in val])[:, keep]
+            spread = np.maximum(np.sum((pv - pv.mean(axis=0)) ** 2, axis=0), 1e-300)
+            # a solution that is the same on every cloud (Im u = 0 on all of them) has
+            # values that differ by rounding only, and a ratio of roundings for its R^2
+            apart = spread / np.maximum(np.sum(J[:, keep] ** 2, axis=(0, 2)), 1e-300) > 1e-12
+            r2s = np.where(apart, 1.0 - np.sum(res[:, keep] ** 2, axis=0) / spread, 0.0)
+            r2 = float(np.max(r2s))
+        return self._rank(J[:, keep], EXACT_RANK_REL), float(dist.min()), r2
 
     @staticmethod
     def _rank(G: np.ndarray, rel: float = 0.1) -> int:
