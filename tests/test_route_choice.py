@@ -102,20 +102,47 @@ def test_the_probe_looks_at_several_neighbourhood_sizes():
     assert tangent_probe(ring, 12, np.random.default_rng(0)) == {12: 2, 24: 2, 48: 1}
 
 
-def test_a_thick_band_is_read_at_the_size_that_sees_its_tangent():
-    """Before the probe looked at several sizes this was 'unresolved' (the pairs fallback);
-    local PCA at the default 12 neighbours reads no field at all."""
+def test_a_tangent_seen_only_by_larger_neighbourhoods_is_reported_not_used():
+    """A ring band 1 % thick shows its tangent to 48 neighbours only, and so do D48's level
+    sets at 400 points each (structure finer than the sampling; local PCA at 48 reads
+    u(1) there, a wrong answer).  The default call cannot tell the two apart: it is
+    unresolved, and the reason names the size; given that k, the band's u(1) is read."""
+    from test_discrete import _dihedral_cloud
+
     X, lab, A = _thick_rings()
     res = find_generators(X, lab)
-    route = res.diagnostics["route"]
-    assert route["probe"]["k"] == 48 and route["chosen"] == "local_pca"
-    assert (res.n_generators, res.algebra) == (1, "u(1)")
+    assert res.unresolved and res.diagnostics["route"]["probe"]["coarser_k"] == 48
+    assert "at 12 neighbours (it does at 48" in res.reason
+    at48 = find_generators(X, lab, k=48)
+    assert (at48.n_generators, at48.algebra) == (1, "u(1)")
     rot = np.array([[[0.0, -1.0], [1.0, 0.0]]])
-    assert res.similarity(lc.in_frame(rot, A)) >= 0.99
-    # forced to the default size, no field is accepted and none fits the tangent spaces:
-    # that zero is no evidence, and the answer is unresolved, not 'trivial'
-    forced = find_generators(X, lab, k=12)
-    assert forced.unresolved and "no usable tangent space" in forced.reason
+    assert at48.similarity(lc.in_frame(rot, A)) >= 0.99
+    D, labd = _dihedral_cloud(48)
+    dih = find_generators(D, labd)
+    assert dih.unresolved and dih.diagnostics["route"]["probe"]["coarser_k"] == 48
+    assert find_generators(D, labd, k=48).algebra == "u(1)"      # what the size would say
+
+
+@pytest.mark.parametrize("best_over_threshold, unresolved", [(1.5, True), (5.0, False)])
+def test_a_zero_count_needs_a_clear_gap_too(monkeypatch, best_over_threshold, unresolved):
+    """No field accepted, the best one 1.5 times the threshold: no evidence of no symmetry."""
+    from symfast.symmetry._continuous import _route
+
+    def zero(clouds, normals=None, **kw):
+        s = [best_over_threshold * 0.01, 0.5, 0.6]
+        return {"generators": np.zeros((0, 2, 2)), "translations": np.zeros((0, 2)),
+                "spectrum": np.zeros(3), "residuals": np.zeros(0), "center": np.zeros(2),
+                "noise": 0.0025, "reason": "no direction fits",
+                "diag": {"singular_values": s, "threshold": 0.01, "rows": 100}}
+
+    monkeypatch.setattr(_route, "_tangent_method", zero)
+    X, lab, _ = _thick_rings(per_level=600, width=0.0)
+    res = find_generators(X, lab)          # both routes run (the stub stands for either)
+    assert res.unresolved is unresolved
+    if unresolved:
+        assert "accepts no field, but its best lies only 1.5 times" in res.reason
+    else:
+        assert res.algebra == "trivial"
 
 
 def test_codim_implies_the_tangent_route():

@@ -259,16 +259,19 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
             # value) does not decide
             probes = [tangent_probe(clouds[int(i)], kk, rng, threads)
                       for i in np.argsort([-c.shape[0] for c in clouds])[:5]]
-            # the smallest neighbourhood at which most probed clouds show a tangent space
-            # is the one local PCA then uses (a band thicker than the default
-            # neighbourhood is seen as a tangent plane only by a larger one)
+            # the neighbourhood sizes at which most probed clouds show a tangent space
             seen = [size for size in sorted(probes[0])
                     if 2 * sum(p.get(size, dz) < dz for p in probes) > len(probes)]
-            usable = bool(seen)
+            usable = kk in seen
             probe_record = {"dimensions": [{str(a): b for a, b in p.items()} for p in probes],
                             "tangent_space_seen": usable}
-            if seen and k is None and seen[0] != kk:
-                k = probe_record["k"] = seen[0]
+            if seen and not usable:
+                # Seen only by larger neighbourhoods: a band thicker than k neighbours (a
+                # ring 1 % thick: 48 of 3000 see its tangent), or structure finer than the
+                # sampling resolves (D48's level sets at 400 points each look like a band
+                # round a circle to 48 neighbours, and local PCA there reads u(1)).  The
+                # two look alike, so the size is reported, not used.
+                probe_record["coarser_k"] = seen[0]
         tangent_ok = usable
         used = "tangent"
     tangent_kw = dict(k=k, rng=rng, threads=threads, max_points=max_points,
@@ -324,10 +327,14 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
         # function within SURROGATE_MAX_TERMS monomials)
         unresolved = True
         fit = route.get("surrogate_refused", "no level function was tried")
-        reason = (f"no usable normals: local PCA sees no tangent space in {dz} dimensions "
-                  f"and {fit}; the pair regression's zero ({out['reason']}) is no evidence. "
-                  f"Give the level sets' normals (normals=) or their codimension (codim=), "
-                  f"or denser clouds")
+        coarser = (route.get("probe") or {}).get("coarser_k")
+        seen_at = (f" at {kk} neighbours (it does at {coarser}: a thick band, or structure "
+                   f"finer than the sampling; k={coarser} reads the count there)"
+                   if coarser else "")
+        reason = (f"no usable normals: local PCA sees no tangent space in {dz} dimensions"
+                  f"{seen_at} and {fit}; the pair regression's zero ({out['reason']}) is no "
+                  f"evidence. Give the level sets' normals (normals=) or their codimension "
+                  f"(codim=), or denser clouds")
     if unresolved:
         gens, trans = np.zeros((0, d, d)), np.zeros((0, d))
     frame, origin = _whitening_frame(Xa)
