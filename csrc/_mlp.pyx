@@ -29,7 +29,7 @@ in [0, n_classes[h]), order a permutation of some rows of X, batch_size >= 1.
 """
 
 cimport cython
-from libc.math cimport exp, log, pow, sqrt, sqrtf
+from libc.math cimport exp, log, sqrt, sqrtf
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
@@ -387,15 +387,16 @@ cdef double _dense_step(_Dense* net, const float* p, float* grad, const int64_t*
 
 
 cdef void _adam_step(float* p, float* grad, float* m1, float* m2, Py_ssize_t P,
-                     int64_t step, double lr, double beta1, double beta2, double eps,
-                     double weight_decay) noexcept nogil:
-    """Adam's update of step ``step`` (>= 1) with torch's formulas (``torch.optim.Adam``,
-    L2 ``weight_decay`` added to the gradient)."""
+                     double step_size, double bias2_sqrt, double beta1, double beta2,
+                     double eps, double weight_decay) noexcept nogil:
+    """One Adam update with torch's formulas (``torch.optim.Adam``, L2 ``weight_decay``
+    added to the gradient).  ``step_size`` is lr / (1 - beta1^t) and ``bias2_sqrt``
+    sqrt(1 - beta2^t) for the step t: ``symfast.nn._training.ADAM.scalars`` gives them."""
     cdef Py_ssize_t j
     cdef float g, denom, b2 = beta2, wd = weight_decay, ceps = eps
     cdef float c1 = 1.0 - beta1, c2 = 1.0 - beta2
-    cdef float fbc2 = <float>sqrt(1.0 - pow(beta2, <double>step))
-    cdef float fstep = <float>(lr / (1.0 - pow(beta1, <double>step)))
+    cdef float fbc2 = <float>bias2_sqrt
+    cdef float fstep = <float>step_size
     if wd != 0:
         for j in range(P):
             grad[j] = grad[j] + wd * p[j]
@@ -412,7 +413,8 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
                 const int64_t[::1] widths, const int64_t[::1] n_classes, bint relu_last,
                 float[::1] params, float[::1] exp_avg, float[::1] exp_avg_sq,
                 const float[::1] layer_l2, double lr, double beta1, double beta2,
-                double eps, double weight_decay, int64_t step,
+                double eps, double weight_decay, const double[::1] step_factor,
+                const double[::1] bias2_sqrt,
                 const int64_t[::1] bn, float[::1] running, double bn_momentum=0.1,
                 double bn_eps=1e-5):
     """Train on the rows ``order`` of X in minibatches of ``batch_size``, in place.
@@ -436,8 +438,9 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
         L2 coefficient of each trunk weight matrix (0 for none).
     lr, beta1, beta2, eps, weight_decay : float
         Adam's settings (torch's meaning).
-    step : int
-        Adam steps taken before this epoch.
+    step_factor, bias2_sqrt : float64 arrays of shape (>= ceil(m / batch_size),)
+        1 / (1 - beta1^t) and sqrt(1 - beta2^t) for this epoch's steps in turn
+        (``symfast.nn._training.ADAM.scalars``: the one definition of the schedule).
     bn : int64 array of shape (L,)
         1 where a batch normalisation follows layer i's activation, else 0.  With any,
         a last batch of one row is skipped (as torch's loop does: it cannot be normalised).
@@ -451,12 +454,14 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
     -------
     loss_sum : float
         Sum over steps of the batch loss times the batch's row count.
-    step : int
-        Adam steps taken after this epoch.
+    steps : int
+        Adam steps taken in this epoch.
     """
     cdef Py_ssize_t n_rows = order.shape[0], start, B
     cdef double loss_sum = 0.0
+    cdef int64_t steps = 0
     cdef _Dense net
+    _check_schedule(n_rows, batch_size, step_factor, bias2_sqrt)
     if bn.shape[0] != widths.shape[0] - 1:
         raise ValueError(f"bn must hold {widths.shape[0] - 1} flags, got {bn.shape[0]}")
     if layer_l2.shape[0] != widths.shape[0] - 1:
@@ -487,14 +492,26 @@ def train_epoch(const float[:, ::1] X, const int64_t[:, ::1] codes,
             _gather(&X[0, 0], widths[0], &order[start], B, net.acts)
             loss_sum += B * _dense_step(&net, &params[0], grad, &codes[0, 0], &order[start],
                                         B, NULL)
-            step += 1
-            _adam_step(&params[0], grad, &exp_avg[0], &exp_avg_sq[0], params.shape[0], step,
-                       lr, beta1, beta2, eps, weight_decay)
+            _adam_step(&params[0], grad, &exp_avg[0], &exp_avg_sq[0], params.shape[0],
+                       lr * step_factor[steps], bias2_sqrt[steps], beta1, beta2, eps,
+                       weight_decay)
+            steps += 1
             start += B
         symfast_ftz_restore(csr)
     free(grad)
     _dense_free(&net)
-    return loss_sum, step
+    return loss_sum, steps
+
+
+def _check_schedule(Py_ssize_t n_rows, Py_ssize_t batch_size, *schedules):
+    """Each per-step array must hold a value for every step of the epoch."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    cdef Py_ssize_t need = (n_rows + batch_size - 1) // batch_size
+    for arr in schedules:
+        if arr.shape[0] < need:
+            raise ValueError(f"the optimiser's per-step scalars cover {arr.shape[0]} steps; "
+                             f"the epoch takes {need}")
 
 
 def train_pattern_epoch(const float[:, ::1] counts, const int64_t[:, ::1] codes,
@@ -503,7 +520,8 @@ def train_pattern_epoch(const float[:, ::1] counts, const int64_t[:, ::1] codes,
                         const int64_t[::1] widths, const int64_t[::1] n_classes,
                         bint relu_last, float[::1] params, float[::1] exp_avg,
                         float[::1] exp_avg_sq, double lr, double beta1, double beta2,
-                        double eps, double weight_decay, int64_t step):
+                        double eps, double weight_decay, const double[::1] step_factor,
+                        const double[::1] bias2_sqrt):
     """:func:`train_epoch` for a network whose first layer is a convolution over the
     patterns of a +-1 lattice, read from their counts (``symfast.nn.LatticeCNN`` on spins):
 
@@ -523,22 +541,24 @@ def train_pattern_epoch(const float[:, ::1] counts, const int64_t[:, ::1] codes,
     params, exp_avg, exp_avg_sq : float32 arrays
         W_c (filters x q), b_c (filters), then :func:`train_epoch`'s layout.
     codes, order, batch_size, widths, n_classes, relu_last, lr, beta1, beta2, eps,
-    weight_decay, step
+    weight_decay, step_factor, bias2_sqrt
         As for :func:`train_epoch` (no layer L2, no norms).
 
     Returns
     -------
-    loss_sum, step : as for :func:`train_epoch`.
+    loss_sum, steps : as for :func:`train_epoch`.
     """
     cdef Py_ssize_t n_rows = order.shape[0], n_pat = patterns.shape[0], q = patterns.shape[1]
     cdef Py_ssize_t C = widths[0], conv = C * q + C, start, B, j
     cdef double loss_sum = 0.0
+    cdef int64_t steps = 0
     cdef float fs = scale
     if counts.shape[1] != n_pat:
         raise ValueError(f"counts must have {n_pat} columns (one per pattern), got "
                          f"{counts.shape[1]}")
     if params.shape[0] <= conv:
         raise ValueError("params is too short for the convolution and the dense layers")
+    _check_schedule(n_rows, batch_size, step_factor, bias2_sqrt)
     cdef _Dense net
     _dense_init(&net, widths, n_classes, relu_last, NULL, NULL, NULL, 0.1, 1e-5,
                 batch_size, C, codes.shape[1], params.shape[0] - conv)
@@ -574,21 +594,23 @@ def train_pattern_epoch(const float[:, ::1] counts, const int64_t[:, ::1] codes,
             _relu_mask(dA, A, n_pat * C)
             _grad_w(<float*>&patterns[0, 0], dA, n_pat, q, C, grad)
             _colsum(dA, n_pat, C, grad + C * q)
-            step += 1
-            _adam_step(p, grad, &exp_avg[0], &exp_avg_sq[0], params.shape[0], step, lr,
-                       beta1, beta2, eps, weight_decay)
+            _adam_step(p, grad, &exp_avg[0], &exp_avg_sq[0], params.shape[0],
+                       lr * step_factor[steps], bias2_sqrt[steps], beta1, beta2, eps,
+                       weight_decay)
+            steps += 1
             start += B
         symfast_ftz_restore(csr)
     free(grad); free(A); free(dA); free(hb); free(d_a0)
     _dense_free(&net)
-    return loss_sum, step
+    return loss_sum, steps
 
 
 def train_ae_epoch(const float[:, ::1] X, const float[::1] target, const int64_t[::1] order,
                    Py_ssize_t batch_size, Py_ssize_t hidden, Py_ssize_t latent,
                    double target_weight, float[::1] params, float[::1] exp_avg,
                    float[::1] exp_avg_sq, double lr, double beta1, double beta2, double eps,
-                   double momentum_decay, int64_t step, double mu_product):
+                   const double[::1] grad_factor, const double[::1] avg_factor,
+                   const double[::1] bias2):
     """One epoch of the task-constrained autoencoder under NAdam, in place.
 
     The network (``symfast.nn.TaskAutoencoder``), x of width N, H = ``hidden``,
@@ -601,16 +623,16 @@ def train_ae_epoch(const float[:, ::1] X, const float[::1] target, const int64_t
 
     ``params`` (and the moments) in torch's order: W1 (H x N), b1, W2 (K x H), b2, We (1 x K),
     be, W3 (H x K), b3, W4 (N x H), b4.  NAdam is torch's (``torch.optim.NAdam``, no weight
-    decay), at the step size ``lr`` for the whole epoch.
+    decay), at the step size ``lr`` for the whole epoch; ``grad_factor``, ``avg_factor``
+    and ``bias2`` (float64, one value per step of the epoch at least) are its per-step
+    scalars from ``symfast.nn._training.NADAM.scalars``.
 
     Returns
     -------
     target_sum, reconstruction_sum : float
         Sums over steps of each batch's two mean squared errors times its row count.
-    step : int
-        NAdam steps taken after this epoch.
-    mu_product : float
-        NAdam's running product of momentum factors after this epoch.
+    steps : int
+        NAdam steps taken in this epoch.
     """
     cdef Py_ssize_t n_rows = order.shape[0], N = X.shape[1], H = hidden, K = latent
     cdef Py_ssize_t P = params.shape[0], B, r, j, start = 0
@@ -618,9 +640,11 @@ def train_ae_epoch(const float[:, ::1] X, const float[::1] target, const int64_t
     cdef Py_ssize_t oW1 = 0, ob1 = H * N, oW2 = ob1 + H, ob2 = oW2 + K * H
     cdef Py_ssize_t oWe = ob2 + K, obe = oWe + K, oW3 = obe + 1, ob3 = oW3 + H * K
     cdef Py_ssize_t oW4 = ob3 + H, ob4 = oW4 + N * H
-    cdef double t_sum = 0.0, r_sum = 0.0, bt, br, bc2, mu, mu_next, mu_product_next
+    cdef double t_sum = 0.0, r_sum = 0.0, bt, br
+    cdef int64_t steps = 0
     cdef float v, s, c_grad, c_avg, g, denom, fbc2, b1 = beta1, b2 = beta2, ceps = eps
     cdef float c1 = 1.0 - beta1, c2 = 1.0 - beta2, w = target_weight
+    _check_schedule(n_rows, batch_size, grad_factor, avg_factor, bias2)
     cdef float* h1 = <float*>malloc(batch_size * H * sizeof(float))
     cdef float* z = <float*>malloc(batch_size * K * sizeof(float))
     cdef float* e = <float*>malloc(batch_size * sizeof(float))
@@ -687,16 +711,11 @@ def train_ae_epoch(const float[:, ::1] X, const float[::1] target, const int64_t
             _relu_mask(dh, h1, B * H)
             _grad_w(xb, dh, B, N, H, grad + oW1)
             _colsum(dh, B, H, grad + ob1)
-            # ---- NAdam (torch's single-tensor formulas) ----
-            step += 1
-            bc2 = 1.0 - pow(beta2, <double>step)
-            mu = beta1 * (1.0 - 0.5 * pow(0.96, step * momentum_decay))
-            mu_next = beta1 * (1.0 - 0.5 * pow(0.96, (step + 1) * momentum_decay))
-            mu_product = mu_product * mu
-            mu_product_next = mu_product * mu_next
-            c_grad = <float>(lr * (1.0 - mu) / (1.0 - mu_product))
-            c_avg = <float>(lr * mu_next / (1.0 - mu_product_next))
-            fbc2 = <float>bc2
+            # ---- NAdam (torch's single-tensor formulas, the step's scalars given) ----
+            c_grad = <float>(lr * grad_factor[steps])
+            c_avg = <float>(lr * avg_factor[steps])
+            fbc2 = <float>bias2[steps]
+            steps += 1
             for j in range(P):
                 g = grad[j]
                 m1[j] = m1[j] + c1 * (g - m1[j])
@@ -707,4 +726,4 @@ def train_ae_epoch(const float[:, ::1] X, const float[::1] target, const int64_t
             start += B
         symfast_ftz_restore(csr)
     free(h1); free(z); free(e); free(h2); free(rec); free(xb); free(dh); free(dz); free(grad)
-    return t_sum, r_sum, step, mu_product
+    return t_sum, r_sum, steps

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from reference import mlp_adam_epoch
+from symfast.nn._training import ADAM
 
 
 def _net(rng, widths, classes):
@@ -33,9 +34,10 @@ def test_train_epoch_matches_the_numpy_reference(relu_last, l2, wd):
     flat = np.concatenate([a.ravel() for pair in zip(Ws, bs) for a in pair]
                           + [a.ravel() for pair in heads for a in pair])
     m1, m2 = np.zeros_like(flat), np.zeros_like(flat)
+    factor, bias2_sqrt = ADAM.scalars(0, 4)
     loss_sum, step = train_epoch(X, codes, order, 64, np.array(widths), np.array(classes),
                                  relu_last, flat, m1, m2, np.array(l2, np.float32), 1e-2, 0.9,
-                                 0.999, 1e-8, wd, 0, np.zeros(3, np.int64),
+                                 0.999, 1e-8, wd, factor, bias2_sqrt, np.zeros(3, np.int64),
                                  np.zeros(0, np.float32))
     assert step == 4
     assert loss_sum / len(order) == pytest.approx(ref_loss, rel=1e-5)

@@ -229,3 +229,16 @@ def test_batch_norm_members_are_fitted_alone_on_the_cpu():
     many = fit_many([make(s) for s in range(2)], [(X, y)] * 2)
     for s, m in enumerate(many):
         np.testing.assert_array_equal(m.embed(X), make(s).fit(X, y).embed(X))
+
+
+def test_estimators_declare_their_training_backends():
+    """fit_many reads what an estimator declares (issue 33), not private methods by name."""
+    from symfast.nn import GradientRegressor, ScoredClassifier, TaskAutoencoder
+    from symfast.nn._training import COMPILED, STACKED, TORCH, backends_of
+
+    for est in (EmbeddingClassifier(), ScoredClassifier(), TaskAutoencoder()):
+        assert backends_of(est) == {TORCH, COMPILED, STACKED}
+    # the compiled epoch runs ReLU networks only, and no user-given model
+    assert backends_of(EmbeddingClassifier(activation="tanh")) == {TORCH, STACKED}
+    assert backends_of(ScoredClassifier(model=lambda: None)) == {TORCH, STACKED}
+    assert backends_of(GradientRegressor()) == {TORCH}

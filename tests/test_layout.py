@@ -201,3 +201,48 @@ def test_no_library_part_imports_another_parts_private_module():
                     (part, parts[1]) not in ALLOWED_UPWARD:
                 bad.append(f"{p.relative_to(PACKAGE)} imports {mod}")
     assert not bad, bad
+
+
+def _imports_between_modules(package: Path, prefix: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports anywhere (function bodies too)."""
+    import ast
+
+    graph = {}
+    for p in package.rglob("*.py"):
+        parts = p.relative_to(package).with_suffix("").parts
+        name = ".".join((prefix,) + tuple(x for x in parts if x != "__init__"))
+        graph[name] = {node.module for node in ast.walk(ast.parse(p.read_text()))
+                       if isinstance(node, ast.ImportFrom) and node.module
+                       and node.module.startswith(prefix + ".")}
+    return graph
+
+
+def _a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+
+    def visit(u: str, path: list[str]) -> list[str] | None:
+        state[u] = 1
+        for v in sorted(graph.get(u, ())):
+            if state.get(v) == 1:
+                return path[path.index(v):] + [v] if v in path else [u, v]
+            if v not in state and (found := visit(v, path + [v])):
+                return found
+        state[u] = 2
+        return None
+
+    for m in sorted(graph):
+        if m not in state and (found := visit(m, [m])):
+            return found
+    return None
+
+
+def test_the_training_modules_import_in_one_direction():
+    """Issue 33: the compiled trainers and the estimators once imported each other
+    (_scored <-> _dense_kernel, inside functions).  No module of symfast.nn imports one
+    that imports it back, however indirectly (the package's __init__ aside)."""
+    graph = _imports_between_modules(PACKAGE / "nn", "symfast.nn")
+    assert "symfast.nn._dense_kernel" in graph and "symfast.nn._training._optim" in graph
+    assert _a_cycle(graph) is None, _a_cycle(graph)
+    # the check has power: the old back-import closes a cycle
+    graph["symfast.nn._dense_kernel"].add("symfast.nn._scored")
+    assert _a_cycle(graph) is not None

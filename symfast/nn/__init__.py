@@ -14,7 +14,8 @@ from symfast.nn._feature_sep import FeatureSeparation, separation_loss
 from symfast.nn._invariant import (InvariantClassifier, InvariantRegressor,
                                    invariant_learning_curve)
 from symfast.nn._regressor import GradientRegressor
-from symfast.nn._scored import (LatticeCNN, ScoredClassifier, ScoredTraining, mlp,
+from symfast.nn._lattice_cnn import LatticeCNN
+from symfast.nn._scored import (ScoredClassifier, ScoredTraining, mlp,
                                 train_and_score)
 from symfast.nn._utils import check_device
 

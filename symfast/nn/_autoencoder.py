@@ -21,6 +21,7 @@ from torch import nn
 from symfast._validation import (check_array, check_float, check_int, check_seed,
                                  take_renamed)
 from symfast.nn._scored import mlp
+from symfast.nn._training import COMPILED, STACKED, TORCH, TrainingBackends
 from symfast.nn._utils import (NotFittedError, check_device, epoch_bar, float32_tensor,
                                seeded, to_device, torch_threads, training_threads)
 
@@ -42,7 +43,7 @@ class _AE(nn.Module):
         return z, r(self.energy, "energy", z)[..., 0], r(self.decoder, "decoder", z)
 
 
-class TaskAutoencoder(TransformerMixin, BaseEstimator):
+class TaskAutoencoder(TrainingBackends, TransformerMixin, BaseEstimator):
     """Encoder (``hidden`` ReLU) -> latent -> linear target head + decoder (``hidden`` ReLU).
 
     Parameters
@@ -157,6 +158,13 @@ class TaskAutoencoder(TransformerMixin, BaseEstimator):
             opt.step()
             sums += np.array([l_target.item(), l_rec.item()]) * idx.numel()
         return sums / xt.shape[0]
+
+    TRAINING_BACKENDS = frozenset({TORCH, COMPILED, STACKED})
+
+    def training_backends(self) -> frozenset[str]:
+        """The compiled epoch only where it applies (see ``_uses_kernel``)."""
+        return (self.TRAINING_BACKENDS if self._uses_kernel()
+                else self.TRAINING_BACKENDS - {COMPILED})
 
     def _uses_kernel(self) -> bool:
         """Whether a lone fit runs on the compiled epoch (on the CPU it always does: the

@@ -8,8 +8,8 @@ of 64), a training step costs its Python and dispatch overhead, not its arithmet
   one batched matrix product (``torch.baddbmm``) over (M, batch, features);
 * each member's loss is its own mean over its own batch, so the sum over members has
   exactly the members' gradients;
-* one optimiser step (Adam or NAdam, written out on the stacked tensor with torch's own
-  formulas) updates every member;
+* one optimiser step (Adam or NAdam, torch's formulas applied to the stacked tensor with
+  the per-step scalars of :mod:`symfast.nn._training`) updates every member;
 * each member keeps its own seed (the same initial weights as a lone fit: its network is
   built under the same seeding), its own shuffling generator (the same data order), its
   own dataset length (short batches are padded and weighted out), its own epoch-end
@@ -40,6 +40,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 from torch import nn
+
+from symfast.nn._training import ADAM, NADAM
 
 
 #: Element-wise modules that run unchanged on (M, batch, features) tensors.
@@ -263,45 +265,42 @@ class _ManualMLP:
 
 
 class _Optimizer:
-    """Adam or NAdam over a stack (M, P), one set of moments per element, as torch's
-    single-tensor implementations write them; the step size is per member (M, 1)."""
+    """Adam or NAdam over a stack (M, P), one set of moments per element; the step's
+    scalars come from the one definition of each rule (:mod:`symfast.nn._training`),
+    and the step size is per member (M, 1)."""
 
-    def __init__(self, kind: str, flat: torch.Tensor, lr: torch.Tensor, weight_decay: float,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 momentum_decay: float = 4e-3):
+    def __init__(self, kind: str, flat: torch.Tensor, lr: torch.Tensor, weight_decay: float):
         self.kind = kind
+        self.rule = ADAM if kind == "adam" else NADAM
         self.m = torch.zeros_like(flat)
         self.v = torch.zeros_like(flat)
         self.lr = lr
         self.wd = weight_decay
-        self.b1, self.b2 = betas
-        self.eps = eps
-        self.momentum_decay = momentum_decay
         self.t = 0
-        self.mu_product = torch.ones((), dtype=torch.float32)
+        self.mu_product = 1.0
 
     def keep(self, rows: torch.Tensor) -> None:
         self.m, self.v, self.lr = self.m[rows], self.v[rows], self.lr[rows]
 
     @torch.no_grad()
     def step(self, p: torch.Tensor, g: torch.Tensor) -> None:
-        self.t += 1
-        t, b1, b2 = float(self.t), self.b1, self.b2
+        b1, b2, eps = self.rule.beta1, self.rule.beta2, self.rule.eps
         if self.wd:
             g = g.add(p, alpha=self.wd)
         self.m.lerp_(g, 1 - b1)
         self.v.mul_(b2).addcmul_(g, g, value=1 - b2)
         if self.kind == "adam":
-            denom = (self.v.sqrt() / math.sqrt(1 - b2 ** t)).add_(self.eps)
-            p.addcdiv_(self.m * (-self.lr / (1 - b1 ** t)), denom)
+            factor, bias2_sqrt = ADAM.scalars(self.t, 1)
+            self.t += 1
+            denom = (self.v.sqrt() / float(bias2_sqrt[0])).add_(eps)
+            p.addcdiv_(self.m * (-self.lr * float(factor[0])), denom)
             return
-        mu = b1 * (1.0 - 0.5 * (0.96 ** (t * self.momentum_decay)))
-        mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * self.momentum_decay)))
-        self.mu_product *= mu
-        prod = float(self.mu_product)
-        denom = self.v.div(1 - b2 ** t).sqrt().add_(self.eps)
-        p.addcdiv_(g * (-self.lr * (1.0 - mu) / (1.0 - prod)), denom)
-        p.addcdiv_(self.m * (-self.lr * mu_next / (1.0 - prod * mu_next)), denom)
+        grad_f, avg_f, bias2, products = NADAM.scalars(self.t, 1, self.mu_product)
+        self.t += 1
+        self.mu_product = float(products[0])
+        denom = self.v.div(float(bias2[0])).sqrt().add_(eps)
+        p.addcdiv_(g * (-self.lr * float(grad_f[0])), denom)
+        p.addcdiv_(self.m * (-self.lr * float(avg_f[0])), denom)
 
 
 def _check_plans(plans: Sequence[BatchedPlan]) -> _Layout:

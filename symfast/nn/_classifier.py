@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from symfast._validation import check_float, check_int, check_seed
+from symfast.nn._training import COMPILED, STACKED, TORCH, TrainingBackends
 from symfast.nn._utils import (NotFittedError, adam, check_device, check_input_X, encode_labels,
                                epoch_bar, float32_tensor, seeded, to_device, torch_threads,
                                training_threads)
@@ -62,7 +63,7 @@ class _Net(nn.Module):
         return [r(head, f"heads.{i}", e) for i, head in enumerate(self.heads)]
 
 
-class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
+class EmbeddingClassifier(TrainingBackends, ClassifierMixin, BaseEstimator):
     """An MLP classifier whose last hidden layer is the embedding.
 
     A scikit-learn estimator: ``get_params`` / ``set_params``, ``clone``, pipelines,
@@ -355,6 +356,13 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
     def _progress_score(self) -> float:
         """The figure a progress bar shows: the latest held-out accuracy."""
         return self.history_[-1]["val_accuracy"]
+
+    TRAINING_BACKENDS = frozenset({TORCH, COMPILED, STACKED})
+
+    def training_backends(self) -> frozenset[str]:
+        """The compiled epoch only where it applies (see ``_uses_kernel``)."""
+        return (self.TRAINING_BACKENDS if self._uses_kernel()
+                else self.TRAINING_BACKENDS - {COMPILED})
 
     def _uses_kernel(self) -> bool:
         """Whether a lone fit runs on the compiled epoch (what :func:`fit_many` asks)."""

@@ -18,8 +18,9 @@ latent 18 / 50 (batch 256, hidden 128), against about 2.3 ms in torch on one thr
 kernel too, as torch's ``BatchNorm1d`` in training mode.
 
 The update is the same algorithm as torch's (the same batches in the same order, the same
-Adam and NAdam formulas); the two differ by float32 rounding (about 3e-8 on the weights
-after one epoch, tested).
+Adam and NAdam formulas, whose per-step scalars come from the one definition in
+:mod:`symfast.nn._training`); the two differ by float32 rounding (about 3e-8 on the
+weights after one epoch, tested).
 """
 
 from __future__ import annotations
@@ -30,9 +31,18 @@ import numpy as np
 import torch
 from torch import nn
 
-#: Adam's moments decay and epsilon, torch's defaults (what symfast's models use).
-BETAS = (0.9, 0.999)
-EPS = 1e-8
+from symfast.nn._lattice_cnn import LatticeCNN
+from symfast.nn._training import ADAM, NADAM
+
+#: Adam's moments decay and epsilon, torch's defaults (what symfast's models use): the
+#: rules' own, which also give the kernels their per-step scalars.
+BETAS = (ADAM.beta1, ADAM.beta2)
+EPS = ADAM.eps
+
+
+def _n_steps(n_rows: int, batch_size: int) -> int:
+    """Minibatches in one pass over n_rows (the last may be short)."""
+    return -(-int(n_rows) // int(batch_size))
 
 
 class _Flat:
@@ -163,14 +173,15 @@ class DenseTrainer(_Flat):
         """
         from symfast._ext._mlp import train_epoch
 
-        before = self.step
-        total, self.step = train_epoch(
+        factor, bias2_sqrt = ADAM.scalars(self.step, _n_steps(len(order), self.batch_size))
+        total, taken = train_epoch(
             X, codes, order, self.batch_size, self.widths, self.n_classes, self.relu_last,
             self.flat, self.exp_avg, self.exp_avg_sq, self.layer_l2, self.lr, BETAS[0],
-            BETAS[1], EPS, self.weight_decay, self.step, self.bn, self.running,
+            BETAS[1], EPS, self.weight_decay, factor, bias2_sqrt, self.bn, self.running,
             *self._norm_settings())
+        self.step += taken
         for m in self.norms:
-            m.num_batches_tracked += self.step - before
+            m.num_batches_tracked += taken
         return total / len(order)
 
     def _norm_settings(self) -> tuple[float, float]:
@@ -222,8 +233,6 @@ class PatternTrainer(_Flat):
         """The trainer of a LatticeCNN as it builds itself (a 2 x 2 convolution with bias,
         a Linear, ReLU, Linear head, its own ``forward_encoded``), or None for any other
         module, a subclass that computes something else included."""
-        from symfast.nn._scored import LatticeCNN
-
         head = getattr(net, "head", None)
         layers = list(head) if isinstance(head, nn.Sequential) else []
         if (not isinstance(net, LatticeCNN)
@@ -246,10 +255,12 @@ class PatternTrainer(_Flat):
         """
         from symfast._ext._mlp import train_pattern_epoch
 
-        total, self.step = train_pattern_epoch(
+        factor, bias2_sqrt = ADAM.scalars(self.step, _n_steps(len(order), self.batch_size))
+        total, taken = train_pattern_epoch(
             counts, codes, order, self.batch_size, self.patterns, self.scale, self.widths,
             self.n_classes, True, self.flat, self.exp_avg, self.exp_avg_sq, self.lr, BETAS[0],
-            BETAS[1], EPS, 0.0, self.step)
+            BETAS[1], EPS, 0.0, factor, bias2_sqrt)
+        self.step += taken
         return total / len(order)
 
 
@@ -265,8 +276,8 @@ class AutoencoderTrainer(_Flat):
     batch_size : int
     """
 
-    #: torch's NAdam default.
-    MOMENTUM_DECAY = 4e-3
+    #: torch's NAdam default (the rule's).
+    MOMENTUM_DECAY = NADAM.momentum_decay
 
     def __init__(self, net: nn.Module, *, target_weight: float, batch_size: int):
         super().__init__(net.parameters())
@@ -289,10 +300,15 @@ class AutoencoderTrainer(_Flat):
         """
         from symfast._ext._mlp import train_ae_epoch
 
-        t_sum, r_sum, self.step, self.mu_product = train_ae_epoch(
+        grad_f, avg_f, bias2, products = NADAM.scalars(
+            self.step, _n_steps(len(order), self.batch_size), self.mu_product)
+        t_sum, r_sum, taken = train_ae_epoch(
             X, target, order, self.batch_size, self.hidden, self.latent, self.target_weight,
-            self.flat, self.exp_avg, self.exp_avg_sq, float(learning_rate), BETAS[0],
-            BETAS[1], EPS, self.MOMENTUM_DECAY, self.step, self.mu_product)
+            self.flat, self.exp_avg, self.exp_avg_sq, float(learning_rate), NADAM.beta1,
+            NADAM.beta2, NADAM.eps, grad_f, avg_f, bias2)
+        if taken:
+            self.step += taken
+            self.mu_product = float(products[taken - 1])
         return t_sum / len(order), r_sum / len(order)
 
     def state_dict(self) -> dict:

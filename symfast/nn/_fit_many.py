@@ -68,6 +68,7 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
         Different classes or architectures, a network that cannot be batched (batch
         normalisation, dropout), or unequal batch sizes or optimisers.
     """
+    from symfast.nn._training import COMPILED, STACKED, backends_of
     from symfast.nn._utils import torch_threads
 
     estimators = list(estimators)
@@ -82,18 +83,17 @@ def fit_many(estimators: Sequence[Any], datasets: Sequence[Sequence[Any]], *,
         raise ValueError("fit_many batches estimators of one class, got "
                          + ", ".join(sorted(k.__name__ for k in kinds)))
     est0 = estimators[0]
-    if not hasattr(est0, "_batched_plan"):
-        raise TypeError(f"{type(est0).__name__} cannot be fitted by fit_many (it has no "
-                        "_batched_plan); use EmbeddingClassifier, ScoredClassifier or "
-                        "TaskAutoencoder, or fit it alone")
+    if STACKED not in backends_of(est0):
+        raise TypeError(f"{type(est0).__name__} cannot be fitted by fit_many (it does not "
+                        "declare the stacked backend); use EmbeddingClassifier, "
+                        "ScoredClassifier or TaskAutoencoder, or fit it alone")
     dev = check_device(device)
     for i, d in enumerate(datasets):
         if not isinstance(d, (tuple, list)):
             raise TypeError(f"datasets[{i}] must be a tuple of fit's arguments such as "
                             f"(X, y), got {type(d).__name__}")
     if stack is None:
-        stack = dev.type != "cpu" or not all(
-            getattr(e, "_uses_kernel", lambda: False)() for e in estimators)
+        stack = dev.type != "cpu" or not all(COMPILED in backends_of(e) for e in estimators)
     if not stack:
         if dev.type != "cpu":
             raise ValueError(f"fit_many(stack=False) fits each member alone on the CPU; "
