@@ -161,11 +161,6 @@ class TaskAutoencoder(TrainingBackends, TransformerMixin, BaseEstimator):
 
     TRAINING_BACKENDS = frozenset({TORCH, COMPILED, STACKED})
 
-    def training_backends(self) -> frozenset[str]:
-        """The compiled epoch only where it applies (see ``_uses_kernel``)."""
-        return (self.TRAINING_BACKENDS if self._uses_kernel()
-                else self.TRAINING_BACKENDS - {COMPILED})
-
     def _uses_kernel(self) -> bool:
         """Whether a lone fit runs on the compiled epoch (on the CPU it always does: the
         architecture is fixed)."""

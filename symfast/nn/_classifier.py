@@ -359,11 +359,6 @@ class EmbeddingClassifier(TrainingBackends, ClassifierMixin, BaseEstimator):
 
     TRAINING_BACKENDS = frozenset({TORCH, COMPILED, STACKED})
 
-    def training_backends(self) -> frozenset[str]:
-        """The compiled epoch only where it applies (see ``_uses_kernel``)."""
-        return (self.TRAINING_BACKENDS if self._uses_kernel()
-                else self.TRAINING_BACKENDS - {COMPILED})
-
     def _uses_kernel(self) -> bool:
         """Whether a lone fit runs on the compiled epoch (what :func:`fit_many` asks)."""
         return self.activation == "relu" and check_device(self.device).type == "cpu"

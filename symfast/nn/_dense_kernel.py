@@ -34,11 +34,6 @@ from torch import nn
 from symfast.nn._lattice_cnn import LatticeCNN
 from symfast.nn._training import ADAM, NADAM
 
-#: Adam's moments decay and epsilon, torch's defaults (what symfast's models use): the
-#: rules' own, which also give the kernels their per-step scalars.
-BETAS = (ADAM.beta1, ADAM.beta2)
-EPS = ADAM.eps
-
 
 def _n_steps(n_rows: int, batch_size: int) -> int:
     """Minibatches in one pass over n_rows (the last may be short)."""
@@ -176,8 +171,8 @@ class DenseTrainer(_Flat):
         factor, bias2_sqrt = ADAM.scalars(self.step, _n_steps(len(order), self.batch_size))
         total, taken = train_epoch(
             X, codes, order, self.batch_size, self.widths, self.n_classes, self.relu_last,
-            self.flat, self.exp_avg, self.exp_avg_sq, self.layer_l2, self.lr, BETAS[0],
-            BETAS[1], EPS, self.weight_decay, factor, bias2_sqrt, self.bn, self.running,
+            self.flat, self.exp_avg, self.exp_avg_sq, self.layer_l2, self.lr, ADAM.beta1,
+            ADAM.beta2, ADAM.eps, self.weight_decay, factor, bias2_sqrt, self.bn, self.running,
             *self._norm_settings())
         self.step += taken
         for m in self.norms:
@@ -258,8 +253,8 @@ class PatternTrainer(_Flat):
         factor, bias2_sqrt = ADAM.scalars(self.step, _n_steps(len(order), self.batch_size))
         total, taken = train_pattern_epoch(
             counts, codes, order, self.batch_size, self.patterns, self.scale, self.widths,
-            self.n_classes, True, self.flat, self.exp_avg, self.exp_avg_sq, self.lr, BETAS[0],
-            BETAS[1], EPS, 0.0, factor, bias2_sqrt)
+            self.n_classes, True, self.flat, self.exp_avg, self.exp_avg_sq, self.lr, ADAM.beta1,
+            ADAM.beta2, ADAM.eps, 0.0, factor, bias2_sqrt)
         self.step += taken
         return total / len(order)
 
@@ -275,9 +270,6 @@ class AutoencoderTrainer(_Flat):
     target_weight : float
     batch_size : int
     """
-
-    #: torch's NAdam default (the rule's).
-    MOMENTUM_DECAY = NADAM.momentum_decay
 
     def __init__(self, net: nn.Module, *, target_weight: float, batch_size: int):
         super().__init__(net.parameters())

@@ -275,11 +275,6 @@ class ScoredClassifier(TrainingBackends, ClassifierMixin, BaseEstimator):
 
     TRAINING_BACKENDS = frozenset({TORCH, COMPILED, STACKED})
 
-    def training_backends(self) -> frozenset[str]:
-        """The compiled epoch only where it applies (see ``_uses_kernel``)."""
-        return (self.TRAINING_BACKENDS if self._uses_kernel()
-                else self.TRAINING_BACKENDS - {COMPILED})
-
     def _uses_kernel(self) -> bool:
         """Whether every lone fit runs on the compiled epoch, whatever the data (the MLP,
         not a ``model``, on the CPU; a LatticeCNN does on +-1 inputs only)."""

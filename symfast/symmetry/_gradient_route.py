@@ -22,7 +22,6 @@ from symfast._seeds import derive_seed
 MAX_NORMAL_TOL = 0.5
 
 
-
 def _normal_noise(grads: list[np.ndarray], halves: list[int] | None = None) -> float:
     """Noise of the mean normal: trimmed RMS sine between the models' normal spaces, / 2.
 

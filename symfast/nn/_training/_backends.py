@@ -24,14 +24,24 @@ STACKED = "stacked"
 
 
 class TrainingBackends:
-    """Mixin for estimators: the training backends they implement."""
+    """Mixin for estimators: the training backends they implement.
+
+    An estimator that declares the compiled backend says through ``_uses_kernel``
+    whether its current parameters allow it (an activation other than ReLU, a
+    user-given model or a GPU device do not).
+    """
 
     #: Every backend the class implements.
     TRAINING_BACKENDS: ClassVar[frozenset[str]] = frozenset({TORCH})
 
+    def _uses_kernel(self) -> bool:
+        """Whether a lone fit runs on the compiled epoch (by default: if declared)."""
+        return COMPILED in self.TRAINING_BACKENDS
+
     def training_backends(self) -> frozenset[str]:
-        """The backends that apply with the current parameters (by default all declared)."""
-        return self.TRAINING_BACKENDS
+        """The declared backends that apply with the current parameters."""
+        return (self.TRAINING_BACKENDS if self._uses_kernel()
+                else self.TRAINING_BACKENDS - {COMPILED})
 
 
 def backends_of(estimator: Any) -> frozenset[str]:

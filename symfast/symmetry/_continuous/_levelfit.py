@@ -203,6 +203,30 @@ def _all_near(design: _Design, types: tuple[int, ...], m: int, tol: float
         m = min(4 * m, size)
 
 
+def _held_out_many(design: _Design, C: np.ndarray, train: list[np.ndarray],
+                   val: list[np.ndarray]
+                   ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """Each solution's held-out figures, for coefficients C (F, s).
+
+    Returns the RMS distance of the held-out points to their cloud's level (the level
+    is the mean over the cloud's training part), shape (s,); R^2 of the values against
+    the levels, (s,), or None with one cloud; the gradients at the held-out points,
+    (n_val, s, d); and the spread of the held-out values about their mean relative to
+    the squared gradients, (s,) (rounding only for a solution that is the same on
+    every cloud).
+    """
+    p = design.Phi @ C                                           # (n, s)
+    t = np.stack([p[g].mean(axis=0) for g in train])             # (clouds, s)
+    res = np.concatenate([p[v] - t[k] for k, v in enumerate(val)])
+    J = design.gradients(C, np.concatenate(val))                 # (n_val, s, d)
+    grad2 = np.maximum(np.sum(J ** 2, axis=(0, 2)), 1e-300)
+    dist = np.sqrt(np.sum(res ** 2, axis=0) / grad2)
+    pv = np.concatenate([p[v] for v in val])
+    spread = np.maximum(np.sum((pv - pv.mean(axis=0)) ** 2, axis=0), 1e-300)
+    r2 = 1.0 - np.sum(res ** 2, axis=0) / spread if len(val) > 1 else None
+    return dist, r2, J, spread / grad2
+
+
 @dataclass
 class LevelFunction:
     """An implicit polynomial constant on each labelled cloud, and its normals.
@@ -330,10 +354,10 @@ class LevelFunction:
             design = _Design(basis, Z)
             design.set_pieces(clouds, [v.size for v in val])
             lam, C = _taubin(design, TRAIN, m_fit)
-            held = [self._held_out(design, C[:, j], train, val) for j in range(m_fit)]
+            dists, r2s, _, _ = _held_out_many(design, C, train, val)
             # with a normal space of m, the m-th best solution must fit too
-            dist = max(h[0] for h in held)
-            fits[deg] = (design, held[0][1])
+            dist = float(dists.max())
+            fits[deg] = (design, None if r2s is None else float(r2s[0]))
             self.distance_by_degree_[deg] = dist
             if dist <= EXACT_DISTANCE:
                 exact_at = deg
@@ -390,21 +414,6 @@ class LevelFunction:
         self.normal_noise_ = float(np.sqrt(np.mean(np.clip(1.0 - cos ** 2, 0.0, 1.0))))
         return self
 
-    @staticmethod
-    def _held_out(design: _Design, c: np.ndarray, train: list[np.ndarray],
-                  val: list[np.ndarray]) -> tuple[float, float | None]:
-        """Held-out RMS distance to the level sets, and R^2 of p against the levels."""
-        p = design.Phi @ c
-        t = [p[g].mean() for g in train]
-        res = np.concatenate([p[v] - tk for v, tk in zip(val, t)])
-        J = design.gradients(c[:, None], np.concatenate(val))
-        dist = float(np.sqrt(np.sum(res ** 2) / max(np.sum(J ** 2), 1e-300)))
-        r2 = None
-        if len(val) > 1:
-            pv = np.concatenate([p[v] for v in val])
-            r2 = float(1.0 - np.sum(res ** 2) / max(np.sum((pv - pv.mean()) ** 2), 1e-300))
-        return dist, r2
-
     def _next_degree_check(self, d: int, degree: int, n_train: int, n_clouds: int) -> str:
         """Can one degree more than the exact one be fitted?  "checked" or why not."""
         if degree + 1 > self.max_degree:
@@ -444,25 +453,15 @@ class LevelFunction:
         C = C[:, lam <= 1e-12]
         if C.shape[1] == 0:
             return 0, float("inf"), None
-        rows = np.concatenate(val)
-        p = design.Phi @ C
-        t = np.stack([p[g].mean(axis=0) for g in train])           # (clouds, s)
-        res = np.concatenate([p[v] - t[k] for k, v in enumerate(val)])
-        J = design.gradients(C, rows)                                # (n_val, s, d)
-        dist = np.sqrt(np.sum(res ** 2, axis=0) / np.maximum(np.sum(J ** 2, axis=(0, 2)),
-                                                                 1e-300))
+        dist, r2s, J, separation = _held_out_many(design, C, train, val)
         keep = dist <= EXACT_DISTANCE
         if not keep.any():
             return 0, float(dist.min()), None
         r2 = None
-        if len(val) > 1:
-            pv = np.concatenate([p[v] for v in val])[:, keep]
-            spread = np.maximum(np.sum((pv - pv.mean(axis=0)) ** 2, axis=0), 1e-300)
+        if r2s is not None:
             # a solution that is the same on every cloud (Im u = 0 on all of them) has
             # values that differ by rounding only, and a ratio of roundings for its R^2
-            apart = spread / np.maximum(np.sum(J[:, keep] ** 2, axis=(0, 2)), 1e-300) > 1e-12
-            r2s = np.where(apart, 1.0 - np.sum(res[:, keep] ** 2, axis=0) / spread, 0.0)
-            r2 = float(np.max(r2s))
+            r2 = float(np.max(np.where(separation[keep] > 1e-12, r2s[keep], 0.0)))
         return self._rank(J[:, keep], EXACT_RANK_REL), float(dist.min()), r2
 
     @staticmethod

@@ -13,7 +13,8 @@ from symfast._validation import (check_array, check_float, check_int, check_labe
 from symfast.symmetry._span import affine_span
 from symfast.symmetry._continuous._pairs import _pairs_method
 from symfast.symmetry._continuous._result import SymmetryResult
-from symfast.symmetry._continuous._tangent import _tangent_method, tangent_probe
+from symfast.symmetry._continuous._tangent import (_tangent_method, local_dimensions,
+                                                   probe_queries, probe_sizes)
 
 
 METHODS = ("auto", "pairs", "tangent")
@@ -257,21 +258,26 @@ def find_generators(X: np.ndarray, labels: np.ndarray | None = None, *, method: 
             # most of the (up to five) largest clouds must show a tangent space at some
             # neighbourhood size; one degenerate level (a window around a critical
             # value) does not decide
-            probes = [tangent_probe(clouds[int(i)], kk, rng, threads)
-                      for i in np.argsort([-c.shape[0] for c in clouds])[:5]]
-            # the neighbourhood sizes at which most probed clouds show a tangent space
-            seen = [size for size in sorted(probes[0])
-                    if 2 * sum(p.get(size, dz) < dz for p in probes) > len(probes)]
-            usable = kk in seen
+            top = [clouds[int(i)] for i in np.argsort([-c.shape[0] for c in clouds])[:5]]
+            queries = [probe_queries(c, rng) for c in top]
+            probes = [local_dimensions(c, Q, [kk], threads) for c, Q in zip(top, queries)]
+            usable = 2 * sum(p[kk] < dz for p in probes) > len(probes)
+            coarser = None
+            if not usable:
+                # Larger neighbourhoods, looked at only now: they do not decide the route.
+                # A band thicker than k neighbours shows its tangent to them (a ring 1 %
+                # thick: 48 of 3000), but so does structure finer than the sampling
+                # resolves (D48's level sets at 400 points each look like a band round a
+                # circle to 48 neighbours, and local PCA there reads u(1)).  The two look
+                # alike, so the size is reported, not used.
+                for p, c, Q in zip(probes, top, queries):
+                    p.update(local_dimensions(c, Q, probe_sizes(c.shape[0], kk)[1:], threads))
+                coarser = next((size for size in sorted(probes[0]) if 2 * sum(
+                    p.get(size, dz) < dz for p in probes) > len(probes)), None)
             probe_record = {"dimensions": [{str(a): b for a, b in p.items()} for p in probes],
                             "tangent_space_seen": usable}
-            if seen and not usable:
-                # Seen only by larger neighbourhoods: a band thicker than k neighbours (a
-                # ring 1 % thick: 48 of 3000 see its tangent), or structure finer than the
-                # sampling resolves (D48's level sets at 400 points each look like a band
-                # round a circle to 48 neighbours, and local PCA there reads u(1)).  The
-                # two look alike, so the size is reported, not used.
-                probe_record["coarser_k"] = seen[0]
+            if coarser is not None:
+                probe_record["coarser_k"] = coarser
         tangent_ok = usable
         used = "tangent"
     tangent_kw = dict(k=k, rng=rng, threads=threads, max_points=max_points,

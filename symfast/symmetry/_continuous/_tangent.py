@@ -29,10 +29,15 @@ def _local_pca(Y: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, np.ndar
     from symfast.analysis import knn
 
     _, I = knn(Y, k, n_threads=threads)
-    nb = Y[I] - Y[I].mean(axis=1, keepdims=True)
-    C = np.einsum("nki,nkj->nij", nb, nb) / k
-    w, V = np.linalg.eigh(C)
+    w, V = np.linalg.eigh(_covariances(Y, I))
     return w, V, I
+
+
+def _covariances(Y: np.ndarray, I: np.ndarray) -> np.ndarray:
+    """Covariance (n, d, d) of each row's neighbours ``Y[I[row]]`` about their mean."""
+    nb = Y[I]
+    nb = nb - nb.mean(axis=1, keepdims=True)
+    return np.einsum("nki,nkj->nij", nb, nb) / I.shape[1]
 
 
 def intrinsic_dimension(Y: np.ndarray, k: int, threads: int | None = None) -> int:
@@ -46,6 +51,34 @@ PROBE_SCALES = (1, 2, 4)
 
 #: Query points of the probe per cloud (their neighbours come from every point).
 PROBE_QUERIES = 2000
+
+
+def probe_queries(Y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The probe's query points: ``PROBE_QUERIES`` rows of Y drawn at random (all if fewer)."""
+    n = Y.shape[0]
+    return Y[rng.choice(n, PROBE_QUERIES, replace=False)] if n > PROBE_QUERIES else Y
+
+
+def probe_sizes(n: int, k: int) -> list[int]:
+    """Neighbourhood sizes ``k`` times ``PROBE_SCALES`` that a cloud of n points holds
+    three times over (k alone when none does)."""
+    return [k * m for m in PROBE_SCALES if 3 * k * m <= n] or [k]
+
+
+def local_dimensions(Y: np.ndarray, Q: np.ndarray, sizes: list[int],
+                     threads: int | None = None) -> dict[int, int]:
+    """Median local PCA dimension of the queries Q among the points Y, for each size.
+
+    A query's own point is one of its neighbours (distance 0): it is a point of the
+    neighbourhood like any other, so the nearest ones are taken as they come.
+    """
+    from symfast.analysis import knn
+
+    if not sizes:
+        return {}
+    _, I = knn(Y, min(max(sizes), Y.shape[0]), queries=Q, n_threads=check_n_threads(threads))
+    return {kk: _dimension_from_eigs(np.linalg.eigvalsh(_covariances(Y, I[:, :kk])))
+            for kk in sizes}
 
 
 def tangent_probe(Y: np.ndarray, k: int, rng: np.random.Generator,
@@ -65,21 +98,7 @@ def tangent_probe(Y: np.ndarray, k: int, rng: np.random.Generator,
         Neighbourhood size -> median dimension over the queries (the ambient
         dimension: no tangent space seen at that size).
     """
-    from symfast.analysis import knn
-
-    n = Y.shape[0]
-    sizes = [k * m for m in PROBE_SCALES if 3 * k * m <= n] or [k]
-    Q = Y[rng.choice(n, PROBE_QUERIES, replace=False)] if n > PROBE_QUERIES else Y
-    # a query's own point is one of its neighbours (distance 0): it is a point of the
-    # neighbourhood like any other, so the nearest k_max are taken as they come
-    _, I = knn(Y, min(max(sizes), n), queries=Q, n_threads=check_n_threads(threads))
-    dims = {}
-    for kk in sizes:
-        nb = Y[I[:, :kk]]
-        nb = nb - nb.mean(axis=1, keepdims=True)
-        w = np.linalg.eigvalsh(np.einsum("nki,nkj->nij", nb, nb) / kk)
-        dims[kk] = _dimension_from_eigs(w)
-    return dims
+    return local_dimensions(Y, probe_queries(Y, rng), probe_sizes(Y.shape[0], k), threads)
 
 
 def _dimension_from_eigs(w: np.ndarray) -> int:
